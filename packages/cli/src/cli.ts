@@ -1,4 +1,53 @@
+import { schemaCommand, schemaHelp } from './commands/schema.js'
+import { validateCommand, validateHelp } from './commands/validate.js'
+import { type CliIo, EXIT, println, UsageError } from './io.js'
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>
+
+const commands: Record<string, { run: Command; help: string; summary: string }> = {
+  validate: { run: validateCommand, help: validateHelp, summary: 'validate configuration as Istio would' },
+  schema: { run: schemaCommand, help: schemaHelp, summary: 'print the JSON Schema of the resource kinds' },
+}
+
+function helpText(): string {
+  const lines = ['usage: portico <command> [options]', '', 'commands:']
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`)
+  lines.push('', ...Object.values(commands).map((c) => `  ${c.help}`))
+  return lines.join('\n')
+}
+
 /** Runs the portico command line with `argv` (without node and script) and returns the exit code. */
-export async function main(_argv: readonly string[]): Promise<number> {
-  return 0
+export async function main(argv: readonly string[], io?: Partial<CliIo>): Promise<number> {
+  const streams: CliIo = {
+    stdout: io?.stdout ?? process.stdout,
+    stderr: io?.stderr ?? process.stderr,
+    stdin: io?.stdin ?? process.stdin,
+    cwd: io?.cwd ?? process.cwd(),
+    ...(io?.signal ? { signal: io.signal } : {}),
+  }
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    println(name === undefined ? streams.stderr : streams.stdout, helpText())
+    return name === undefined ? EXIT.usage : EXIT.ok
+  }
+  const command = commands[name]
+  if (!command) {
+    println(streams.stderr, `portico: unknown command "${name}"\n\n${helpText()}`)
+    return EXIT.usage
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    println(streams.stdout, `usage: ${command.help}`)
+    return EXIT.ok
+  }
+  try {
+    return await command.run(rest, streams)
+  } catch (error) {
+    if (error instanceof UsageError) {
+      println(streams.stderr, `portico ${name}: ${error.message}\nusage: ${command.help}`)
+      return EXIT.usage
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    println(streams.stderr, `portico ${name}: ${message}`)
+    return EXIT.invalid
+  }
 }
