@@ -1,1 +1,19 @@
-export {}
+export type { ServerHost } from './hosts.js'
+export {
+  hostMatches,
+  hostsIntersect,
+  intersectHosts,
+  isWildcardHost,
+  nameSubsetOf,
+  namesOverlap,
+  parseServerHost,
+  serverHostsForNamespace,
+} from './hosts.js'
+export {
+  CLUSTER_DOMAIN,
+  DEFAULT_NAMESPACE,
+  isIpAddress,
+  MESH_GATEWAY,
+  resolveGatewayName,
+  resolveShortname,
+} from './names.js'
