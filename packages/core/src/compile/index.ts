@@ -1,1 +1,6 @@
+export type { RegistryService } from './clusters.js'
+export { type CompileOptions, type CompileResult, compile } from './compile.js'
+export { DEFAULT_RETRY_POLICY } from './http-routes.js'
+export { compileStringMatch, type StringMatcher, type StringMatchInput } from './match.js'
+export { type CompiledRegex, compileRegex } from './regex.js'
 export type * from './types.js'

@@ -1,4 +1,6 @@
 import type { Diagnostic, ResourceRef, SourceLocation } from '../diagnostics/diagnostic.js'
+import type { PathPolicy } from '../route/normalize.js'
+import type { CompiledRegex } from './regex.js'
 
 /**
  * The compiled form of a snapshot: what a gateway process serves. Immutable once built;
@@ -13,6 +15,13 @@ export interface CompiledConfig {
   readonly clusters: ReadonlyMap<string, Cluster>
   /** Findings of compilation (skipped servers, unresolvable ports…); never errors of user input. */
   readonly diagnostics: readonly Diagnostic[]
+  /** How request targets are normalized before routing (default: Istio's `BASE`). */
+  readonly pathPolicy?: PathPolicy
+  /**
+   * Answer for a TLS request whose authority belongs to another server of the port than the
+   * SNI-chosen one: 404 (Istio/Envoy, the default) or 421 Misdirected Request (RFC 9110 §15.5.20).
+   */
+  readonly misdirectedStatus?: 404 | 421
 }
 
 /** `HTTP` covers HTTP, HTTP2, GRPC and GRPC-WEB servers (served by one HTTP codec, h1 or h2). */
@@ -27,6 +36,8 @@ export interface CompiledListener {
   readonly protocol: ListenerProtocol
   /** Bind address from `Server.bind`, if any. */
   readonly bind?: string
+  /** Listen port from the compile option `portMap`, when it maps this gateway port. */
+  readonly listenPort?: number
   /** Whether plaintext HTTP servers on this port accept HTTP/2 prior knowledge (h2c): HTTP2 / GRPC servers. */
   readonly h2c: boolean
   /** Servers in precedence order. For a plaintext HTTP port: exactly one merged server (`http.<port>`). */
@@ -102,6 +113,11 @@ export interface VirtualHost {
   readonly routes: readonly CompiledRoute[]
   /** Set by a server's `httpsRedirect`: answer 301 to https before route matching. */
   readonly requireTls: boolean
+  /**
+   * The first route that accepts the request, in `routes` order (an index over literal
+   * exact/prefix paths narrows the candidates; order stays first-match).
+   */
+  matchRoute(request: RequestView): CompiledRoute | undefined
 }
 
 /** Where a route came from: the question "which rule matched?" answered. */
@@ -124,6 +140,19 @@ export interface CompiledRoute {
   /** Precompiled: true when this route accepts the request. */
   matches(request: RequestView): boolean
   readonly action: RouteActionSpec
+  /** The route's path matcher, if any (drives the route index and prefix rewrites). */
+  readonly uri?: UriMatch
+  /** Istio's catch-all test (`prefix: /`, regex `.*` or no path matcher, and nothing else). */
+  readonly catchAll: boolean
+}
+
+/** The path part of a route's match. */
+export interface UriMatch {
+  readonly kind: 'exact' | 'prefix' | 'regex'
+  /** The literal or the RE2 pattern. */
+  readonly value: string
+  /** `ignoreUriCase` (exact/prefix only). */
+  readonly ignoreCase: boolean
 }
 
 /** What the router gives a matcher: already split and normalized, computed once per request. */
@@ -194,7 +223,14 @@ export interface HeaderOpSet {
 export interface RewriteSpec {
   /** Replace the matched prefix (or whole path for exact/regex matches) with this. */
   readonly uri?: string
-  readonly uriRegex?: { readonly match: string; readonly rewrite: string }
+  readonly uriRegex?: {
+    readonly match: string
+    readonly rewrite: string
+    /** Compiled once. */
+    readonly regex: CompiledRegex
+    /** `rewrite` with `\\N` translated for `CompiledRegex.replaceAll`. */
+    readonly substitution: string
+  }
   readonly authority?: string
 }
 

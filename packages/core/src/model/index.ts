@@ -17,3 +17,4 @@ export {
   resolveGatewayName,
   resolveShortname,
 } from './names.js'
+export { createSnapshot, namespaceOf, type Snapshot, type SnapshotResource } from './snapshot.js'
