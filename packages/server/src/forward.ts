@@ -1,0 +1,490 @@
+import type {
+  Cluster,
+  CompiledConfig,
+  Endpoint,
+  ForwardDecision,
+  HeaderOpSet,
+  RetryPolicy,
+} from '@portico/core'
+import type { Dispatcher } from 'undici'
+import { type Balancer, type HashInput, pickWeighted } from './balancer.js'
+import { appendForwardedFor, endToEnd, ensureRequestId, type HeaderRecord, REQUEST_DROP } from './headers.js'
+import { LOCAL_BODY, localReply } from './local-reply.js'
+import type { Downstream, Logger, Upstreamable } from './types.js'
+import type { UpstreamPools } from './upstream.js'
+
+/** Bodies up to this size are buffered so that a retry or a mirror can replay them. */
+export const REPLAY_LIMIT = 64 * 1024
+
+/** Shared pieces a forward needs. */
+export interface ForwardContext {
+  readonly pools: UpstreamPools
+  readonly balancer: Balancer
+  readonly serverHeader: string | false
+  readonly logger: Logger
+}
+
+/** Per-request facts the forward needs beyond the decision. */
+export interface ForwardRequest {
+  readonly req: Upstreamable
+  readonly res: Downstream
+  readonly scheme: 'http' | 'https'
+  readonly peer: string | undefined
+  readonly hasBody: boolean
+}
+
+type Failure =
+  | 'connect'
+  | 'timeout-connect'
+  | 'reset'
+  | 'protocol'
+  | 'per-try-timeout'
+  | 'route-timeout'
+  | 'aborted'
+
+interface AttemptError {
+  readonly failure: Failure
+  readonly detail: string
+}
+
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+])
+
+function classify(error: unknown, signal: AbortSignal): AttemptError {
+  if (signal.aborted) {
+    const reason = signal.reason as { failure?: Failure } | undefined
+    return { failure: reason?.failure ?? 'aborted', detail: 'aborted' }
+  }
+  const code = (error as { code?: string } | undefined)?.code ?? ''
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { failure: 'timeout-connect', detail: 'connection timeout' }
+  if (CONNECT_CODES.has(code)) return { failure: 'connect', detail: `connection failure (${code})` }
+  if (code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_INVALID_ARG') {
+    return { failure: 'protocol', detail: 'protocol error' }
+  }
+  return { failure: 'reset', detail: 'connection termination' }
+}
+
+function retriesFailure(policy: RetryPolicy, failure: Failure): boolean {
+  const on = policy.retryOn
+  switch (failure) {
+    case 'connect':
+    case 'timeout-connect':
+      return on.some((t) => t === 'connect-failure' || t === '5xx' || t === 'gateway-error' || t === 'reset')
+    case 'reset':
+      return on.some((t) => t === '5xx' || t === 'gateway-error' || t === 'reset')
+    case 'per-try-timeout':
+      return on.some((t) => t === '5xx' || t === 'gateway-error')
+    default:
+      return false
+  }
+}
+
+const GRPC_TOKENS: Readonly<Record<string, string>> = {
+  '1': 'cancelled',
+  '4': 'deadline-exceeded',
+  '8': 'resource-exhausted',
+  '13': 'internal',
+  '14': 'unavailable',
+}
+
+function retriesStatus(
+  policy: RetryPolicy,
+  status: number,
+  headers: Dispatcher.ResponseData['headers'],
+): boolean {
+  const on = policy.retryOn
+  if (status >= 500 && on.includes('5xx')) return true
+  if ((status === 502 || status === 503 || status === 504) && on.includes('gateway-error')) return true
+  if (status === 409 && on.includes('retriable-4xx')) return true
+  if (on.includes('retriable-status-codes') && policy.retriableStatusCodes.includes(status)) return true
+  const grpc = headers['grpc-status']
+  if (typeof grpc === 'string') {
+    const token = GRPC_TOKENS[grpc]
+    if (token !== undefined && on.includes(token)) return true
+  }
+  return false
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+/** Reads a small request body whole; `undefined` when the client went away mid-body. */
+function readBody(req: Upstreamable): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.once('end', () => resolve(Buffer.concat(chunks)))
+    req.once('error', () => resolve(undefined))
+    req.once('aborted', () => resolve(undefined))
+    req.once('close', () => {
+      if (!req.complete) resolve(undefined)
+    })
+  })
+}
+
+function headerText(headers: Upstreamable['headers'], name: string): string | undefined {
+  const value = headers[name]
+  return Array.isArray(value) ? value.join(',') : value
+}
+
+function hashInput(req: Upstreamable, path: string, peer: string | undefined): HashInput {
+  return {
+    sourceAddress: peer,
+    header: (name) => headerText(req.headers, name),
+    cookie: (name) => {
+      const cookie = headerText(req.headers, 'cookie')
+      if (cookie === undefined) return undefined
+      for (const part of cookie.split(';')) {
+        const eq = part.indexOf('=')
+        if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+      }
+      return undefined
+    },
+    queryParam: (name) => {
+      const q = path.indexOf('?')
+      return q < 0 ? undefined : (new URLSearchParams(path.slice(q + 1)).get(name) ?? undefined)
+    },
+  }
+}
+
+/**
+ * Executes a forward decision: CORS, fault injection, destination choice, mirrors, then attempts
+ * with retries and timeouts, streaming bodies both ways with backpressure. Local replies follow
+ * Envoy (503 NC/UH/UF, 504 UT, 502 on protocol errors). Never throws.
+ */
+export async function forward(
+  ctx: ForwardContext,
+  config: CompiledConfig,
+  decision: ForwardDecision,
+  request: ForwardRequest,
+): Promise<void> {
+  const { req, res } = request
+  const spec = decision.forward
+  const server = ctx.serverHeader
+  const downstreamGone = new AbortController()
+  const onClose = () => {
+    if (!res.writableFinished) downstreamGone.abort()
+  }
+  res.on('close', onClose)
+
+  // CORS: preflights are answered here; actual requests get headers on the response.
+  let corsHeaders: HeaderRecord | undefined
+  const origin = headerText(req.headers, 'origin')
+  if (spec.cors !== undefined && origin !== undefined && origin !== '') {
+    const cors = spec.cors
+    const allowed = cors.allowsOrigin(origin) || cors.allowsOrigin('*')
+    const requestMethod = headerText(req.headers, 'access-control-request-method')
+    if (req.method === 'OPTIONS' && requestMethod !== undefined && requestMethod !== '') {
+      if (allowed) {
+        const h: HeaderRecord = { 'access-control-allow-origin': origin }
+        if (cors.allowCredentials) h['access-control-allow-credentials'] = 'true'
+        if (cors.allowMethods !== undefined) {
+          h['access-control-allow-methods'] = cors.allowMethods === '*' ? requestMethod : cors.allowMethods
+        }
+        if (cors.allowHeaders !== undefined) {
+          const asked = headerText(req.headers, 'access-control-request-headers')
+          const value = cors.allowHeaders === '*' ? asked : cors.allowHeaders
+          if (value !== undefined) h['access-control-allow-headers'] = value
+        }
+        if (cors.maxAgeSeconds !== undefined) h['access-control-max-age'] = String(cors.maxAgeSeconds)
+        return localReply(res, 200, server, undefined, undefined, h)
+      }
+      if (cors.unmatchedPreflights === 'IGNORE') return localReply(res, 200, server)
+    } else if (allowed) {
+      corsHeaders = { 'access-control-allow-origin': origin }
+      if (cors.allowCredentials) corsHeaders['access-control-allow-credentials'] = 'true'
+      if (cors.exposeHeaders !== undefined) corsHeaders['access-control-expose-headers'] = cors.exposeHeaders
+    }
+  }
+
+  // Fault injection: independent draws, delay first.
+  const fault = spec.fault
+  if (fault?.delay !== undefined && Math.random() * 100 < fault.delay.percent) {
+    await sleep(fault.delay.ms, downstreamGone.signal)
+    if (downstreamGone.signal.aborted) return
+  }
+  if (fault?.abort !== undefined && Math.random() * 100 < fault.abort.percent) {
+    return localReply(res, fault.abort.status, server, LOCAL_BODY.faultAbort)
+  }
+
+  const index = pickWeighted(spec.cumulativeWeights, Math.random())
+  const destination = spec.destinations[index]
+  const cluster = destination === undefined ? undefined : config.clusters.get(destination.clusterName)
+  if (destination === undefined || cluster === undefined) return localReply(res, 503, server)
+  if (cluster.endpoints.length === 0) return localReply(res, 503, server, LOCAL_BODY.noHealthyUpstream)
+
+  const requestOps: HeaderOpSet[] = [spec.headers.request, destination.headers.request]
+  const responseOps: HeaderOpSet[] = [spec.headers.response, destination.headers.response]
+
+  // Upstream request headers.
+  const headers = endToEnd(req.headers, REQUEST_DROP)
+  appendForwardedFor(headers, request.peer)
+  headers['x-forwarded-proto'] = request.scheme
+  ensureRequestId(headers)
+  if (decision.upstreamPath !== decision.path) headers['x-envoy-original-path'] = decision.path
+  let authority = decision.upstreamAuthority
+  applyRequestOps(headers, requestOps)
+  const hostOverride = headers.host ?? headers[':authority']
+  if (hostOverride !== undefined) {
+    authority = Array.isArray(hostOverride) ? (hostOverride[0] ?? authority) : hostOverride
+    delete headers[':authority']
+  }
+  headers.host = authority
+
+  // Body: none, buffered (replayable), or streamed (one attempt).
+  let body: Buffer | Upstreamable | undefined
+  let replayable = true
+  if (request.hasBody) {
+    const length = Number(headerText(req.headers, 'content-length') ?? Number.NaN)
+    if (Number.isFinite(length) && length <= REPLAY_LIMIT) {
+      const buffered = await readBody(req)
+      if (buffered === undefined) return
+      body = buffered
+      headers['content-length'] = String(buffered.byteLength)
+    } else {
+      body = req
+      replayable = false
+    }
+  }
+
+  const method = req.method ?? 'GET'
+  const input = hashInput(req, decision.path, request.peer)
+  for (const mirror of spec.mirrors) {
+    if (!replayable || !(Math.random() * 100 < mirror.percent)) continue
+    const target = config.clusters.get(mirror.clusterName)
+    if (target !== undefined)
+      fireMirror(ctx, target, input, method, decision.upstreamPath, headers, body as Buffer)
+  }
+
+  const policy = spec.retries
+  const maxAttempts = replayable ? 1 + Math.max(0, policy.attempts) : 1
+  const routeTimer = new AbortController()
+  let routeTimeout: NodeJS.Timeout | undefined
+  if (spec.timeoutMs !== undefined && spec.timeoutMs > 0) {
+    routeTimeout = setTimeout(() => routeTimer.abort({ failure: 'route-timeout' }), spec.timeoutMs)
+  }
+  const started = performance.now()
+  const tried = new Set<Endpoint>()
+  let lastError: AttemptError | undefined
+  let setCookie: string | undefined
+  try {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (downstreamGone.signal.aborted) return
+      if (attempt > 1) {
+        const cap = 25 * (2 ** (attempt - 1) - 1)
+        await sleep(Math.random() * Math.min(cap, 250), routeTimer.signal)
+        if (routeTimer.signal.aborted) break
+      }
+      const pick = ctx.balancer.pick(cluster, input, tried)
+      if (pick === undefined) return localReply(res, 503, server, LOCAL_BODY.noHealthyUpstream)
+      if (pick.setCookie !== undefined) setCookie = pick.setCookie
+      tried.add(pick.endpoint)
+      const controller = new AbortController()
+      const abortAttempt = (reason: unknown) => {
+        if (!controller.signal.aborted) controller.abort(reason)
+      }
+      const onRoute = () => abortAttempt(routeTimer.signal.reason)
+      const onGone = () => abortAttempt({ failure: 'aborted' })
+      if (routeTimer.signal.aborted) break
+      routeTimer.signal.addEventListener('abort', onRoute)
+      downstreamGone.signal.addEventListener('abort', onGone)
+      let perTry: NodeJS.Timeout | undefined
+      if (policy.perTryTimeoutMs !== undefined && policy.perTryTimeoutMs > 0) {
+        perTry = setTimeout(() => abortAttempt({ failure: 'per-try-timeout' }), policy.perTryTimeoutMs)
+      }
+      headers['x-envoy-attempt-count'] = String(attempt)
+      ctx.balancer.acquire(pick.endpoint)
+      let response: Dispatcher.ResponseData<null> | undefined
+      try {
+        response = await ctx.pools.get(cluster, pick.endpoint).request({
+          path: decision.upstreamPath,
+          method,
+          headers,
+          body: body ?? null,
+          signal: controller.signal,
+        })
+      } catch (error) {
+        lastError = classify(error, controller.signal)
+      } finally {
+        clearTimeout(perTry)
+        downstreamGone.signal.removeEventListener('abort', onGone)
+        if (response === undefined) {
+          ctx.balancer.release(pick.endpoint)
+          routeTimer.signal.removeEventListener('abort', onRoute)
+        }
+      }
+      if (response === undefined) {
+        const failure = lastError?.failure
+        if (failure === 'aborted') return
+        if (failure === 'route-timeout') break
+        if (attempt < maxAttempts && failure !== undefined && retriesFailure(policy, failure)) continue
+        break
+      }
+      if (attempt < maxAttempts && retriesStatus(policy, response.statusCode, response.headers)) {
+        ctx.balancer.release(pick.endpoint)
+        routeTimer.signal.removeEventListener('abort', onRoute)
+        response.body.dump().catch(() => {})
+        lastError = undefined
+        continue
+      }
+      const endpoint = pick.endpoint
+      await relay(ctx, res, response, {
+        started,
+        responseOps,
+        corsHeaders,
+        setCookie,
+        signal: controller.signal,
+      })
+      ctx.balancer.release(endpoint)
+      routeTimer.signal.removeEventListener('abort', onRoute)
+      return
+    }
+    if (downstreamGone.signal.aborted) return
+    const failure = routeTimer.signal.aborted ? 'route-timeout' : lastError?.failure
+    if (failure === 'route-timeout' || failure === 'per-try-timeout') {
+      return localReply(res, 504, server, LOCAL_BODY.timeout)
+    }
+    const retried =
+      tried.size > 1 || maxAttempts > 1 ? 'retried and the latest reset reason: ' : 'reset reason: '
+    const detail = lastError?.detail ?? 'connection termination'
+    const status = failure === 'protocol' ? 502 : 503
+    return localReply(res, status, server, `${LOCAL_BODY.connectError}${retried}${detail}`)
+  } finally {
+    clearTimeout(routeTimeout)
+    res.removeListener('close', onClose)
+  }
+}
+
+function applyRequestOps(headers: HeaderRecord, ops: readonly HeaderOpSet[]): void {
+  for (const op of ops) for (const name of op.remove) delete headers[name]
+  for (const op of ops) {
+    for (const [name, value] of op.set) headers[name] = value
+    for (const [name, value] of op.add) {
+      const current = headers[name]
+      if (current === undefined) headers[name] = value
+      else if (Array.isArray(current)) current.push(value)
+      else headers[name] = [current, value]
+    }
+  }
+}
+
+interface RelayOptions {
+  readonly started: number
+  readonly responseOps: readonly HeaderOpSet[]
+  readonly corsHeaders: HeaderRecord | undefined
+  readonly setCookie: string | undefined
+  readonly signal: AbortSignal
+}
+
+/** Writes the upstream response downstream, streaming the body with backpressure. */
+function relay(
+  ctx: ForwardContext,
+  res: Downstream,
+  response: Dispatcher.ResponseData,
+  options: RelayOptions,
+): Promise<void> {
+  const upstreamBody = response.body
+  const headers = endToEnd(response.headers as Record<string, string | string[] | undefined>)
+  for (const op of options.responseOps) for (const name of op.remove) delete headers[name]
+  for (const op of options.responseOps) {
+    for (const [name, value] of op.set) headers[name] = value
+    for (const [name, value] of op.add) {
+      const current = headers[name]
+      if (current === undefined) headers[name] = value
+      else if (Array.isArray(current)) current.push(value)
+      else headers[name] = [current, value]
+    }
+  }
+  if (options.corsHeaders !== undefined) Object.assign(headers, options.corsHeaders)
+  if (options.setCookie !== undefined) {
+    const current = headers['set-cookie']
+    headers['set-cookie'] =
+      current === undefined
+        ? options.setCookie
+        : Array.isArray(current)
+          ? [...current, options.setCookie]
+          : [current, options.setCookie]
+  }
+  if (ctx.serverHeader !== false) headers.server = ctx.serverHeader
+  headers['x-envoy-upstream-service-time'] = String(Math.round(performance.now() - options.started))
+  try {
+    res.writeHead(response.statusCode, headers)
+  } catch (error) {
+    ctx.logger.warn({ err: error }, 'upstream response headers rejected')
+    upstreamBody.destroy()
+    localReply(res, 502, ctx.serverHeader, `${LOCAL_BODY.connectError}reset reason: protocol error`)
+    return Promise.resolve()
+  }
+  return new Promise((resolve) => {
+    let settled = false
+    const finish = () => {
+      if (settled) return
+      settled = true
+      res.removeListener('drain', onDrain)
+      res.removeListener('close', onClose)
+      resolve()
+    }
+    const onDrain = () => upstreamBody.resume()
+    const onClose = () => {
+      if (!res.writableFinished) upstreamBody.destroy()
+      finish()
+    }
+    res.on('drain', onDrain)
+    res.on('close', onClose)
+    upstreamBody.on('data', (chunk: Buffer) => {
+      if (!res.write(chunk)) upstreamBody.pause()
+    })
+    upstreamBody.once('end', () => {
+      res.end()
+      finish()
+    })
+    upstreamBody.once('error', () => {
+      // Upstream died (or the route timed out) after headers: never end the response as complete.
+      res.destroy()
+      finish()
+    })
+    if (options.signal.aborted) upstreamBody.destroy()
+  })
+}
+
+/** Sends a copy of the request to a mirror cluster; the answer is discarded and never awaited. */
+function fireMirror(
+  ctx: ForwardContext,
+  cluster: Cluster,
+  input: HashInput,
+  method: string,
+  path: string,
+  headers: HeaderRecord,
+  body: Buffer | undefined,
+): void {
+  const pick = ctx.balancer.pick(cluster, input)
+  if (pick === undefined) return
+  const copy: HeaderRecord = { ...headers }
+  delete copy['x-envoy-attempt-count']
+  try {
+    ctx.pools
+      .get(cluster, pick.endpoint)
+      .request({ path, method, headers: copy, body: body ?? null, signal: AbortSignal.timeout(60_000) })
+      .then((r) => r.body.dump())
+      .catch(() => {})
+  } catch {
+    // A mirror never fails the request.
+  }
+}

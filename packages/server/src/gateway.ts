@@ -1,0 +1,174 @@
+import type { CompiledConfig, ListenerProtocol } from '@portico/core'
+import { Balancer } from './balancer.js'
+import { defaultRoute } from './default-route.js'
+import type { HandlerContext } from './handler.js'
+import { buildRuntime, type ListenerEnv, PortListener, type Runtime } from './listeners.js'
+import { listenPortFor } from './port-map.js'
+import { type Logger, type RouteFunction, silentLogger } from './types.js'
+import { UpstreamPools } from './upstream.js'
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  /** The compiled config to serve. */
+  readonly config: CompiledConfig
+  /**
+   * Gateway port → listen port. Unmapped ports p < 1024 listen on p + 8000, others on p;
+   * `0` picks an ephemeral port.
+   */
+  readonly ports?: Readonly<Record<number, number>>
+  /** Address to bind when a server sets no `bind` (default `127.0.0.1`). */
+  readonly bind?: string
+  /** `server` response header (default `portico`); `false` passes the upstream's through. */
+  readonly serverHeader?: string | false
+  /** pino-compatible logger; silent by default. */
+  readonly logger?: Logger
+  /** Aborting it closes the gateway. */
+  readonly signal?: AbortSignal
+  /** The router (default: `route` of `@portico/core`). */
+  readonly route?: RouteFunction
+  /** How long `close()` and removed ports wait for in-flight requests (default 5000 ms). */
+  readonly drainTimeoutMs?: number
+  /** Serve HTTP/1.0 instead of answering 426, like Envoy's `accept_http_10` (default false). */
+  readonly acceptHttp10?: boolean
+}
+
+/** Where one gateway port listens. */
+export interface GatewayAddress {
+  readonly address: string
+  readonly port: number
+  readonly protocol: ListenerProtocol
+}
+
+/** A running gateway. */
+export interface Gateway extends AsyncDisposable {
+  /** Gateway port → where it listens. */
+  readonly addresses: Readonly<Record<number, GatewayAddress>>
+  /** The config being served. */
+  readonly config: CompiledConfig
+  /**
+   * Swaps the config atomically: certificates are read and checked first (a failure rejects and
+   * keeps the old config), requests already routed finish on the old one, new ports start
+   * listening, removed ports stop accepting and drain, TLS material changes without closing
+   * listeners.
+   */
+  update(config: CompiledConfig): Promise<void>
+  /** Stops accepting, drains in-flight requests (up to `drainTimeoutMs`), closes upstream pools. */
+  close(): Promise<void>
+}
+
+function bindOf(listenerBind: string | undefined, fallback: string): string {
+  return listenerBind !== undefined && !listenerBind.startsWith('unix://') ? listenerBind : fallback
+}
+
+/**
+ * Serves a compiled config on Node listeners: one per gateway port, HTTP/1.1 and h2c on
+ * plaintext ports, TLS with SNI-selected servers and ALPN h2/http1.1 on TLS ports, TLS
+ * passthrough and TCP proxying. Resolves once every port listens.
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const logger = options.logger ?? silentLogger
+  const bind = options.bind ?? '127.0.0.1'
+  const drainTimeoutMs = options.drainTimeoutMs ?? 5_000
+  const pools = new UpstreamPools()
+  const balancer = new Balancer()
+  const listeners = new Map<number, PortListener>()
+  let runtime: Runtime
+  const handler: HandlerContext = {
+    current: () => runtime.config,
+    route: options.route ?? defaultRoute,
+    pools,
+    balancer,
+    serverHeader: options.serverHeader ?? 'portico',
+    logger,
+    acceptHttp10: options.acceptHttp10 ?? false,
+  }
+  const base: Omit<ListenerEnv, 'runtime'> = {
+    handler,
+    balancer,
+    listenerFor: (port) => listeners.get(port),
+  }
+  const env: ListenerEnv = { ...base, runtime: () => runtime }
+  runtime = buildRuntime(options.config, base)
+  let closed = false
+  let closing: Promise<void> | undefined
+
+  async function reconcile(config: CompiledConfig): Promise<void> {
+    const removed: PortListener[] = []
+    for (const [port, listener] of listeners) {
+      const wanted = config.listeners.get(port)
+      if (wanted === undefined || bindOf(wanted.bind, bind) !== listener.bind) {
+        listeners.delete(port)
+        removed.push(listener)
+      }
+    }
+    const started: Promise<unknown>[] = []
+    for (const [port, wanted] of config.listeners) {
+      if (listeners.has(port)) continue
+      const previous = removed.find((l) => l.gatewayPort === port)
+      const listenPort = previous?.address?.port ?? listenPortFor(port, options.ports)
+      const listener = new PortListener(port, bindOf(wanted.bind, bind), listenPort, env)
+      listeners.set(port, listener)
+      started.push(listener.listen())
+    }
+    for (const listener of removed) {
+      listener.drain(drainTimeoutMs).catch(() => {})
+      logger.info({ port: listener.gatewayPort }, 'gateway port removed')
+    }
+    const results = await Promise.allSettled(started)
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+  }
+
+  const close = (): Promise<void> => {
+    if (closing !== undefined) return closing
+    closed = true
+    closing = (async () => {
+      const all = [...listeners.values()]
+      listeners.clear()
+      await Promise.all(all.map((l) => l.drain(drainTimeoutMs)))
+      await pools.close()
+      logger.info({}, 'gateway closed')
+    })()
+    return closing
+  }
+
+  try {
+    await reconcile(runtime.config)
+  } catch (error) {
+    for (const l of listeners.values()) l.destroy()
+    await pools.close(true)
+    throw error
+  }
+
+  const gateway: Gateway = {
+    get addresses() {
+      const out: Record<number, GatewayAddress> = {}
+      for (const [port, listener] of listeners) {
+        const address = listener.address
+        const protocol = runtime.config.listeners.get(port)?.protocol
+        if (address !== undefined && protocol !== undefined) {
+          out[port] = { address: address.address, port: address.port, protocol }
+        }
+      }
+      return out
+    },
+    get config() {
+      return runtime.config
+    },
+    async update(config) {
+      if (closed) throw new Error('gateway is closed')
+      const next = buildRuntime(config, base)
+      runtime = next
+      pools.retain(config.clusters.values())
+      await reconcile(config)
+      logger.info({ version: config.version }, 'config applied')
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  }
+  if (options.signal !== undefined) {
+    if (options.signal.aborted) await close()
+    else options.signal.addEventListener('abort', () => void close(), { once: true })
+  }
+  return gateway
+}

@@ -1,0 +1,130 @@
+import type { CompiledConfig, RequestFacts, RouteDecision } from '@portico/core'
+import { type ForwardContext, forward } from './forward.js'
+import { plainAddress } from './headers.js'
+import { LOCAL_BODY, localReply } from './local-reply.js'
+import type { Downstream, RouteFunction, Upstreamable } from './types.js'
+
+/** What the request handler reads on every request. */
+export interface HandlerContext extends ForwardContext {
+  /** The config being served; read once when a request arrives. */
+  current(): CompiledConfig
+  readonly route: RouteFunction
+  /** Serve HTTP/1.0 requests instead of answering 426 (Envoy's `accept_http_10`). */
+  readonly acceptHttp10: boolean
+}
+
+/** The listener a request arrived on. */
+export interface ListenerInfo {
+  /** Gateway port (80, 443), not the listen port. */
+  readonly port: number
+  readonly scheme: 'http' | 'https'
+}
+
+interface SocketLike {
+  readonly remoteAddress?: string | undefined
+  readonly servername?: string | false | null
+}
+
+function hostCount(raw: readonly string[]): number {
+  let n = 0
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++
+  return n
+}
+
+/**
+ * Builds the facts of a request (authority from `:authority`, the absolute-form target, or
+ * `Host`), asks the router, and executes its decision. Never throws: a bad request gets a 4xx.
+ */
+export function handleRequest(
+  ctx: HandlerContext,
+  info: ListenerInfo,
+  req: Upstreamable & { readonly socket: unknown },
+  res: Downstream,
+): void {
+  req.on('error', noop)
+  res.on('error', noop)
+  const server = ctx.serverHeader
+  try {
+    const h2 = req.httpVersionMajor === 2
+    if (!h2 && req.httpVersionMajor === 1 && req.httpVersion === '1.0' && !ctx.acceptHttp10) {
+      return void localReply(res, 426, server, LOCAL_BODY.upgradeRequired)
+    }
+    let authority: string | undefined
+    let path = req.url ?? '/'
+    if (h2) {
+      authority = (req.headers[':authority'] as string | undefined) ?? req.headers.host
+    } else {
+      if (hostCount(req.rawHeaders) > 1) return void localReply(res, 400, server)
+      authority = req.headers.host
+      if (path.charCodeAt(0) !== 47 /* / */ && /^https?:\/\//i.test(path)) {
+        const rest = path.slice(path.indexOf('//') + 2)
+        const slash = rest.search(/[/?]/)
+        authority = slash < 0 ? rest : rest.slice(0, slash)
+        path = slash < 0 ? '/' : rest[slash] === '?' ? `/${rest.slice(slash)}` : rest.slice(slash)
+      }
+    }
+    if (authority === undefined || authority === '') return void localReply(res, 400, server)
+    const socket = req.socket as SocketLike
+    const peer = plainAddress(socket.remoteAddress)
+    const sni =
+      info.scheme === 'https' && typeof socket.servername === 'string' ? socket.servername : undefined
+    const facts: RequestFacts = {
+      port: info.port,
+      scheme: info.scheme,
+      method: req.method ?? 'GET',
+      authority,
+      path,
+      headers: req.headers as RequestFacts['headers'],
+      ...(sni === undefined ? {} : { sni }),
+      ...(peer === undefined ? {} : { sourceAddress: peer }),
+    }
+    const config = ctx.current()
+    const decision = ctx.route(config, facts)
+    execute(ctx, config, decision, info, req, res, peer, h2)
+  } catch (error) {
+    ctx.logger.error({ err: error }, 'request failed')
+    localReply(res, 500, server)
+  }
+}
+
+function execute(
+  ctx: HandlerContext,
+  config: CompiledConfig,
+  decision: RouteDecision,
+  info: ListenerInfo,
+  req: Upstreamable,
+  res: Downstream,
+  peer: string | undefined,
+  h2: boolean,
+): void {
+  const server = ctx.serverHeader
+  switch (decision.kind) {
+    case 'route': {
+      const hasBody = h2
+        ? !(req as unknown as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders &&
+          req.headers['content-length'] !== '0'
+        : (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
+          req.headers['transfer-encoding'] !== undefined
+      forward(ctx, config, decision, { req, res, scheme: info.scheme, peer, hasBody }).catch(
+        (error: unknown) => {
+          ctx.logger.error({ err: error }, 'forward failed')
+          if (res.headersSent) res.destroy()
+          else localReply(res, 500, server)
+        },
+      )
+      return
+    }
+    case 'redirect':
+      return void localReply(res, decision.status, server, undefined, [decision.headers.response], {
+        location: decision.location,
+      })
+    case 'directResponse':
+      return void localReply(res, decision.status, server, decision.body, [decision.headers.response])
+    case 'notFound':
+      return void localReply(res, 404, server)
+    case 'reject':
+      return void localReply(res, decision.status, server)
+  }
+}
+
+function noop(): void {}

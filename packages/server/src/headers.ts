@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto'
+import type { HeaderOpSet } from '@portico/core'
+
+/** Header values as Node and undici carry them. */
+export type HeaderValue = string | string[]
+/** A mutable header record with lowercase names. */
+export type HeaderRecord = Record<string, HeaderValue>
+
+/**
+ * Hop-by-hop and connection-specific fields, removed in both directions (RFC 9110 7.6.1, and
+ * the fields HTTP/2 forbids). `upgrade` and `http2-settings` also carry the h2c-smuggling vector.
+ */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+])
+
+function nominated(connection: HeaderValue | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined
+  const value = Array.isArray(connection) ? connection.join(',') : connection
+  const names = new Set<string>()
+  for (const part of value.split(',')) {
+    const name = part.trim().toLowerCase()
+    if (name !== '') names.add(name)
+  }
+  return names
+}
+
+/**
+ * Copies end-to-end fields: drops pseudo headers, hop-by-hop fields, the fields the
+ * `Connection` header names, and any name in `drop`.
+ */
+export function endToEnd(
+  headers: Readonly<Record<string, string | string[] | number | undefined>>,
+  drop?: ReadonlySet<string>,
+): HeaderRecord {
+  const named = nominated(headers.connection as HeaderValue | undefined)
+  const out: HeaderRecord = {}
+  for (const name in headers) {
+    const value = headers[name]
+    if (value === undefined) continue
+    if (name.charCodeAt(0) === 58 /* : */ || HOP_BY_HOP.has(name)) continue
+    if (named?.has(name) || drop?.has(name)) continue
+    out[name] = typeof value === 'number' ? String(value) : value
+  }
+  return out
+}
+
+/** Request fields the gateway owns and never copies from the client. */
+export const REQUEST_DROP: ReadonlySet<string> = new Set([
+  'host',
+  'expect',
+  'x-forwarded-proto',
+  'x-forwarded-client-cert',
+  'x-envoy-attempt-count',
+  'x-envoy-original-path',
+])
+
+/** Applies Envoy-style header operations: removals first, then `set` (overwrite), then `add` (append). */
+export function applyHeaderOps(headers: HeaderRecord, ops: readonly HeaderOpSet[], vars?: FormatVars): void {
+  for (const op of ops) for (const name of op.remove) delete headers[name]
+  for (const op of ops) {
+    for (const [name, value] of op.set) headers[name] = format(value, vars)
+    for (const [name, value] of op.add) {
+      const current = headers[name]
+      const formatted = format(value, vars)
+      if (current === undefined) headers[name] = formatted
+      else if (Array.isArray(current)) current.push(formatted)
+      else headers[name] = name === 'set-cookie' ? [current, formatted] : `${current},${formatted}`
+    }
+  }
+}
+
+/** Values an Envoy header formatter can substitute. */
+export interface FormatVars {
+  readonly remoteAddress?: string
+  readonly localAddress?: string
+  readonly protocol?: string
+}
+
+/** Substitutes the common `%VAR%` formatters; `%%` is a literal `%`; unknown ones stay as written. */
+export function format(value: string, vars: FormatVars | undefined): string {
+  if (!value.includes('%')) return value
+  return value.replace(/%([A-Z_]*)%/g, (whole, name: string) => {
+    switch (name) {
+      case '':
+        return '%'
+      case 'HOSTNAME':
+        return process.env.HOSTNAME ?? 'localhost'
+      case 'DOWNSTREAM_REMOTE_ADDRESS':
+      case 'DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT':
+        return vars?.remoteAddress ?? whole
+      case 'DOWNSTREAM_LOCAL_ADDRESS':
+      case 'DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT':
+        return vars?.localAddress ?? whole
+      case 'PROTOCOL':
+        return vars?.protocol ?? whole
+      case 'START_TIME':
+        return new Date().toISOString()
+      default:
+        return whole
+    }
+  })
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`. */
+export function plainAddress(address: string | undefined): string | undefined {
+  if (address?.startsWith('::ffff:') && address.includes('.')) return address.slice(7)
+  return address
+}
+
+/** Appends the peer to `x-forwarded-for` (Envoy with `use_remote_address` and no trusted hops). */
+export function appendForwardedFor(headers: HeaderRecord, peer: string | undefined): void {
+  if (peer === undefined) return
+  const current = headers['x-forwarded-for']
+  const joined = Array.isArray(current) ? current.join(',') : current
+  headers['x-forwarded-for'] = joined === undefined || joined === '' ? peer : `${joined},${peer}`
+}
+
+/** Keeps a client's `x-request-id`, or generates a UUID. */
+export function ensureRequestId(headers: HeaderRecord): string {
+  const current = headers['x-request-id']
+  const value = Array.isArray(current) ? current[0] : current
+  if (value !== undefined && value !== '') {
+    headers['x-request-id'] = value
+    return value
+  }
+  const id = randomUUID()
+  headers['x-request-id'] = id
+  return id
+}
+
+/** First value of a header. */
+export function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}

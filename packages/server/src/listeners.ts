@@ -1,0 +1,295 @@
+import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http'
+import {
+  createServer as createH2cServer,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2Server,
+  type Http2Session,
+  type ServerHttp2Session,
+} from 'node:http2'
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net'
+import { type TLSSocket, Server as TlsServer } from 'node:tls'
+import type { CompiledConfig, CompiledServer } from '@portico/core'
+import type { Balancer } from './balancer.js'
+import { PorticoServerError } from './errors.js'
+import { type HandlerContext, handleRequest } from './handler.js'
+import { proxyStream, selectTlsRoute } from './l4.js'
+import { clientHelloVerdict, peek, prefaceVerdict } from './peek.js'
+import { acceptsPeer, type LoadedServerTls, loadServerTls } from './tls.js'
+import type { Downstream, Upstreamable } from './types.js'
+
+/** HTTP/2 limits from Envoy's edge guidance. */
+const H2_SETTINGS = { maxConcurrentStreams: 100, enablePush: false, initialWindowSize: 65_535 }
+const H2_CONNECTION_WINDOW = 1024 * 1024
+
+/** A terminating TLS endpoint for one server of one config version. */
+export interface Terminator {
+  readonly tls: LoadedServerTls
+  readonly server: Http2SecureServer | TlsServer
+}
+
+/** One config version with everything read from disk: swapped atomically by `update()`. */
+export interface Runtime {
+  readonly config: CompiledConfig
+  readonly terminators: ReadonlyMap<CompiledServer, Terminator>
+}
+
+/** What a port listener asks of its gateway. */
+export interface ListenerEnv {
+  runtime(): Runtime
+  readonly handler: HandlerContext
+  readonly balancer: Balancer
+  /** The listener for a gateway port (terminators report their sessions and requests to it). */
+  listenerFor(port: number): PortListener | undefined
+}
+
+function noop(): void {}
+
+function watchSession(session: Http2Session, sessions: Set<Http2Session>): void {
+  session.on('error', noop)
+  sessions.add(session)
+  session.once('close', () => sessions.delete(session))
+  try {
+    session.setLocalWindowSize(H2_CONNECTION_WINDOW)
+  } catch {
+    // The session may already be closing.
+  }
+}
+
+/**
+ * Builds the terminators of a config: reads every certificate and key first, so that a bad one
+ * fails the whole config (PTC41xx) before anything is swapped.
+ */
+export function buildRuntime(config: CompiledConfig, env: Omit<ListenerEnv, 'runtime'>): Runtime {
+  const terminators = new Map<CompiledServer, Terminator>()
+  for (const listener of config.listeners.values()) {
+    if (listener.protocol !== 'HTTPS' && listener.protocol !== 'TLS') continue
+    for (const server of listener.servers) {
+      if (server.tls === undefined || server.tls.mode === 'PASSTHROUGH') continue
+      const tls = loadServerTls(server)
+      const port = listener.port
+      if (server.http !== undefined) {
+        const h2 = createSecureServer(
+          { ...tls.options, allowHTTP1: true, settings: H2_SETTINGS },
+          (req, res) => env.listenerFor(port)?.onRequest(req, res, 'https'),
+        )
+        h2.on('session', (session: ServerHttp2Session) => {
+          const owner = env.listenerFor(port)
+          if (owner !== undefined) watchSession(session, owner.sessions)
+          else session.destroy()
+        })
+        h2.on('sessionError', noop)
+        h2.on('tlsClientError', noop)
+        h2.prependListener('secureConnection', (socket: TLSSocket) => {
+          socket.on('error', noop)
+          if (!acceptsPeer(socket, tls)) socket.destroy()
+        })
+        terminators.set(server, { tls, server: h2 })
+      } else if (server.tcp !== undefined) {
+        const entry = server.tcp
+        const terminated = new TlsServer(tls.options, (socket) => {
+          socket.on('error', noop)
+          if (!acceptsPeer(socket, tls)) return socket.destroy()
+          proxyStream(
+            env.listenerFor(port)?.runtimeConfig() ?? config,
+            env.balancer,
+            entry,
+            socket as Socket,
+            undefined,
+          )
+        })
+        terminated.on('tlsClientError', noop)
+        terminators.set(server, { tls, server: terminated })
+      }
+    }
+  }
+  return { config, terminators }
+}
+
+interface H1State {
+  active: number
+}
+
+/**
+ * Listens for one gateway port. The socket is accepted here and handed, per connection and by
+ * the config current at that moment, to HTTP/1.1, h2c, a TLS terminator chosen by the SNI of the
+ * peeked ClientHello (one per server, so versions, ciphers and client-certificate rules are the
+ * server's own), TLS passthrough or TCP proxying.
+ */
+export class PortListener {
+  readonly gatewayPort: number
+  readonly bind: string
+  readonly requestedPort: number
+  readonly sessions = new Set<Http2Session>()
+  readonly #env: ListenerEnv
+  readonly #front: NetServer
+  readonly #h1: HttpServer
+  readonly #h2c: Http2Server
+  readonly #sockets = new Set<Socket>()
+  readonly #h1Sockets = new Map<object, H1State>()
+  readonly #peeking = new Set<Socket>()
+  #draining = false
+  #address: AddressInfo | undefined
+
+  constructor(gatewayPort: number, bind: string, listenPort: number, env: ListenerEnv) {
+    this.gatewayPort = gatewayPort
+    this.bind = bind
+    this.requestedPort = listenPort
+    this.#env = env
+    this.#h1 = createHttpServer({ requireHostHeader: true }, (req, res) => this.onRequest(req, res, 'http'))
+    this.#h2c = createH2cServer({ settings: H2_SETTINGS }, (req, res) => this.onRequest(req, res, 'http'))
+    this.#h2c.on('session', (session: ServerHttp2Session) => watchSession(session, this.sessions))
+    this.#h2c.on('sessionError', noop)
+    this.#front = createNetServer({ pauseOnConnect: false }, (socket) => this.#onConnection(socket))
+    this.#front.on('error', noop)
+  }
+
+  /** The config of the current runtime. */
+  runtimeConfig(): CompiledConfig {
+    return this.#env.runtime().config
+  }
+
+  /** Where the listener is bound (after `listen`). */
+  get address(): AddressInfo | undefined {
+    return this.#address
+  }
+
+  /** Starts listening; rejects with PTC4104 when the address cannot be bound. */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        reject(
+          new PorticoServerError(
+            'PTC4104',
+            `gateway port ${this.gatewayPort}: cannot listen on ${this.bind}:${this.requestedPort} (${error.code ?? error.message})`,
+            { cause: error },
+          ),
+        )
+      }
+      this.#front.once('error', onError)
+      this.#front.listen(this.requestedPort, this.bind, () => {
+        this.#front.removeListener('error', onError)
+        this.#address = this.#front.address() as AddressInfo
+        resolve(this.#address)
+      })
+    })
+  }
+
+  /** Handles one HTTP request of this port (HTTP/1.1, h2c, or terminated TLS). */
+  onRequest(req: Upstreamable & { socket: unknown }, res: Downstream, scheme: 'http' | 'https'): void {
+    if (req.httpVersionMajor !== 2) {
+      const socket = req.socket as Socket
+      let state = this.#h1Sockets.get(socket)
+      if (state === undefined) {
+        const fresh: H1State = { active: 0 }
+        state = fresh
+        this.#h1Sockets.set(socket, fresh)
+        socket.once('close', () => this.#h1Sockets.delete(socket))
+      }
+      const tracked = state
+      tracked.active++
+      if (this.#draining) (res as unknown as ServerResponse).shouldKeepAlive = false
+      res.once('close', () => {
+        tracked.active--
+      })
+    }
+    handleRequest(this.#env.handler, { port: this.gatewayPort, scheme }, req, res)
+  }
+
+  #onConnection(socket: Socket): void {
+    socket.on('error', noop)
+    this.#sockets.add(socket)
+    socket.once('close', () => this.#sockets.delete(socket))
+    if (this.#draining) return void socket.destroy()
+    const runtime = this.#env.runtime()
+    const listener = runtime.config.listeners.get(this.gatewayPort)
+    if (listener === undefined) return void socket.destroy()
+    switch (listener.protocol) {
+      case 'HTTP':
+        if (!listener.h2c) return void this.#h1.emit('connection', socket)
+        this.#peeking.add(socket)
+        return void peek(socket, prefaceVerdict, (data, verdict) => {
+          this.#peeking.delete(socket)
+          if (verdict === undefined) return void socket.destroy()
+          socket.unshift(data)
+          ;(verdict === 'h2' ? this.#h2c : this.#h1).emit('connection', socket)
+          socket.resume()
+        })
+      case 'TCP': {
+        const entry = listener.servers[0]?.tcp
+        if (entry === undefined) return void socket.destroy()
+        return void proxyStream(runtime.config, this.#env.balancer, entry, socket, undefined)
+      }
+      default:
+        this.#peeking.add(socket)
+        return void peek(socket, clientHelloVerdict, (data, verdict) => {
+          this.#peeking.delete(socket)
+          if (verdict === undefined || verdict.kind !== 'complete') return void socket.destroy()
+          // Read the config again: a swap may have happened while the ClientHello arrived.
+          const now = this.#env.runtime()
+          const current = now.config.listeners.get(this.gatewayPort)
+          const server = current?.selectServer(verdict.sni)
+          if (server === undefined) return void socket.destroy()
+          if (server.tls === undefined || server.tls.mode === 'PASSTHROUGH') {
+            const entry =
+              server.passthrough === undefined ? undefined : selectTlsRoute(server.passthrough, verdict.sni)
+            if (entry === undefined) return void socket.destroy()
+            return void proxyStream(now.config, this.#env.balancer, entry, socket, data)
+          }
+          const terminator = now.terminators.get(server)
+          if (terminator === undefined) return void socket.destroy()
+          socket.unshift(data)
+          terminator.server.emit('connection', socket)
+        })
+    }
+  }
+
+  /**
+   * Stops accepting, sends GOAWAY to HTTP/2 sessions, closes idle HTTP/1.1 connections and asks
+   * busy ones to close after their response; after `timeoutMs` whatever is left is destroyed.
+   */
+  drain(timeoutMs: number): Promise<void> {
+    this.#draining = true
+    const closed = new Promise<void>((resolve) => this.#front.close(() => resolve()))
+    for (const session of this.sessions) {
+      try {
+        session.close()
+      } catch {
+        session.destroy()
+      }
+    }
+    for (const [socket, state] of this.#h1Sockets) if (state.active === 0) (socket as Socket).destroy()
+    // Connections still sending their first bytes go now.
+    for (const socket of this.#peeking) socket.destroy()
+    const settled = new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.#sockets.size === 0) {
+          clearInterval(poll)
+          clearTimeout(deadline)
+          resolve()
+        }
+      }
+      const poll = setInterval(check, 25)
+      const deadline = setTimeout(() => {
+        clearInterval(poll)
+        this.destroy()
+        resolve()
+      }, timeoutMs)
+      check()
+    })
+    return Promise.all([closed, settled]).then(() => undefined)
+  }
+
+  /** Closes every connection now. */
+  destroy(): void {
+    this.#draining = true
+    this.#front.close()
+    for (const session of this.sessions) session.destroy()
+    for (const socket of this.#sockets) socket.destroy()
+  }
+}
