@@ -18,3 +18,4 @@ export {
   resolveShortname,
 } from './names.js'
 export { createSnapshot, namespaceOf, type Snapshot, type SnapshotResource } from './snapshot.js'
+export { parseDuration, parseDurationNanos } from './duration.js'

@@ -1,1 +1,8 @@
-export {}
+export * from './common.js'
+export * from './destination-rule.js'
+export * from './envelope.js'
+export * from './gateway.js'
+export * from './resource.js'
+export * from './secret.js'
+export * from './service-entry.js'
+export * from './virtual-service.js'
