@@ -177,12 +177,3 @@ function rendezvous(candidates: readonly Endpoint[], key: string): Endpoint {
   }
   return best
 }
-
-/** Picks an index by one draw in [0, 1) over cumulative weights (weight-0 entries never chosen). */
-export function pickWeighted(cumulative: readonly number[], random01: number): number {
-  const total = cumulative[cumulative.length - 1] ?? 0
-  if (total <= 0) return cumulative.length > 0 ? 0 : -1
-  const draw = random01 * total
-  for (let i = 0; i < cumulative.length; i++) if (draw < (cumulative[i] ?? 0)) return i
-  return cumulative.length - 1
-}

@@ -1,13 +1,14 @@
-import type {
-  Cluster,
-  CompiledConfig,
-  Endpoint,
-  ForwardDecision,
-  HeaderOpSet,
-  RetryPolicy,
+import {
+  type Cluster,
+  type CompiledConfig,
+  type Endpoint,
+  type ForwardDecision,
+  type HeaderOpSet,
+  pickDestination,
+  type RetryPolicy,
 } from '@portico/core'
 import type { Dispatcher } from 'undici'
-import { type Balancer, type HashInput, pickWeighted } from './balancer.js'
+import type { Balancer, HashInput } from './balancer.js'
 import { appendForwardedFor, endToEnd, ensureRequestId, type HeaderRecord, REQUEST_DROP } from './headers.js'
 import { LOCAL_BODY, localReply } from './local-reply.js'
 import type { Downstream, Logger, Upstreamable } from './types.js'
@@ -224,8 +225,7 @@ export async function forward(
     return localReply(res, fault.abort.status, server, LOCAL_BODY.faultAbort)
   }
 
-  const index = pickWeighted(spec.cumulativeWeights, Math.random())
-  const destination = spec.destinations[index]
+  const destination = pickDestination(spec, Math.random())
   const cluster = destination === undefined ? undefined : config.clusters.get(destination.clusterName)
   if (destination === undefined || cluster === undefined) return localReply(res, 503, server)
   if (cluster.endpoints.length === 0) return localReply(res, 503, server, LOCAL_BODY.noHealthyUpstream)

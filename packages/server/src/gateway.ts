@@ -1,16 +1,32 @@
-import type { CompiledConfig, ListenerProtocol } from '@portico/core'
+import {
+  type CompiledConfig,
+  type CompileOptions,
+  compile,
+  route as coreRoute,
+  createSnapshot,
+  type ListenerProtocol,
+  type SnapshotResource,
+} from '@portico/core'
 import { Balancer } from './balancer.js'
-import { defaultRoute } from './default-route.js'
 import type { HandlerContext } from './handler.js'
 import { buildRuntime, type ListenerEnv, PortListener, type Runtime } from './listeners.js'
 import { listenPortFor } from './port-map.js'
 import { type Logger, type RouteFunction, silentLogger } from './types.js'
 import { UpstreamPools } from './upstream.js'
 
+/** Resources to compile (Gateway, VirtualService, ServiceEntry, DestinationRule, Secret), in load order. */
+export interface GatewaySource {
+  readonly resources: readonly SnapshotResource[]
+  readonly compile?: CompileOptions
+}
+
+/** What a gateway serves: a compiled config, or resources compiled with `compile()` of `@portico/core`. */
+export type GatewayConfig = CompiledConfig | GatewaySource
+
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
-  /** The compiled config to serve. */
-  readonly config: CompiledConfig
+  /** The config to serve. */
+  readonly config: GatewayConfig
   /**
    * Gateway port → listen port. Unmapped ports p < 1024 listen on p + 8000, others on p;
    * `0` picks an ephemeral port.
@@ -51,9 +67,19 @@ export interface Gateway extends AsyncDisposable {
    * listening, removed ports stop accepting and drain, TLS material changes without closing
    * listeners.
    */
-  update(config: CompiledConfig): Promise<void>
+  update(config: GatewayConfig): Promise<void>
   /** Stops accepting, drains in-flight requests (up to `drainTimeoutMs`), closes upstream pools. */
   close(): Promise<void>
+}
+
+let sourceVersion = 0
+
+function compiledOf(config: GatewayConfig, logger: Logger): CompiledConfig {
+  if (!('resources' in config)) return config
+  const result = compile(createSnapshot(config.resources, { version: ++sourceVersion }), config.compile)
+  for (const d of result.diagnostics)
+    logger.warn({ code: d.code, path: d.path, resource: d.resource }, d.message)
+  return result.value
 }
 
 function bindOf(listenerBind: string | undefined, fallback: string): string {
@@ -75,7 +101,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let runtime: Runtime
   const handler: HandlerContext = {
     current: () => runtime.config,
-    route: options.route ?? defaultRoute,
+    route: options.route ?? coreRoute,
     pools,
     balancer,
     serverHeader: options.serverHeader ?? 'portico',
@@ -88,7 +114,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     listenerFor: (port) => listeners.get(port),
   }
   const env: ListenerEnv = { ...base, runtime: () => runtime }
-  runtime = buildRuntime(options.config, base)
+  runtime = buildRuntime(compiledOf(options.config, logger), base)
   let closed = false
   let closing: Promise<void> | undefined
 
@@ -105,7 +131,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     for (const [port, wanted] of config.listeners) {
       if (listeners.has(port)) continue
       const previous = removed.find((l) => l.gatewayPort === port)
-      const listenPort = previous?.address?.port ?? listenPortFor(port, options.ports)
+      const listenPort =
+        previous?.address?.port ??
+        options.ports?.[port] ??
+        wanted.listenPort ??
+        listenPortFor(port, undefined)
       const listener = new PortListener(port, bindOf(wanted.bind, bind), listenPort, env)
       listeners.set(port, listener)
       started.push(listener.listen())
@@ -155,8 +185,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     get config() {
       return runtime.config
     },
-    async update(config) {
+    async update(source) {
       if (closed) throw new Error('gateway is closed')
+      const config = compiledOf(source, logger)
       const next = buildRuntime(config, base)
       runtime = next
       pools.retain(config.clusters.values())

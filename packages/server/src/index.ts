@@ -1,6 +1,13 @@
 export { type ClientHelloResult, readClientHello } from './client-hello.js'
 export { PorticoServerError, type ServerErrorCode } from './errors.js'
-export { createGateway, type Gateway, type GatewayAddress, type GatewayOptions } from './gateway.js'
+export {
+  createGateway,
+  type Gateway,
+  type GatewayAddress,
+  type GatewayConfig,
+  type GatewayOptions,
+  type GatewaySource,
+} from './gateway.js'
 export { listenPortFor } from './port-map.js'
 export { ENVOY_TLS12_CIPHERS, loadServerTls, TLS13_CIPHERS } from './tls.js'
 export type { Logger, RouteFunction } from './types.js'

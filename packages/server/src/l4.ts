@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net'
-import type { CompiledConfig, TcpRouteEntry, TlsRouteEntry } from '@portico/core'
-import { type Balancer, pickWeighted } from './balancer.js'
+import { type CompiledConfig, pickDestination, type TcpRouteEntry, type TlsRouteEntry } from '@portico/core'
+import type { Balancer } from './balancer.js'
 import { plainAddress } from './headers.js'
 
 /** True when a TLS route's `sniHosts` entry accepts an SNI (exact, `*.suffix`, or `*`). */
@@ -43,7 +43,7 @@ export function proxyStream(
   client: Socket,
   head: Buffer | undefined,
 ): void {
-  const destination = entry.destinations[pickWeighted(entry.cumulativeWeights, Math.random())]
+  const destination = pickDestination(entry, Math.random())
   const cluster = destination === undefined ? undefined : config.clusters.get(destination.clusterName)
   const pick =
     cluster === undefined
