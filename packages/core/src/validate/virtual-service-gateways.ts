@@ -1,0 +1,47 @@
+import type { FieldPath } from '../diagnostics/diagnostic.js'
+import { checkDns1123Label, checkFqdn } from './primitives.js'
+import { VS_CODES } from './virtual-service-codes.js'
+import { quote, type VirtualServiceReport } from './virtual-service-report.js'
+
+/**
+ * Istio's `validateGatewayNames` for a `gateways` list at `path` (the VirtualService's own or a
+ * match's): `mesh` and `name` must be domain names, `ns/name` two DNS-1123 labels, and the legacy
+ * `name.ns` form is accepted with a warning.
+ *
+ * Istio stops at the first entry without a `/` (after judging it), so entries after `mesh` or a
+ * plain name are not examined; Portico keeps that verdict.
+ */
+export function validateGatewayNames(
+  report: VirtualServiceReport,
+  gateways: readonly string[],
+  path: FieldPath,
+): void {
+  for (const [index, name] of gateways.entries()) {
+    const at = [...path, index]
+    const slash = name.indexOf('/')
+    if (slash < 0) {
+      if (name.includes('.')) {
+        const parts = name.split('.')
+        report.warning(
+          VS_CODES.legacyGatewayName,
+          `using legacy gatewayName format ${quote(name)}; prefer the <namespace>/<name> format: ${quote(`${parts[1]}/${parts[0]}`)}`,
+          at,
+        )
+      }
+      const problem = checkFqdn(name)
+      if (problem !== undefined) report.error(VS_CODES.invalidGatewayName, problem, at)
+      return
+    }
+    const namespace = name.slice(0, slash)
+    const gateway = name.slice(slash + 1)
+    if (namespace === '' || gateway === '') {
+      report.error(VS_CODES.invalidGatewayName, 'config namespace and gateway name cannot be empty', at)
+    }
+    if (checkDns1123Label(namespace) !== undefined) {
+      report.error(VS_CODES.invalidGatewayName, `invalid value for namespace: ${quote(namespace)}`, at)
+    }
+    if (checkDns1123Label(gateway) !== undefined) {
+      report.error(VS_CODES.invalidGatewayName, `invalid value for gateway name: ${quote(gateway)}`, at)
+    }
+  }
+}
