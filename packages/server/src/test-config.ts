@@ -3,7 +3,7 @@
  * upstream that reports what it received. Not exported from the package.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -466,4 +466,93 @@ export function http1(
       req.end(options.body)
     }, reject)
   })
+}
+
+/** A certificate authority on disk (openssl), for issuing server and client certificates. */
+export interface TestCa {
+  readonly certFile: string
+  readonly keyFile: string
+  readonly cert: string
+  issue(names: readonly string[]): { certFile: string; keyFile: string; cert: string; key: string }
+}
+
+export function testCa(name = 'Test CA'): TestCa {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-ca-'))
+  const certFile = join(dir, 'ca.crt')
+  const keyFile = join(dir, 'ca.key')
+  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' })
+  run([
+    'req',
+    '-x509',
+    '-nodes',
+    '-days',
+    '2',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ])
+  let serial = 0
+  return {
+    certFile,
+    keyFile,
+    cert: readFileSync(certFile, 'utf8'),
+    issue(names) {
+      const n = ++serial
+      const leafKey = join(dir, `leaf${n}.key`)
+      const csr = join(dir, `leaf${n}.csr`)
+      const leafCert = join(dir, `leaf${n}.crt`)
+      const ext = join(dir, `leaf${n}.ext`)
+      writeFileSync(ext, `subjectAltName=${names.map((x) => `DNS:${x}`).join(',')}\n`)
+      run([
+        'req',
+        '-new',
+        '-nodes',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-keyout',
+        leafKey,
+        '-out',
+        csr,
+        '-subj',
+        `/CN=${names[0]}`,
+      ])
+      run([
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        certFile,
+        '-CAkey',
+        keyFile,
+        '-set_serial',
+        String(1000 + n),
+        '-days',
+        '2',
+        '-out',
+        leafCert,
+        '-extfile',
+        ext,
+      ])
+      return {
+        certFile: leafCert,
+        keyFile: leafKey,
+        cert: readFileSync(leafCert, 'utf8'),
+        key: readFileSync(leafKey, 'utf8'),
+      }
+    },
+  }
 }
