@@ -85,7 +85,18 @@ class Route implements CompiledRoute {
     readonly action: RouteActionSpec,
     readonly uri: UriMatch | undefined,
     readonly catchAll: boolean,
-  ) {}
+  ) {
+    this.pathOnly =
+      spec !== undefined &&
+      spec.uri !== undefined &&
+      spec.method === undefined &&
+      spec.scheme === undefined &&
+      spec.authority === undefined &&
+      spec.headers.length === 0 &&
+      spec.withoutHeaders.length === 0 &&
+      spec.queryParams.length === 0
+  }
+  readonly pathOnly: boolean
   matches(request: RequestView): boolean {
     return this.spec === undefined || evaluateMatch(this.spec, request)
   }

@@ -144,6 +144,8 @@ export interface CompiledRoute {
   readonly uri?: UriMatch
   /** Istio's catch-all test (`prefix: /`, regex `.*` or no path matcher, and nothing else). */
   readonly catchAll: boolean
+  /** True when the path matcher is the route's only condition (an index hit on it is a match). */
+  readonly pathOnly?: boolean
 }
 
 /** The path part of a route's match. */

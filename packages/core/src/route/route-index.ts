@@ -3,29 +3,20 @@ import type { CompiledRoute, RequestView } from '../compile/types.js'
 /** Below this many routes a linear scan is as fast as any index. */
 const LINEAR_LIMIT = 8
 
-interface TrieNode {
-  next: Map<number, TrieNode> | undefined
-  ids: number[]
+/** Literal prefixes of one length: prefix → route ids (ascending). */
+interface PrefixGroup {
+  readonly length: number
+  readonly map: Map<string, number[]>
 }
 
-function newNode(): TrieNode {
-  return { next: undefined, ids: [] }
+function addTo(map: Map<string, number[]>, key: string, id: number): void {
+  const list = map.get(key)
+  if (list === undefined) map.set(key, [id])
+  else list.push(id)
 }
 
-function insert(root: TrieNode, key: string, id: number, fold: boolean): void {
-  let node = root
-  for (let i = 0; i < key.length; i++) {
-    let c = key.charCodeAt(i)
-    if (fold && c >= 0x41 && c <= 0x5a) c += 32
-    if (node.next === undefined) node.next = new Map()
-    let child = node.next.get(c)
-    if (child === undefined) {
-      child = newNode()
-      node.next.set(c, child)
-    }
-    node = child
-  }
-  node.ids.push(id)
+function groups(byLength: Map<number, Map<string, number[]>>): PrefixGroup[] {
+  return [...byLength.entries()].sort((a, b) => a[0] - b[0]).map(([length, map]) => ({ length, map }))
 }
 
 function ascending(a: number, b: number): number {
@@ -42,8 +33,9 @@ function asciiLower(s: string): string {
 
 /**
  * First-match route selection over one virtual host. Routes whose path matcher is a literal
- * (exact or prefix, case-sensitive or not) are indexed — exacts in maps, prefixes in a
- * character trie — so a request only evaluates the routes whose literal fits its path plus the
+ * (exact or prefix, case-sensitive or not) are indexed — exacts in one map, prefixes in one map
+ * per distinct prefix length (one hash lookup per length that fits the path) — so a request only
+ * evaluates the routes whose literal fits its path plus the
  * routes without a literal (regex or no path matcher). Candidates are evaluated in ascending
  * route order, which keeps Envoy's first-match semantics exact.
  */
@@ -53,32 +45,46 @@ export class RouteIndex {
   readonly #always: number[] = []
   readonly #exact = new Map<string, number[]>()
   readonly #exactFold = new Map<string, number[]>()
-  readonly #trie = newNode()
-  readonly #trieFold = newNode()
-  #hasFold = false
+  readonly #prefixes: readonly PrefixGroup[]
+  readonly #prefixesFold: readonly PrefixGroup[]
+  readonly #hasFold: boolean
   readonly #lists: (readonly number[])[] = []
   readonly #merged: number[] = []
+  /** 1 for a literal exact/prefix route with no other condition: being a candidate means matching. */
+  readonly #sure: Uint8Array
 
   constructor(routes: readonly CompiledRoute[]) {
     this.#routes = routes
     this.#linear = routes.length <= LINEAR_LIMIT
-    if (this.#linear) return
-    for (let id = 0; id < routes.length; id++) {
-      const uri = routes[id]!.uri
-      if (uri === undefined || uri.kind === 'regex') {
-        this.#always.push(id)
-      } else if (uri.kind === 'exact') {
-        const map = uri.ignoreCase ? this.#exactFold : this.#exact
-        const key = uri.ignoreCase ? asciiLower(uri.value) : uri.value
-        const list = map.get(key)
-        if (list === undefined) map.set(key, [id])
-        else list.push(id)
-        if (uri.ignoreCase) this.#hasFold = true
-      } else {
-        insert(uri.ignoreCase ? this.#trieFold : this.#trie, uri.value, id, uri.ignoreCase)
-        if (uri.ignoreCase) this.#hasFold = true
+    const prefixes = new Map<number, Map<string, number[]>>()
+    const prefixesFold = new Map<number, Map<string, number[]>>()
+    let hasFold = false
+    this.#sure = new Uint8Array(routes.length)
+    if (!this.#linear) {
+      for (let id = 0; id < routes.length; id++) {
+        const uri = routes[id]!.uri
+        if (uri !== undefined && uri.kind !== 'regex' && routes[id]!.pathOnly === true) this.#sure[id] = 1
+        if (uri === undefined || uri.kind === 'regex') {
+          this.#always.push(id)
+        } else if (uri.kind === 'exact') {
+          if (uri.ignoreCase) addTo(this.#exactFold, asciiLower(uri.value), id)
+          else addTo(this.#exact, uri.value, id)
+          hasFold ||= uri.ignoreCase
+        } else {
+          const target = uri.ignoreCase ? prefixesFold : prefixes
+          let m = target.get(uri.value.length)
+          if (m === undefined) {
+            m = new Map()
+            target.set(uri.value.length, m)
+          }
+          addTo(m, uri.ignoreCase ? asciiLower(uri.value) : uri.value, id)
+          hasFold ||= uri.ignoreCase
+        }
       }
     }
+    this.#prefixes = groups(prefixes)
+    this.#prefixesFold = groups(prefixesFold)
+    this.#hasFold = hasFold
   }
 
   /** The first route that accepts the request. */
@@ -98,23 +104,12 @@ export class RouteIndex {
     if (this.#always.length > 0) lists.push(this.#always)
     const exact = this.#exact.get(path)
     if (exact !== undefined) lists.push(exact)
-    let node: TrieNode | undefined = this.#trie
-    if (node.ids.length > 0) lists.push(node.ids)
-    for (let i = 0; i < path.length && node !== undefined; i++) {
-      node = node.next?.get(path.charCodeAt(i))
-      if (node !== undefined && node.ids.length > 0) lists.push(node.ids)
-    }
+    collectPrefixes(this.#prefixes, path, lists)
     if (this.#hasFold) {
-      const folded = this.#exactFold.get(asciiLower(path))
+      const lower = asciiLower(path)
+      const folded = this.#exactFold.get(lower)
       if (folded !== undefined) lists.push(folded)
-      node = this.#trieFold
-      if (node.ids.length > 0) lists.push(node.ids)
-      for (let i = 0; i < path.length && node !== undefined; i++) {
-        let c = path.charCodeAt(i)
-        if (c >= 0x41 && c <= 0x5a) c += 32
-        node = node.next?.get(c)
-        if (node !== undefined && node.ids.length > 0) lists.push(node.ids)
-      }
+      collectPrefixes(this.#prefixesFold, lower, lists)
     }
     let ordered: readonly number[]
     if (lists.length === 0) return undefined
@@ -130,10 +125,23 @@ export class RouteIndex {
       merged.sort(ascending)
       ordered = merged
     }
+    const sure = this.#sure
     for (let i = 0; i < ordered.length; i++) {
-      const r = routes[ordered[i]!]!
-      if (r.matches(request)) return r
+      const id = ordered[i]!
+      const r = routes[id]!
+      if (sure[id] === 1 || r.matches(request)) return r
     }
     return undefined
+  }
+}
+
+/** One hash lookup per distinct literal-prefix length that fits the path. */
+function collectPrefixes(groups: readonly PrefixGroup[], path: string, lists: (readonly number[])[]): void {
+  const len = path.length
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g]!
+    if (group.length > len) break
+    const ids = group.map.get(group.length === len ? path : path.slice(0, group.length))
+    if (ids !== undefined) lists.push(ids)
   }
 }
