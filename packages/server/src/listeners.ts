@@ -217,8 +217,13 @@ export class PortListener {
           this.#peeking.delete(socket)
           if (verdict === undefined) return void socket.destroy()
           socket.unshift(data)
-          ;(verdict === 'h2' ? this.#h2c : this.#h1).emit('connection', socket)
-          socket.resume()
+          if (verdict === 'h2') {
+            // nghttp2 reads the unshifted preface itself; resuming would divert it to JS.
+            this.#h2c.emit('connection', socket)
+          } else {
+            this.#h1.emit('connection', socket)
+            socket.resume()
+          }
         })
       case 'TCP': {
         const entry = listener.servers[0]?.tcp
