@@ -19,3 +19,15 @@ export {
 } from './names.js'
 export { createSnapshot, namespaceOf, type Snapshot, type SnapshotResource } from './snapshot.js'
 export { parseDuration, parseDurationNanos } from './duration.js'
+export {
+  type ChangeOperation,
+  type ChangePlan,
+  type ChangeResult,
+  type ConfigStore,
+  type ConfigStoreOptions,
+  canonicalKind,
+  createConfigStore,
+  type ResourceChange,
+  type ResourceKey,
+  type SnapshotListener,
+} from './store.js'
