@@ -1,0 +1,145 @@
+import { type Document, LineCounter, parseAllDocuments } from 'yaml'
+import type { Diagnostic, FieldPath } from '../diagnostics/diagnostic.js'
+import type { Resource } from '../resources/index.js'
+import { checkResource, unpackList } from './check.js'
+import { LOAD_CODES } from './codes.js'
+import { PositionTable } from './positions.js'
+import { setSourceOf } from './source.js'
+
+/** Resources read from text, with every finding. */
+export interface LoadResult {
+  readonly resources: Resource[]
+  readonly diagnostics: Diagnostic[]
+}
+
+/** Aliases one document may expand (guards against alias bombs). */
+const MAX_ALIAS_COUNT = 100
+
+/**
+ * Parses YAML (one or many `---`-separated documents) or JSON text into resources. `file` names
+ * the text in diagnostics and in {@link sourceOf}. Each resource keeps the position of each of
+ * its fields. Documents with syntax errors are reported and skipped, the rest still load;
+ * `kind: List` documents are unpacked; empty documents are skipped; kinds Portico does not
+ * handle are a warning. Resources come out in document order. Never throws.
+ */
+export function parseResources(text: string, file: string): LoadResult {
+  const resources: Resource[] = []
+  const diagnostics: Diagnostic[] = []
+  const lineCounter = new LineCounter()
+  let docs: Document.Parsed[]
+  try {
+    const parsed = parseAllDocuments(text.startsWith('\uFEFF') ? text.slice(1) : text, {
+      lineCounter,
+      prettyErrors: false,
+      merge: true,
+      keepSourceTokens: false,
+    })
+    docs = Array.isArray(parsed) ? parsed : []
+  } catch (error) {
+    diagnostics.push({
+      severity: 'error',
+      code: LOAD_CODES.syntax,
+      message: `cannot parse ${file}: ${messageOf(error)}`,
+      source: { file, line: 1, column: 1 },
+    })
+    return { resources, diagnostics }
+  }
+  docs.forEach((doc, index) => {
+    try {
+      parseDocument(doc, index, docs.length, file, lineCounter, resources, diagnostics)
+    } catch (error) {
+      const { line, col } = lineCounter.linePos(doc.range[0])
+      diagnostics.push({
+        severity: 'error',
+        code: LOAD_CODES.syntax,
+        message: `cannot read document ${index + 1}: ${messageOf(error)}`,
+        source: { file, line, column: col },
+      })
+    }
+  })
+  return { resources, diagnostics }
+}
+
+function parseDocument(
+  doc: Document.Parsed,
+  index: number,
+  count: number,
+  file: string,
+  lineCounter: LineCounter,
+  resources: Resource[],
+  diagnostics: Diagnostic[],
+): void {
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset)
+    return { file, line, column: col }
+  }
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      diagnostics.push({
+        severity: 'error',
+        code: LOAD_CODES.syntax,
+        message: `${file.endsWith('.json') ? 'JSON' : 'YAML'} syntax error: ${error.message}`,
+        source: at(error.pos[0]),
+      })
+    }
+    return
+  }
+  for (const warning of doc.warnings) {
+    diagnostics.push({
+      severity: 'warning',
+      code: LOAD_CODES.yamlWarning,
+      message: `YAML: ${warning.message}`,
+      source: at(warning.pos[0]),
+    })
+  }
+  if (doc.contents === null) return
+  const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  if (value === null || value === undefined) return
+  const table = new PositionTable(file, lineCounter, doc)
+  if (isCyclic(value)) {
+    diagnostics.push({
+      severity: 'error',
+      code: LOAD_CODES.syntax,
+      message: 'YAML syntax error: an alias refers to a node that contains it (recursive structure)',
+      source: table.locate([]),
+    })
+    return
+  }
+  const documentLabel = count > 1 ? `document ${index + 1}` : undefined
+  for (const { object, prefix } of unpackList(value, diagnostics, (path) => table.locate(path))) {
+    const locate = (path: FieldPath) => table.locate(path, prefix)
+    const label =
+      prefix.length > 0
+        ? `items[${String(prefix[1])}]${documentLabel ? ` of ${documentLabel}` : ''}`
+        : documentLabel
+    const result = checkResource(object, { locate, ...(label ? { label } : {}) })
+    diagnostics.push(...result.diagnostics)
+    if (result.value) {
+      setSourceOf(result.value, { file, locate })
+      resources.push(result.value)
+    }
+  }
+}
+
+/** True when a value reached through aliases contains itself. */
+function isCyclic(root: unknown): boolean {
+  const stack = new Set<unknown>()
+  const visit = (value: unknown): boolean => {
+    if (typeof value !== 'object' || value === null) return false
+    if (stack.has(value)) return true
+    stack.add(value)
+    const children = Array.isArray(value)
+      ? value
+      : value instanceof Map
+        ? [...value.values()]
+        : Object.values(value)
+    for (const child of children) if (visit(child)) return true
+    stack.delete(value)
+    return false
+  }
+  return visit(root)
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
