@@ -198,7 +198,7 @@ const vsArb = (i: number): fc.Arbitrary<Vs> =>
     http: fc.array(ruleArb, { minLength: 1, maxLength: 14 }),
   })
 const configArb = fc.record({
-  serverHosts: fc.constantFrom(
+  serverHosts: fc.constantFrom<string[]>(
     ['*'],
     ['*.example.com'],
     ['a.example.com', 'b.example.com'],
