@@ -9,6 +9,7 @@ import {
 } from '@portico/core'
 import type { Dispatcher } from 'undici'
 import type { Balancer, HashInput } from './balancer.js'
+import { observeAttempt, observeCluster, observeFlag, observeUpstreamFailure } from './events.js'
 import { appendForwardedFor, endToEnd, ensureRequestId, type HeaderRecord, REQUEST_DROP } from './headers.js'
 import { LOCAL_BODY, localReply } from './local-reply.js'
 import type { Downstream, Logger, Upstreamable } from './types.js'
@@ -218,17 +219,26 @@ export async function forward(
   // Fault injection: independent draws, delay first.
   const fault = spec.fault
   if (fault?.delay !== undefined && Math.random() * 100 < fault.delay.percent) {
+    observeFlag(res, 'DI')
     await sleep(fault.delay.ms, downstreamGone.signal)
     if (downstreamGone.signal.aborted) return
   }
   if (fault?.abort !== undefined && Math.random() * 100 < fault.abort.percent) {
+    observeFlag(res, 'FI')
     return localReply(res, fault.abort.status, server, LOCAL_BODY.faultAbort)
   }
 
   const destination = pickDestination(spec, Math.random())
   const cluster = destination === undefined ? undefined : config.clusters.get(destination.clusterName)
-  if (destination === undefined || cluster === undefined) return localReply(res, 503, server)
-  if (cluster.endpoints.length === 0) return localReply(res, 503, server, LOCAL_BODY.noHealthyUpstream)
+  if (destination !== undefined) observeCluster(res, destination.clusterName, cluster)
+  if (destination === undefined || cluster === undefined) {
+    observeFlag(res, 'NC')
+    return localReply(res, 503, server)
+  }
+  if (cluster.endpoints.length === 0) {
+    observeFlag(res, 'UH')
+    return localReply(res, 503, server, LOCAL_BODY.noHealthyUpstream)
+  }
 
   const requestOps: HeaderOpSet[] = [spec.headers.request, destination.headers.request]
   const responseOps: HeaderOpSet[] = [spec.headers.response, destination.headers.response]
@@ -293,7 +303,10 @@ export async function forward(
         if (routeTimer.signal.aborted) break
       }
       const pick = ctx.balancer.pick(cluster, input, tried)
-      if (pick === undefined) return localReply(res, 503, server, LOCAL_BODY.noHealthyUpstream)
+      if (pick === undefined) {
+        observeFlag(res, 'UH')
+        return localReply(res, 503, server, LOCAL_BODY.noHealthyUpstream)
+      }
       if (pick.setCookie !== undefined) setCookie = pick.setCookie
       tried.add(pick.endpoint)
       const controller = new AbortController()
@@ -310,6 +323,7 @@ export async function forward(
         perTry = setTimeout(() => abortAttempt({ failure: 'per-try-timeout' }), policy.perTryTimeoutMs)
       }
       headers['x-envoy-attempt-count'] = String(attempt)
+      observeAttempt(res, pick.endpoint, headers['x-request-id'] as string | undefined)
       ctx.balancer.acquire(pick.endpoint)
       let response: Dispatcher.ResponseData<null> | undefined
       try {
@@ -358,6 +372,7 @@ export async function forward(
     }
     if (downstreamGone.signal.aborted) return
     const failure = routeTimer.signal.aborted ? 'route-timeout' : lastError?.failure
+    observeUpstreamFailure(res, failure, maxAttempts)
     if (failure === 'route-timeout' || failure === 'per-try-timeout') {
       return localReply(res, 504, server, LOCAL_BODY.timeout)
     }

@@ -1,4 +1,5 @@
 import type { CompiledConfig, RequestFacts, RouteDecision } from '@portico/core'
+import { observeDecision, observeRequest } from './events.js'
 import { type ForwardContext, forward } from './forward.js'
 import { plainAddress } from './headers.js'
 import { LOCAL_BODY, localReply } from './local-reply.js'
@@ -43,6 +44,7 @@ export function handleRequest(
 ): void {
   req.on('error', noop)
   res.on('error', noop)
+  observeRequest(req, res, info.port, info.scheme)
   const server = ctx.serverHeader
   try {
     const h2 = req.httpVersionMajor === 2
@@ -80,6 +82,7 @@ export function handleRequest(
     }
     const config = ctx.current()
     const decision = ctx.route(config, facts)
+    observeDecision(res, decision)
     execute(ctx, config, decision, info, req, res, peer, h2)
   } catch (error) {
     ctx.logger.error({ err: error }, 'request failed')

@@ -1,0 +1,338 @@
+import { channel } from 'node:diagnostics_channel'
+import type { Cluster, Diagnostic, Endpoint, RouteDecision } from '@portico/core'
+
+/**
+ * Envoy's response flags that Portico sets (`%RESPONSE_FLAGS%`): NR no route, NC no cluster,
+ * UH no healthy upstream, UF upstream connection failure, URX retry limit exceeded, UC upstream
+ * connection termination, UPE upstream protocol error, UT upstream request timeout, DC downstream
+ * connection termination, FI fault abort, DI fault delay, RL rate limited, LR local reset.
+ */
+export type ResponseFlag =
+  | 'NR'
+  | 'NC'
+  | 'UH'
+  | 'UF'
+  | 'URX'
+  | 'UC'
+  | 'UPE'
+  | 'UT'
+  | 'DC'
+  | 'FI'
+  | 'DI'
+  | 'RL'
+  | 'LR'
+
+/** Names of the `node:diagnostics_channel` channels the gateway publishes on. */
+export const CHANNELS = {
+  /** {@link RequestStartEvent}: a request arrived (published before routing). */
+  requestStart: 'portico:request:start',
+  /** {@link RequestEndEvent}: a request finished or was cut; one per request, the access-log record. */
+  requestEnd: 'portico:request:end',
+  /** {@link ConfigEvent}: a configuration change was applied or refused. */
+  config: 'portico:config',
+} as const
+
+/** Published on `portico:request:start`. */
+export interface RequestStartEvent {
+  /** Epoch milliseconds. */
+  readonly startTime: number
+  readonly gatewayPort: number
+  readonly scheme: 'http' | 'https'
+  readonly method: string
+  readonly path: string
+  readonly authority: string | undefined
+  readonly protocol: string
+}
+
+/** Published on `portico:request:end`: everything an access-log line or a metric needs. */
+export interface RequestEndEvent extends RequestStartEvent {
+  /** Status sent downstream; 0 when nothing was sent. */
+  readonly responseCode: number
+  readonly responseFlags: readonly ResponseFlag[]
+  /** Request body bytes read from the client. */
+  readonly bytesReceived: number
+  /** Response body bytes written to the client. */
+  readonly bytesSent: number
+  /** Milliseconds from arrival to the end of the response. */
+  readonly durationMs: number
+  /** Milliseconds from arrival to the response headers (`%RESPONSE_DURATION%`). */
+  readonly responseDurationMs: number | undefined
+  /** `x-envoy-upstream-service-time` of a proxied response. */
+  readonly upstreamServiceTimeMs: number | undefined
+  readonly userAgent: string | undefined
+  readonly forwardedFor: string | undefined
+  readonly requestId: string | undefined
+  readonly downstreamRemoteAddress: string | undefined
+  /** SNI of a TLS connection. */
+  readonly requestedServerName: string | undefined
+  /** Route config and route that answered (`http.80`, `httpbin.0`). */
+  readonly routeConfig: string | undefined
+  readonly routeName: string | undefined
+  /** Cluster name, e.g. `outbound|8000||httpbin.default.svc.cluster.local`. */
+  readonly upstreamCluster: string | undefined
+  /** Destination service FQDN and port (Istio's `destination_service`). */
+  readonly destinationService: string | undefined
+  readonly destinationPort: number | undefined
+  readonly destinationSubset: string | undefined
+  /** `address:port` of the last upstream endpoint tried. */
+  readonly upstreamHost: string | undefined
+  /** Attempts made upstream (1 + retries). */
+  readonly attempts: number
+}
+
+/** Published on `portico:config`. */
+export interface ConfigEvent {
+  readonly ok: boolean
+  readonly operation: string
+  /** Version now served (unchanged when refused). */
+  readonly version: number
+  readonly diagnostics: readonly Diagnostic[]
+}
+
+const startChannel = channel(CHANNELS.requestStart)
+const endChannel = channel(CHANNELS.requestEnd)
+const configChannel = channel(CHANNELS.config)
+
+interface Observed {
+  readonly start: number
+  readonly startTime: number
+  readonly base: RequestStartEvent
+  readonly userAgent: string | undefined
+  readonly forwardedFor: string | undefined
+  readonly remote: string | undefined
+  readonly sni: string | undefined
+  requestId: string | undefined
+  flags: ResponseFlag[]
+  bytesReceived: number
+  bytesSent: number
+  ending: boolean
+  headersAt: number | undefined
+  upstreamServiceTime: number | undefined
+  routeConfig: string | undefined
+  routeName: string | undefined
+  cluster: Cluster | undefined
+  clusterName: string | undefined
+  upstreamHost: string | undefined
+  attempts: number
+  done: boolean
+}
+
+const observed = new WeakMap<object, Observed>()
+
+function text(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value
+}
+
+function byteLength(chunk: unknown): number {
+  if (typeof chunk === 'string') return Buffer.byteLength(chunk)
+  if (chunk instanceof Uint8Array) return chunk.byteLength
+  return 0
+}
+
+/** What {@link observeRequest} reads of a request and its response. */
+interface ObservableRequest {
+  readonly method?: string | undefined
+  readonly url?: string | undefined
+  readonly httpVersion: string
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  readonly socket: unknown
+  emit(event: string | symbol, ...args: unknown[]): boolean
+}
+interface ObservableResponse {
+  readonly statusCode: number
+  readonly headersSent: boolean
+  readonly writableFinished: boolean
+  writeHead(...args: unknown[]): unknown
+  write(...args: unknown[]): unknown
+  end(...args: unknown[]): unknown
+  once(event: 'close', listener: () => void): unknown
+}
+
+/** True when someone subscribes to the per-request channels (otherwise observing costs nothing). */
+export function observing(): boolean {
+  return endChannel.hasSubscribers || startChannel.hasSubscribers
+}
+
+/**
+ * Starts observing one request (called by the handler as a request arrives). Does nothing when
+ * no one subscribes to `portico:request:*`. Counts body bytes in both directions without changing
+ * how the streams flow, and publishes `portico:request:end` once when the response closes.
+ */
+export function observeRequest(
+  req: object,
+  res: object,
+  gatewayPort: number,
+  scheme: 'http' | 'https',
+): void {
+  if (!endChannel.hasSubscribers && !startChannel.hasSubscribers) return
+  const request = req as ObservableRequest
+  const response = res as ObservableResponse
+  const h = request.headers
+  const socket = request.socket as { remoteAddress?: string; servername?: string | false | null } | undefined
+  const protocol = `HTTP/${request.httpVersion}`
+  const startTime = Date.now()
+  const base: RequestStartEvent = {
+    startTime,
+    gatewayPort,
+    scheme,
+    method: request.method ?? 'GET',
+    path: request.url ?? '/',
+    authority: text(h[':authority']) ?? text(h.host),
+    protocol,
+  }
+  const state: Observed = {
+    start: performance.now(),
+    startTime,
+    base,
+    userAgent: text(h['user-agent']),
+    forwardedFor: text(h['x-forwarded-for']),
+    remote: socket?.remoteAddress?.replace(/^::ffff:/, ''),
+    sni: typeof socket?.servername === 'string' ? socket.servername : undefined,
+    requestId: text(h['x-request-id']),
+    flags: [],
+    bytesReceived: 0,
+    bytesSent: 0,
+    ending: false,
+    headersAt: undefined,
+    upstreamServiceTime: undefined,
+    routeConfig: undefined,
+    routeName: undefined,
+    cluster: undefined,
+    clusterName: undefined,
+    upstreamHost: undefined,
+    attempts: 0,
+    done: false,
+  }
+  observed.set(response, state)
+  if (startChannel.hasSubscribers) startChannel.publish(base)
+
+  const emit = request.emit
+  request.emit = function (this: unknown, event: string | symbol, ...args: unknown[]) {
+    if (event === 'data') state.bytesReceived += byteLength(args[0])
+    return emit.call(this, event, ...args)
+  }
+  const writeHead = response.writeHead
+  response.writeHead = function (this: unknown, ...args: unknown[]) {
+    state.headersAt ??= performance.now()
+    const headers = args.find((a, i) => i > 0 && typeof a === 'object' && a !== null) as
+      | Record<string, unknown>
+      | undefined
+    const ust = headers?.['x-envoy-upstream-service-time']
+    if (ust !== undefined) state.upstreamServiceTime = Number(ust)
+    return writeHead.apply(this, args)
+  }
+  const write = response.write
+  response.write = function (this: unknown, ...args: unknown[]) {
+    if (!state.ending) state.bytesSent += byteLength(args[0])
+    return write.apply(this, args)
+  }
+  const end = response.end
+  response.end = function (this: unknown, ...args: unknown[]) {
+    if (!state.ending) {
+      state.ending = true
+      if (typeof args[0] !== 'function') state.bytesSent += byteLength(args[0])
+    }
+    return end.apply(this, args)
+  }
+  response.once('close', () => finishRequest(response, state))
+}
+
+function finishRequest(response: ObservableResponse, state: Observed): void {
+  if (state.done) return
+  state.done = true
+  if (!response.writableFinished && !state.flags.includes('DC')) state.flags.push('DC')
+  if (!endChannel.hasSubscribers) return
+  const now = performance.now()
+  const cluster = state.cluster
+  const event: RequestEndEvent = {
+    ...state.base,
+    responseCode: response.headersSent ? response.statusCode : 0,
+    responseFlags: state.flags,
+    bytesReceived: state.bytesReceived,
+    bytesSent: state.bytesSent,
+    durationMs: now - state.start,
+    responseDurationMs: state.headersAt === undefined ? undefined : state.headersAt - state.start,
+    upstreamServiceTimeMs: state.upstreamServiceTime,
+    userAgent: state.userAgent,
+    forwardedFor: state.forwardedFor,
+    requestId: state.requestId,
+    downstreamRemoteAddress: state.remote,
+    requestedServerName: state.sni,
+    routeConfig: state.routeConfig,
+    routeName: state.routeName,
+    upstreamCluster: state.clusterName,
+    destinationService: cluster?.host,
+    destinationPort: cluster?.port,
+    destinationSubset: cluster?.subset,
+    upstreamHost: state.upstreamHost,
+    attempts: state.attempts,
+  }
+  endChannel.publish(event)
+}
+
+/** Records the router's decision for an observed request (NR for a 404 without route). */
+export function observeDecision(response: object, decision: RouteDecision): void {
+  const state = observed.get(response)
+  if (state === undefined) return
+  state.routeConfig = decision.routeConfig
+  if (decision.kind === 'notFound') state.flags.push('NR')
+  const origin = decision.kind === 'notFound' || decision.kind === 'reject' ? undefined : decision.origin
+  if (origin !== undefined)
+    state.routeName = origin.name ?? `${origin.virtualService.name}.${origin.routeIndex}`
+  if (decision.kind === 'route') {
+    const first = decision.forward.destinations[0]
+    if (first !== undefined) state.clusterName = first.clusterName
+  }
+}
+
+/** Records the cluster chosen for an observed request (before any endpoint is tried). */
+export function observeCluster(response: object, clusterName: string, cluster: Cluster | undefined): void {
+  const state = observed.get(response)
+  if (state === undefined) return
+  state.clusterName = clusterName
+  state.cluster = cluster
+}
+
+/** Records one upstream attempt of an observed request. */
+export function observeAttempt(response: object, endpoint: Endpoint, requestId: string | undefined): void {
+  const state = observed.get(response)
+  if (state === undefined) return
+  state.attempts++
+  state.upstreamHost = `${endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address}:${endpoint.port}`
+  if (requestId !== undefined) state.requestId ??= requestId
+}
+
+/** Adds a response flag to an observed request. */
+export function observeFlag(response: object, flag: ResponseFlag): void {
+  const state = observed.get(response)
+  if (state !== undefined && !state.flags.includes(flag)) state.flags.push(flag)
+}
+
+/**
+ * Records why an observed request's upstream attempts failed (`failure` as the forwarder names
+ * it): UF for connection failures, UC for resets, UPE for protocol errors, UT for timeouts, and
+ * URX when every allowed attempt was used.
+ */
+export function observeUpstreamFailure(
+  response: object,
+  failure: string | undefined,
+  maxAttempts: number,
+): void {
+  const state = observed.get(response)
+  if (state === undefined) return
+  const flag: ResponseFlag =
+    failure === 'connect' || failure === 'timeout-connect'
+      ? 'UF'
+      : failure === 'protocol'
+        ? 'UPE'
+        : failure === 'route-timeout' || failure === 'per-try-timeout'
+          ? 'UT'
+          : 'UC'
+  if (!state.flags.includes(flag)) state.flags.push(flag)
+  if (flag !== 'UT' && maxAttempts > 1 && state.attempts >= maxAttempts) state.flags.push('URX')
+}
+
+/** Publishes a configuration change on `portico:config`. */
+export function publishConfig(event: ConfigEvent): void {
+  if (configChannel.hasSubscribers) configChannel.publish(event)
+}
