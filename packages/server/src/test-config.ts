@@ -286,6 +286,8 @@ export interface Upstream {
   readonly seen: Seen[]
   /** Requests received, including those answered by special paths. */
   count: number
+  /** Responses whose connection closed before they were complete. */
+  readonly aborted: number
   close(): Promise<void>
 }
 
@@ -297,9 +299,12 @@ export interface Upstream {
 export async function startUpstream(name = 'upstream'): Promise<Upstream> {
   const seen: Seen[] = []
   const sockets = new Set<Socket>()
-  const state = { count: 0 }
+  const state = { count: 0, aborted: 0 }
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     state.count++
+    res.once('close', () => {
+      if (!res.writableFinished) state.aborted++
+    })
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
@@ -372,6 +377,9 @@ export async function startUpstream(name = 'upstream'): Promise<Upstream> {
     },
     set count(v: number) {
       state.count = v
+    },
+    get aborted() {
+      return state.aborted
     },
     close: () =>
       new Promise<void>((resolve) => {
