@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest'
 import { Balancer, endpointKey, type HashInput } from './balancer.js'
 import { cluster } from './test-config.js'
 
-const endpoints: { port: number; weight?: number }[] = [{ port: 1001 }, { port: 1002 }, { port: 1003 }, { port: 1004 }]
+const endpoints: { port: number; weight?: number }[] = [
+  { port: 1001 },
+  { port: 1002 },
+  { port: 1003 },
+  { port: 1004 },
+]
 
 function make(loadBalancer: ClusterPolicy['loadBalancer'], eps = endpoints): Cluster {
   return cluster('c', eps, { loadBalancer })
