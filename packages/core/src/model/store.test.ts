@@ -114,6 +114,21 @@ describe('ConfigStore', () => {
     expect(store.snapshot.version).toBe(4)
   })
 
+  it('apply prunes the named resources in the same change, skipping ones that do not exist', () => {
+    const store = createConfigStore<Res>({ resources: [gateway('a'), gateway('b')], validate })
+    const result = store.apply(
+      [gateway('a', 443)],
+      [
+        { kind: 'Gateway', name: 'b' },
+        { kind: 'Gateway', name: 'gone' },
+        { kind: 'Gateway', name: 'a' },
+      ],
+    )
+    expect(result.changes.map((c) => `${c.action} ${c.resource.name}`)).toEqual(['replaced a', 'deleted b'])
+    expect(store.snapshot.version).toBe(2)
+    expect(store.snapshot.resources.map((r) => r.metadata.name)).toEqual(['a'])
+  })
+
   it('refuses an unknown kind and a resource named twice in one change', () => {
     const store = createConfigStore<Res>({ resources: [gateway('a')] })
     expect(store.delete([{ kind: 'pods', name: 'a' }]).diagnostics.map((d) => d.code)).toEqual(['PTC4203'])

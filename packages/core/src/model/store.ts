@@ -73,12 +73,19 @@ export interface ConfigStore<R extends SnapshotResource = SnapshotResource> {
   create(resources: readonly R[]): ChangeResult<R>
   /** Replaces resources; refused if one of them does not exist (PTC4201). */
   replace(resources: readonly R[]): ChangeResult<R>
-  /** Creates or replaces. */
-  apply(resources: readonly R[]): ChangeResult<R>
+  /**
+   * Creates or replaces; `prune` names resources to delete in the same change (ones that do not
+   * exist are skipped), as a file watcher needs when a document disappears from a file.
+   */
+  apply(resources: readonly R[], prune?: readonly ResourceKey[]): ChangeResult<R>
   /** Deletes by kind/namespace/name; refused if one of them does not exist (PTC4202). */
   delete(keys: readonly ResourceKey[]): ChangeResult<R>
   /** Computes a change without committing it, e.g. to compile and load its certificates first. */
-  plan(operation: 'create' | 'replace' | 'apply', resources: readonly R[]): ChangePlan<R>
+  plan(
+    operation: 'create' | 'replace' | 'apply',
+    resources: readonly R[],
+    prune?: readonly ResourceKey[],
+  ): ChangePlan<R>
   plan(operation: 'delete', keys: readonly ResourceKey[]): ChangePlan<R>
   /**
    * Commits a plan computed from the current snapshot. A plan that is not `ok`, or whose base is
@@ -176,7 +183,11 @@ export function createConfigStore<R extends SnapshotResource = SnapshotResource>
     return { operation, ok, base, next: ok ? next : base, changes, diagnostics }
   }
 
-  function planUpserts(operation: 'create' | 'replace' | 'apply', resources: readonly R[]): ChangePlan<R> {
+  function planUpserts(
+    operation: 'create' | 'replace' | 'apply',
+    resources: readonly R[],
+    prune: readonly ResourceKey[] = [],
+  ): ChangePlan<R> {
     const base = current
     const refusals: Diagnostic[] = []
     const changes: ResourceChange[] = []
@@ -206,7 +217,18 @@ export function createConfigStore<R extends SnapshotResource = SnapshotResource>
       changes.push({ action: existing === undefined ? 'created' : 'replaced', resource: ref })
       upserts.push(resource)
     }
-    return finish(operation, base, upserts, [], changes, refusals)
+    const deletes: ResourceRef[] = []
+    for (const key of prune) {
+      const kind = canonicalKind(key.kind) ?? key.kind
+      const namespace =
+        key.namespace === undefined || key.namespace === '' ? DEFAULT_NAMESPACE : key.namespace
+      if (seen.has(keyText(kind, namespace, key.name)) || base.get(kind, namespace, key.name) === undefined)
+        continue
+      const ref: ResourceRef = { kind, namespace, name: key.name }
+      changes.push({ action: 'deleted', resource: ref })
+      deletes.push(ref)
+    }
+    return finish(operation, base, upserts, deletes, changes, refusals)
   }
 
   function planDelete(keys: readonly ResourceKey[]): ChangePlan<R> {
@@ -277,10 +299,14 @@ export function createConfigStore<R extends SnapshotResource = SnapshotResource>
     return { ok: true, snapshot: current, changes: plan.changes, diagnostics: plan.diagnostics }
   }
 
-  function plan(operation: ChangeOperation, items: readonly R[] | readonly ResourceKey[]): ChangePlan<R> {
+  function plan(
+    operation: ChangeOperation,
+    items: readonly R[] | readonly ResourceKey[],
+    prune?: readonly ResourceKey[],
+  ): ChangePlan<R> {
     return operation === 'delete'
       ? planDelete(items as readonly ResourceKey[])
-      : planUpserts(operation, items as readonly R[])
+      : planUpserts(operation, items as readonly R[], prune)
   }
 
   return {
@@ -289,7 +315,7 @@ export function createConfigStore<R extends SnapshotResource = SnapshotResource>
     },
     create: (resources) => commit(planUpserts('create', resources)),
     replace: (resources) => commit(planUpserts('replace', resources)),
-    apply: (resources) => commit(planUpserts('apply', resources)),
+    apply: (resources, prune) => commit(planUpserts('apply', resources, prune)),
     delete: (keys) => commit(planDelete(keys)),
     plan: plan as ConfigStore<R>['plan'],
     commit,
