@@ -1,4 +1,5 @@
 import type { Diagnostic, ResourceRef, SourceLocation } from '../diagnostics/diagnostic.js'
+import { sourceOf } from '../load/source.js'
 import { intersectHosts, parseServerHost, serverHostsForNamespace } from '../model/hosts.js'
 import { MESH_GATEWAY, resolveGatewayName, resolveShortname } from '../model/names.js'
 import { namespaceOf, type Snapshot, type SnapshotResource } from '../model/snapshot.js'
@@ -37,7 +38,7 @@ export interface CompileOptions {
   readonly pathPolicy?: PathPolicy
   /** 404 (Istio, default) or 421 for a TLS request whose authority belongs to another server of the port. */
   readonly misdirectedStatus?: 404 | 421
-  /** Source positions of resources (the loader's `sourceOf`), for route origins and diagnostics. */
+  /** Source positions of resources, for route origins and diagnostics (default: the loader's `sourceOf`). */
   readonly locate?: (
     resource: SnapshotResource,
     path: readonly (string | number)[],
@@ -116,7 +117,7 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
   const locator =
     (resource: Res) =>
     (path: readonly (string | number)[]): SourceLocation | undefined =>
-      options.locate?.(resource, path)
+      options.locate !== undefined ? options.locate(resource, path) : sourceOf(resource)?.locate(path)
 
   const secrets = list('Secret')
   const findSecret = (name: string, namespaces: readonly string[]) => {

@@ -1,5 +1,13 @@
 export type { RegistryService } from './clusters.js'
 export { type CompileOptions, type CompileResult, compile } from './compile.js'
+export {
+  describeAction,
+  describeRoutes,
+  explain,
+  formatRoutes,
+  type RouteRow,
+  type RoutesDescription,
+} from './describe.js'
 export { DEFAULT_RETRY_POLICY } from './http-routes.js'
 export { compileStringMatch, type StringMatcher, type StringMatchInput } from './match.js'
 export { type CompiledRegex, compileRegex } from './regex.js'
