@@ -1,9 +1,16 @@
 import type { FieldPath } from '../diagnostics/diagnostic.js'
 import type { HTTPMatchRequest, StringMatch } from '../resources/virtual-service.js'
-import { checkDns1123Label, checkHeaderName, checkLabels, checkPort, checkRegex } from './primitives.js'
+import {
+  checkHeaderName,
+  checkLabelsAll,
+  checkPort,
+  checkRegex,
+  goQuote,
+  isDns1123Label,
+} from './primitives.js'
 import { VS_CODES } from './virtual-service-codes.js'
 import { validateGatewayNames } from './virtual-service-gateways.js'
-import { quote, type VirtualServiceReport } from './virtual-service-report.js'
+import type { VirtualServiceReport } from './virtual-service-report.js'
 
 /**
  * The `where` word Istio puts in front of string-match errors (`"method": prefix string match
@@ -32,7 +39,7 @@ export function validateStringMatch(
 ): void {
   if (match == null) return
   if (!allowEmptyPrefix && match.prefix !== undefined && match.prefix === '') {
-    report.error(VS_CODES.emptyPrefix, `${quote(where)}: prefix string match should not be empty`, [
+    report.error(VS_CODES.emptyPrefix, `${goQuote(where)}: prefix string match should not be empty`, [
       ...path,
       'prefix',
     ])
@@ -48,32 +55,11 @@ export function validateRegexField(
   path: FieldPath,
 ): void {
   if (regex === '') {
-    report.error(VS_CODES.emptyRegex, `${quote(where)}: regex string match should not be empty`, path)
+    report.error(VS_CODES.emptyRegex, `${goQuote(where)}: regex string match should not be empty`, path)
     return
   }
-  const problem = checkRegex(regex)
-  if (problem !== undefined) report.error(VS_CODES.invalidRegex, `${quote(where)}: ${problem}`, path)
-}
-
-const PSEUDO_HEADERS = new Set([':method', ':scheme', ':authority', ':path', ':status'])
-const JWT_CLAIM_PREFIX = '@request.auth.claims'
-
-/**
- * True when a match header name routes on a JWT claim (`@request.auth.claims.sub`,
- * `@request.auth.claims[groups]`), as Istio's `jwt.ToRoutingClaim(...).Match`.
- */
-export function isJwtClaimHeader(name: string): boolean {
-  if (!name.toLowerCase().startsWith(JWT_CLAIM_PREFIX)) return false
-  const rest = name.slice(JWT_CLAIM_PREFIX.length)
-  if (rest.startsWith('.')) return rest.length > 1
-  return rest.startsWith('[') && rest.endsWith(']') && rest.length > 2
-}
-
-/** Istio's `ValidateHTTPHeaderNameOrJwtClaimRoute`: a token, a pseudo header or a JWT claim. */
-function checkMatchHeaderName(name: string): string | undefined {
-  if (name === '') return 'header name cannot be empty'
-  if (isJwtClaimHeader(name) || PSEUDO_HEADERS.has(name)) return undefined
-  return checkHeaderName(name)
+  const problem = checkRegex(regex, where)
+  if (problem !== undefined) report.error(VS_CODES.invalidRegex, problem, path)
 }
 
 /** Istio's `validateHTTPRouteMatchRequest` for one `match[]` entry at `path`. */
@@ -85,13 +71,13 @@ export function validateHttpMatch(
   for (const [name, value] of Object.entries(match.headers ?? {})) {
     const at = [...path, 'headers', name]
     if (value == null) report.error(VS_CODES.nullHeaderMatch, `header match ${name} cannot be null`, at)
-    const problem = checkMatchHeaderName(name)
+    const problem = checkHeaderName(name)
     if (problem !== undefined) report.error(VS_CODES.invalidMatchHeaderName, problem, at)
     validateStringMatch(report, value ?? undefined, 'headers', at)
   }
   for (const [name, value] of Object.entries(match.withoutHeaders ?? {})) {
     const at = [...path, 'withoutHeaders', name]
-    const problem = checkMatchHeaderName(name)
+    const problem = checkHeaderName(name)
     if (problem !== undefined) report.error(VS_CODES.invalidMatchHeaderName, problem, at)
     // `regex: "*"` is not RE2 here: Istio turns it into a presence match.
     if (value != null && value.regex !== '*') validateStringMatch(report, value, 'withoutHeaders', at)
@@ -122,18 +108,15 @@ export function validateMatchCommon(
     const problem = checkPort(match.port)
     if (problem !== undefined) report.error(VS_CODES.invalidPort, problem, [...path, 'port'])
   }
-  if (match.sourceLabels !== undefined) {
-    const problem = checkLabels(match.sourceLabels)
-    if (problem !== undefined) {
-      report.error(VS_CODES.invalidSourceLabels, problem, [...path, 'sourceLabels'])
-    }
+  for (const problem of checkLabelsAll(match.sourceLabels ?? {})) {
+    report.error(VS_CODES.invalidSourceLabels, problem, [...path, 'sourceLabels'])
   }
   validateGatewayNames(report, match.gateways ?? [], [...path, 'gateways'])
   if (
     checkSourceNamespace &&
     match.sourceNamespace !== undefined &&
     match.sourceNamespace !== '' &&
-    checkDns1123Label(match.sourceNamespace) !== undefined
+    !isDns1123Label(match.sourceNamespace)
   ) {
     report.error(
       VS_CODES.invalidSourceNamespace,

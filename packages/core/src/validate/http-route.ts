@@ -17,14 +17,18 @@ import type {
 } from '../resources/virtual-service.js'
 import { validateHttpMatch, validateRegexField, validateStringMatch } from './http-route-match.js'
 import {
+  checkCorsHeaderName,
   checkDuration,
+  checkHeaderOperationName,
   checkHeaderValue,
+  checkPercentage,
   checkPort,
   checkSubsetName,
   checkWildcardDomain,
+  goQuote,
 } from './primitives.js'
 import { VS_CODES } from './virtual-service-codes.js'
-import { goFixed, goFloat, quote, type VirtualServiceReport } from './virtual-service-report.js'
+import { goFixed, type VirtualServiceReport } from './virtual-service-report.js'
 
 /**
  * How a route is judged: an ordinary route, a root route (it has `delegate`) or a route of a
@@ -135,11 +139,11 @@ function validateHeaderOperations(
   for (const side of ['request', 'response'] as const) {
     const ops = headers[side]
     if (ops == null) continue
-    const nameCheck = side === 'request' ? checkRequestSetName : checkOperationName
+    const kind = side === 'request' ? 'requestSet' : 'other'
     for (const op of ['set', 'add'] as const) {
       for (const [name, value] of Object.entries(ops[op] ?? {})) {
         const at = [...path, side, op, name]
-        const nameProblem = nameCheck(name)
+        const nameProblem = checkHeaderOperationName(name, kind)
         if (nameProblem !== undefined) {
           report.error(VS_CODES.invalidHeaderOperationName, nameProblem, at)
         }
@@ -148,7 +152,7 @@ function validateHeaderOperations(
       }
     }
     for (const [index, name] of (ops.remove ?? []).entries()) {
-      const problem = checkOperationName(name)
+      const problem = checkHeaderOperationName(name, 'other')
       if (problem !== undefined) {
         report.error(VS_CODES.invalidHeaderOperationName, problem, [...path, side, 'remove', index])
       }
@@ -159,23 +163,6 @@ function validateHeaderOperations(
 function isAuthorityHeader(name: string): boolean {
   const lower = name.toLowerCase()
   return lower === ':authority' || lower === 'host'
-}
-
-/** Istio's `ValidateHTTPHeaderWithAuthorityOperationName` (request set/add). */
-function checkRequestSetName(name: string): string | undefined {
-  if (name === '') return 'header name cannot be empty'
-  if (name.startsWith(':') && !isAuthorityHeader(name)) {
-    return `invalid header ${quote(name)}: header cannot have ":" prefix`
-  }
-  return undefined
-}
-
-/** Istio's `ValidateHTTPHeaderOperationName` (request remove, every response operation). */
-function checkOperationName(name: string): string | undefined {
-  if (name === '') return 'header name cannot be empty'
-  if (name.toLowerCase() === 'host') return `invalid header ${quote(name)}: cannot set Host header`
-  if (name.startsWith(':')) return `invalid header ${quote(name)}: header cannot have ":" prefix`
-  return undefined
 }
 
 /** Istio's `validateAuthorityRewrite`: the authority may be rewritten in one place only. */
@@ -192,7 +179,7 @@ function validateAuthorityOnce(
       if (current !== '') {
         report.error(
           VS_CODES.authorityTwice,
-          `authority header cannot be set multiple times: have ${quote(current)}, attempting to set ${quote(value)}`,
+          `authority header cannot be set multiple times: have ${goQuote(current)}, attempting to set ${goQuote(value)}`,
           [...path, 'headers', 'request', op, name],
         )
         return
@@ -490,7 +477,7 @@ function validateRetries(report: VirtualServiceReport, retries: HTTPRetry, path:
   if (retryOn !== '') {
     for (const token of retryOn.split(',')) {
       if (!isRetryOnToken(token)) {
-        report.error(VS_CODES.invalidRetryOn, `${quote(token)} is not a valid retryOn policy`, [
+        report.error(VS_CODES.invalidRetryOn, `${goQuote(token)} is not a valid retryOn policy`, [
           ...path,
           'retryOn',
         ])
@@ -559,13 +546,9 @@ function validateFaultPercentage(
   path: FieldPath,
 ): void {
   if (percent == null) return
-  const value = percent.value ?? 0
-  if (value < 0 || value > 100 || (value > 0 && value < 0.0001)) {
-    report.error(
-      VS_CODES.invalidFaultPercentage,
-      `percentage ${goFloat(value)} is neither 0.0, nor in range [0.0001, 100.0]`,
-      [...path, 'value'],
-    )
+  const problem = checkPercentage(percent.value ?? 0)
+  if (problem !== undefined) {
+    report.error(VS_CODES.invalidFaultPercentage, problem, [...path, 'value'])
   }
 }
 
@@ -582,7 +565,7 @@ function validateFault(report: VirtualServiceReport, fault: HTTPFaultInjection, 
       if (!GRPC_STATUS_NAMES.has(abort.grpcStatus)) {
         report.error(
           VS_CODES.invalidGrpcStatus,
-          `gRPC status ${quote(abort.grpcStatus)} is not supported. See https://github.com/grpc/grpc/blob/master/doc/statuscodes.md for a list of supported codes, for example 'NOT_FOUND'`,
+          `gRPC status ${goQuote(abort.grpcStatus)} is not supported. See https://github.com/grpc/grpc/blob/master/doc/statuscodes.md for a list of supported codes, for example 'NOT_FOUND'`,
           [...at, 'grpcStatus'],
         )
       }
@@ -626,15 +609,6 @@ const CORS_METHODS = new Set([
   '*',
 ])
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-
-/** Istio's `ValidateCORSHTTPHeaderName`: `*` or an RFC 7230 token. */
-function checkCorsHeaderName(name: string): string | undefined {
-  if (name === '') return 'header name cannot be empty'
-  if (name === '*' || TOKEN.test(name)) return undefined
-  return `header name ${name} is not a valid header name`
-}
-
 /** Istio's `validateCORSPolicy`. */
 function validateCors(report: VirtualServiceReport, cors: CorsPolicy, path: FieldPath): void {
   for (const [index, origin] of (cors.allowOrigins ?? []).entries()) {
@@ -652,7 +626,7 @@ function validateCors(report: VirtualServiceReport, cors: CorsPolicy, path: Fiel
   }
   for (const [index, method] of (cors.allowMethods ?? []).entries()) {
     if (!CORS_METHODS.has(method)) {
-      report.error(VS_CODES.invalidCorsMethod, `${quote(method)} is not a supported HTTP method`, [
+      report.error(VS_CODES.invalidCorsMethod, `${goQuote(method)} is not a supported HTTP method`, [
         ...path,
         'allowMethods',
         index,

@@ -1,7 +1,7 @@
 import type { FieldPath } from '../diagnostics/diagnostic.js'
-import { checkDns1123Label, checkFqdn } from './primitives.js'
+import { checkFqdn, goQuote, isDns1123Label } from './primitives.js'
 import { VS_CODES } from './virtual-service-codes.js'
-import { quote, type VirtualServiceReport } from './virtual-service-report.js'
+import type { VirtualServiceReport } from './virtual-service-report.js'
 
 /**
  * Istio's `validateGatewayNames` for a `gateways` list at `path` (the VirtualService's own or a
@@ -24,7 +24,7 @@ export function validateGatewayNames(
         const parts = name.split('.')
         report.warning(
           VS_CODES.legacyGatewayName,
-          `using legacy gatewayName format ${quote(name)}; prefer the <namespace>/<name> format: ${quote(`${parts[1]}/${parts[0]}`)}`,
+          `using legacy gatewayName format ${goQuote(name)}; prefer the <namespace>/<name> format: ${goQuote(`${parts[1]}/${parts[0]}`)}`,
           at,
         )
       }
@@ -37,11 +37,11 @@ export function validateGatewayNames(
     if (namespace === '' || gateway === '') {
       report.error(VS_CODES.invalidGatewayName, 'config namespace and gateway name cannot be empty', at)
     }
-    if (checkDns1123Label(namespace) !== undefined) {
-      report.error(VS_CODES.invalidGatewayName, `invalid value for namespace: ${quote(namespace)}`, at)
+    if (!isDns1123Label(namespace)) {
+      report.error(VS_CODES.invalidGatewayName, `invalid value for namespace: ${goQuote(namespace)}`, at)
     }
-    if (checkDns1123Label(gateway) !== undefined) {
-      report.error(VS_CODES.invalidGatewayName, `invalid value for gateway name: ${quote(gateway)}`, at)
+    if (!isDns1123Label(gateway)) {
+      report.error(VS_CODES.invalidGatewayName, `invalid value for gateway name: ${goQuote(gateway)}`, at)
     }
   }
 }

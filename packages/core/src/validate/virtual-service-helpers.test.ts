@@ -1,42 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { isJwtClaimHeader } from './http-route-match.js'
 import { checkVirtualServiceHost } from './virtual-service-hosts.js'
-import { goFixed, goFloat, quote } from './virtual-service-report.js'
+import { goFixed } from './virtual-service-report.js'
 
-describe('Go formatting of message arguments', () => {
-  it.each([
-    [150, '150'],
-    [0.5, '0.5'],
-    [0, '0'],
-    [0.00001, '1e-05'],
-    [-0.00002, '-2e-05'],
-    [1e21, '1e+21'],
-    [0.0001, '0.0001'],
-  ])('%%v of %d is %s', (value, text) => {
-    expect(goFloat(value)).toBe(text)
-  })
-
-  it('%f prints six decimals and %q quotes', () => {
+describe('goFixed', () => {
+  it("prints Go's %f: six decimals", () => {
     expect(goFixed(150)).toBe('150.000000')
     expect(goFixed(-1)).toBe('-1.000000')
-    expect(quote('a"b')).toBe('"a\\"b"')
-  })
-})
-
-describe('isJwtClaimHeader', () => {
-  it.each([
-    ['@request.auth.claims.sub', true],
-    ['@request.auth.claims.a.b', true],
-    ['@REQUEST.auth.claims.sub', true],
-    ['@request.auth.claims[groups]', true],
-    ['@request.auth.claims[a][b]', true],
-    ['@request.auth.claims', false],
-    ['@request.auth.claims.', false],
-    ['@request.auth.claims[]', false],
-    ['@request.auth.claimsx', false],
-    ['x-claims', false],
-  ])('%s → %s', (name, expected) => {
-    expect(isJwtClaimHeader(name)).toBe(expected)
+    expect(goFixed(0.5)).toBe('0.500000')
   })
 })
 

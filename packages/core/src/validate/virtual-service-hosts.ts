@@ -1,4 +1,4 @@
-import { checkWildcardDomain } from './primitives.js'
+import { checkWildcardDomain, goQuote } from './primitives.js'
 
 const OUTBOUND_FORMAT = 'outbound_.<PORT>_._.<HOSTNAME>'
 
@@ -23,13 +23,13 @@ export function checkVirtualServiceHost(
     const port = trimDots(parts[1] ?? '')
     const hostname = trimDots(parts[3] ?? '')
     if (direction !== 'outbound') {
-      return `domain name ${JSON.stringify(host)} invalid (label ${JSON.stringify(direction)} invalid)`
+      return `domain name ${goQuote(host)} invalid (label ${goQuote(direction)} invalid)`
     }
     if (!/[0-9]/.test(port)) {
-      return `domain name ${JSON.stringify(host)} invalid (label ${JSON.stringify(port)} invalid). should follow ${OUTBOUND_FORMAT} format`
+      return `domain name ${goQuote(host)} invalid (label ${goQuote(port)} invalid). should follow ${OUTBOUND_FORMAT} format`
     }
     if (!/[a-zA-Z]/.test(hostname)) {
-      return `domain name ${JSON.stringify(host)} invalid (label ${JSON.stringify(hostname)} invalid). should follow ${OUTBOUND_FORMAT} format`
+      return `domain name ${goQuote(host)} invalid (label ${goQuote(hostname)} invalid). should follow ${OUTBOUND_FORMAT} format`
     }
     return undefined
   }

@@ -9,10 +9,10 @@ import type {
 } from '../resources/virtual-service.js'
 import { validateDestinations } from './http-route.js'
 import { validateMatchCommon } from './http-route-match.js'
-import { checkCidr, checkIpAddress } from './primitives.js'
+import { checkCidr, goQuote } from './primitives.js'
 import { VS_CODES } from './virtual-service-codes.js'
 import { checkVirtualServiceHost } from './virtual-service-hosts.js'
-import { quote, type VirtualServiceReport } from './virtual-service-report.js'
+import type { VirtualServiceReport } from './virtual-service-report.js'
 
 /** What the TLS rules need to know about the VirtualService around them. */
 export interface TlsRouteContext {
@@ -25,18 +25,13 @@ export interface TlsRouteContext {
   readonly sniGatewayForm: boolean
 }
 
-/** Istio's `ValidateIPSubnet`: a CIDR block when the text has one `/`, otherwise an IP address. */
-function checkSubnet(text: string): string | undefined {
-  return text.split('/').length === 2 ? checkCidr(text) : checkIpAddress(text)
-}
-
 function validateSubnets(
   report: VirtualServiceReport,
   subnets: readonly string[] | undefined,
   path: FieldPath,
 ): void {
   for (const [index, subnet] of (subnets ?? []).entries()) {
-    const problem = checkSubnet(subnet)
+    const problem = checkCidr(subnet)
     if (problem !== undefined) report.error(VS_CODES.invalidSubnet, problem, [...path, index])
   }
 }
@@ -98,7 +93,7 @@ function validateSniHost(
     if (isIpAddress(sniHost)) {
       report.warning(
         VS_CODES.ipSniHost,
-        `using an IP address (${quote(sniHost)}) goes against SNI spec and most clients do not support this`,
+        `using an IP address (${goQuote(sniHost)}) goes against SNI spec and most clients do not support this`,
         path,
       )
     } else {
@@ -109,7 +104,7 @@ function validateSniHost(
   if (context.hosts.some((host) => nameSubsetOf(sniHost, host))) return
   report.error(
     VS_CODES.sniHostOutsideHosts,
-    `SNI host ${quote(sniHost)} is not a compatible subset of any of the virtual service hosts: [${context.hosts.join(', ')}]`,
+    `SNI host ${goQuote(sniHost)} is not a compatible subset of any of the virtual service hosts: [${context.hosts.join(', ')}]`,
     path,
   )
 }

@@ -43,20 +43,6 @@ export class VirtualServiceReport {
   }
 }
 
-/** Go's `%q` for the strings Istio quotes in its messages. */
-export function quote(text: string): string {
-  return JSON.stringify(text)
-}
-
-/** Go's `%v` for a float64: shortest form, exponent below 1e-4 and from 1e21 (`1e-05`). */
-export function goFloat(value: number): string {
-  const abs = Math.abs(value)
-  if (abs !== 0 && Number.isFinite(value) && (abs < 1e-4 || abs >= 1e21)) {
-    return value.toExponential().replace(/e([+-])(\d)$/, 'e$10$2')
-  }
-  return String(value)
-}
-
 /** Go's `%f`: six decimals. */
 export function goFixed(value: number): string {
   return value.toFixed(6)

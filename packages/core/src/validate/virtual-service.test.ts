@@ -120,13 +120,9 @@ const cases: [string, Spec, string[]][] = [
     [],
   ],
   ['exportTo . and *', withRule({}, { exportTo: ['.'] }), []],
-  ['exportTo ~', withRule({}, { exportTo: ['~'] }), ['E PTC2308 spec.exportTo[0]']],
-  ['exportTo bad label', withRule({}, { exportTo: ['a_b'] }), ['E PTC2308 spec.exportTo[0]']],
-  [
-    'exportTo . and own namespace',
-    withRule({}, { exportTo: ['.', 'default'] }),
-    ['E PTC2308 spec.exportTo[1]'],
-  ],
+  ['exportTo ~', withRule({}, { exportTo: ['~'] }), ['E PTC2308 spec.exportTo']],
+  ['exportTo bad label', withRule({}, { exportTo: ['a_b'] }), ['E PTC2308 spec.exportTo']],
+  ['exportTo . and own namespace', withRule({}, { exportTo: ['.', 'default'] }), ['E PTC2308 spec.exportTo']],
   ['exportTo * with others', withRule({}, { exportTo: ['*', 'a'] }), ['E PTC2308 spec.exportTo']],
 
   // route shape
@@ -799,9 +795,7 @@ describe('validateVirtualService', () => {
   })
 
   it('judges exportTo . against its own namespace', () => {
-    expect(findings(withRule({}, { exportTo: ['.', 'shop'] }), 'shop')).toEqual([
-      'E PTC2308 spec.exportTo[1]',
-    ])
+    expect(findings(withRule({}, { exportTo: ['.', 'shop'] }), 'shop')).toEqual(['E PTC2308 spec.exportTo'])
     expect(findings(withRule({}, { exportTo: ['.', 'shop'] }))).toEqual([])
   })
 

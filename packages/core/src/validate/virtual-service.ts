@@ -5,8 +5,7 @@ import { DEFAULT_NAMESPACE, isIpAddress, MESH_GATEWAY } from '../model/names.js'
 import type { VirtualServiceResource } from '../resources/index.js'
 import type { HTTPRoute } from '../resources/virtual-service.js'
 import { validateHttpRoute } from './http-route.js'
-import { isJwtClaimHeader } from './http-route-match.js'
-import { checkDns1123Label } from './primitives.js'
+import { checkExportTo, isJwtClaimHeader } from './primitives.js'
 import { VS_CODES } from './virtual-service-codes.js'
 import { validateGatewayNames } from './virtual-service-gateways.js'
 import { checkVirtualServiceHost } from './virtual-service-hosts.js'
@@ -104,7 +103,9 @@ export function validateVirtualService(resource: VirtualServiceResource): Diagno
   for (const [index, route] of tcp.entries()) {
     validateTcpRoute(report, route, ['spec', 'tcp', index])
   }
-  validateExportTo(report, spec.exportTo ?? [], namespace)
+  for (const problem of checkExportTo(namespace, spec.exportTo ?? [])) {
+    report.error(VS_CODES.invalidExportTo, problem, ['spec', 'exportTo'])
+  }
 
   analyzeUnreachableHttpRules(report, http, ['spec', 'http'])
   analyzeUnreachableL4Rules(report, tcp, ['spec', 'tcp'])
@@ -131,50 +132,5 @@ function checkJwtClaimRouting(
         }
       }
     }
-  }
-}
-
-/** Istio's `validateExportTo` for a VirtualService (`~` is not allowed). */
-function validateExportTo(
-  report: VirtualServiceReport,
-  exportTo: readonly string[],
-  namespace: string,
-): void {
-  const seen = new Set<string>()
-  for (const [index, entry] of exportTo.entries()) {
-    const at = ['spec', 'exportTo', index]
-    const key = entry === '.' ? namespace : entry
-    if (seen.has(key)) {
-      report.error(
-        VS_CODES.invalidExportTo,
-        key !== entry
-          ? `duplicate entries in exportTo: . and current namespace ${namespace}`
-          : `duplicate entries in exportTo for entry ${entry}`,
-        at,
-      )
-      continue
-    }
-    if (key === '~') {
-      report.error(
-        VS_CODES.invalidExportTo,
-        'exportTo ~ (none) is not allowed for Istio configuration objects',
-        at,
-      )
-    } else if (key !== '*' && entry !== '.' && checkDns1123Label(key) !== undefined) {
-      report.error(
-        VS_CODES.invalidExportTo,
-        'only .,*, or a valid DNS 1123 label is allowed as exportTo entry',
-        at,
-      )
-    } else {
-      seen.add(key)
-    }
-  }
-  if (seen.has('*') && exportTo.length > 1) {
-    report.error(
-      VS_CODES.invalidExportTo,
-      'cannot have both public (*) and non-public exportTo values for a resource',
-      ['spec', 'exportTo'],
-    )
   }
 }
