@@ -59,6 +59,13 @@ const CONNECT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ])
 
+const PROTOCOL_CODES = new Set([
+  'UND_ERR_HEADERS_OVERFLOW',
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_RES_EXCEEDED_MAX_SIZE',
+])
+
 function classify(error: unknown, signal: AbortSignal): AttemptError {
   if (signal.aborted) {
     const reason = signal.reason as { failure?: Failure } | undefined
@@ -67,7 +74,7 @@ function classify(error: unknown, signal: AbortSignal): AttemptError {
   const code = (error as { code?: string } | undefined)?.code ?? ''
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { failure: 'timeout-connect', detail: 'connection timeout' }
   if (CONNECT_CODES.has(code)) return { failure: 'connect', detail: `connection failure (${code})` }
-  if (code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_INVALID_ARG') {
+  if (code.startsWith('HPE_') || PROTOCOL_CODES.has(code)) {
     return { failure: 'protocol', detail: 'protocol error' }
   }
   return { failure: 'reset', detail: 'connection termination' }

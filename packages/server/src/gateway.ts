@@ -9,7 +9,13 @@ import {
 } from '@portico/core'
 import { Balancer } from './balancer.js'
 import type { HandlerContext } from './handler.js'
-import { buildRuntime, type ListenerEnv, PortListener, type Runtime } from './listeners.js'
+import {
+  buildRuntime,
+  type ConnectionLimits,
+  type ListenerEnv,
+  PortListener,
+  type Runtime,
+} from './listeners.js'
 import { listenPortFor } from './port-map.js'
 import { type Logger, type RouteFunction, silentLogger } from './types.js'
 import { UpstreamPools } from './upstream.js'
@@ -46,6 +52,8 @@ export interface GatewayOptions {
   readonly drainTimeoutMs?: number
   /** Serve HTTP/1.0 instead of answering 426, like Envoy's `accept_http_10` (default false). */
   readonly acceptHttp10?: boolean
+  /** Downstream timeouts, header size and connection cap. */
+  readonly limits?: ConnectionLimits
 }
 
 /** Where one gateway port listens. */
@@ -112,6 +120,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     handler,
     balancer,
     listenerFor: (port) => listeners.get(port),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   }
   const env: ListenerEnv = { ...base, runtime: () => runtime }
   runtime = buildRuntime(compiledOf(options.config, logger), base)

@@ -8,6 +8,7 @@ export {
   type GatewayOptions,
   type GatewaySource,
 } from './gateway.js'
+export type { ConnectionLimits } from './listeners.js'
 export { listenPortFor } from './port-map.js'
 export { ENVOY_TLS12_CIPHERS, loadServerTls, TLS13_CIPHERS } from './tls.js'
 export type { Logger, RouteFunction } from './types.js'

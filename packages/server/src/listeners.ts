@@ -46,6 +46,22 @@ export interface ListenerEnv {
   readonly balancer: Balancer
   /** The listener for a gateway port (terminators report their sessions and requests to it). */
   listenerFor(port: number): PortListener | undefined
+  /** Connection and request limits. */
+  readonly limits?: ConnectionLimits
+}
+
+/** Downstream connection and request limits (Node's defaults when unset). */
+export interface ConnectionLimits {
+  /** Time to receive a request's headers (Node default 60 s). */
+  readonly headersTimeoutMs?: number
+  /** Time to receive a whole request (Node default 300 s; 0 = none). */
+  readonly requestTimeoutMs?: number
+  /** Idle time before an HTTP/1.1 keep-alive connection is closed (Node default 5 s). */
+  readonly keepAliveTimeoutMs?: number
+  /** Largest request head in bytes (Node default 16 KiB; larger ones get 431). */
+  readonly maxHeaderSize?: number
+  /** Most concurrent connections per gateway port; further ones are closed at once. */
+  readonly maxConnections?: number
 }
 
 function noop(): void {}
@@ -141,12 +157,24 @@ export class PortListener {
     this.bind = bind
     this.requestedPort = listenPort
     this.#env = env
-    this.#h1 = createHttpServer({ requireHostHeader: true }, (req, res) => this.onRequest(req, res, 'http'))
+    const limits = env.limits ?? {}
+    this.#h1 = createHttpServer(
+      {
+        requireHostHeader: true,
+        ...(limits.headersTimeoutMs === undefined ? {} : { headersTimeout: limits.headersTimeoutMs }),
+        ...(limits.requestTimeoutMs === undefined ? {} : { requestTimeout: limits.requestTimeoutMs }),
+        ...(limits.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: limits.keepAliveTimeoutMs }),
+        ...(limits.maxHeaderSize === undefined ? {} : { maxHeaderSize: limits.maxHeaderSize }),
+        connectionsCheckingInterval: Math.min(limits.headersTimeoutMs ?? 30_000, 5_000),
+      },
+      (req, res) => this.onRequest(req, res, 'http'),
+    )
     this.#h2c = createH2cServer({ settings: H2_SETTINGS }, (req, res) => this.onRequest(req, res, 'http'))
     this.#h2c.on('session', (session: ServerHttp2Session) => watchSession(session, this.sessions))
     this.#h2c.on('sessionError', noop)
     this.#front = createNetServer({ pauseOnConnect: false }, (socket) => this.#onConnection(socket))
     this.#front.on('error', noop)
+    if (limits.maxConnections !== undefined) this.#front.maxConnections = limits.maxConnections
   }
 
   /** The config of the current runtime. */

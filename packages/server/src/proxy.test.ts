@@ -302,4 +302,27 @@ describe('proxying', () => {
     const miss = await http1(port(gw), 'http://other.example.com/abs', { host: 'httpbin.example.com' })
     expect(miss.status).toBe(404)
   })
+
+  it('answers 502 for a malformed upstream response and keeps serving', async () => {
+    const { createServer } = await import('node:net')
+    const bad = createServer((s) => {
+      s.on('error', () => {})
+      s.once('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabc'))
+    })
+    await new Promise<void>((resolve) => bad.listen(0, '127.0.0.1', resolve))
+    cleanup.push(() => new Promise<void>((resolve) => bad.close(() => resolve())))
+    const badPort = (bad.address() as { port: number }).port
+    const u = await upstream()
+    const gw = await gateway(
+      [
+        { prefix: '/bad', action: forwardTo(C2) },
+        { prefix: '/', action: forwardTo(C1) },
+      ],
+      [cluster(C1, [{ port: u.port }]), cluster(C2, [{ port: badPort }])],
+    )
+    const r = await http1(port(gw), '/bad')
+    expect(r.status).toBe(502)
+    expect(r.body).toMatch(/reset reason: protocol error/)
+    expect((await http1(port(gw), '/status/200')).status).toBe(200)
+  })
 })
