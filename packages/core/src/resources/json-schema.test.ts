@@ -50,9 +50,9 @@ function validateJson(schema: JsonSchema, root: JsonSchema, value: unknown, path
     if (typeof schema.maximum === 'number' && value > schema.maximum) errors.push(`${path}: maximum`)
   }
   if (Array.isArray(value) && schema.items && typeof schema.items === 'object') {
-    value.forEach((item, i) =>
-      errors.push(...validateJson(schema.items as JsonSchema, root, item, `${path}[${i}]`)),
-    )
+    value.forEach((item, i) => {
+      errors.push(...validateJson(schema.items as JsonSchema, root, item, `${path}[${i}]`))
+    })
   }
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const props = (schema.properties ?? {}) as Record<string, JsonSchema>
