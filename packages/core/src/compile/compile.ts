@@ -18,6 +18,7 @@ import type {
   CompiledServer,
   ListenerProtocol,
   PemSource,
+  RouteActionSpec,
   RouteTable,
   ServerTls,
   TcpRouteEntry,
@@ -213,6 +214,7 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
   }
 
   const routeCache = new Map<string, CompiledRoute[]>()
+  const actionCache = new Map<string, RouteActionSpec>()
   const routesFor = (b: BoundVs, entry: ServerEntry): CompiledRoute[] => {
     const gwKey = refKey(entry.ref)
     const key = `${refKey(b.ref)}|${entry.server.port.number}|${gwKey}`
@@ -228,6 +230,7 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
         }),
       resolver,
       diagnostics,
+      actionCache,
     }
     const routes = translateHttpRoutes(expandDelegates(b, snapshot, locator), ctx)
     routeCache.set(key, routes)

@@ -75,12 +75,13 @@ export interface RouteContext {
   readonly resolver: DestinationResolver
   readonly locate?: (path: readonly (string | number)[]) => SourceLocation | undefined
   readonly diagnostics: Diagnostic[]
+  /** Shared actions of plain `route`-only rules, so identical forwards compile once. */
+  readonly actionCache?: Map<string, RouteActionSpec>
 }
 
 class Route implements CompiledRoute {
   constructor(
     readonly origin: RouteOrigin,
-    readonly matchDescription: string,
     readonly spec: RouteMatchSpec | undefined,
     readonly action: RouteActionSpec,
     readonly uri: UriMatch | undefined,
@@ -97,6 +98,9 @@ class Route implements CompiledRoute {
       spec.queryParams.length === 0
   }
   readonly pathOnly: boolean
+  get matchDescription(): string {
+    return describeMatch(this.spec)
+  }
   matches(request: RequestView): boolean {
     return this.spec === undefined || evaluateMatch(this.spec, request)
   }
@@ -129,13 +133,16 @@ function headerOps(headers: Headers | undefined): { ops: HeaderOps; authority?: 
   return authority === undefined ? { ops } : { ops, authority }
 }
 
+const NO_KEYED: KeyedMatcher[] = []
+
 function compileKeyed(
   entries: Record<string, StringMatch> | undefined,
   isHeader: boolean,
   fail: (message: string) => void,
 ): KeyedMatcher[] | undefined {
+  if (entries === undefined) return NO_KEYED
   const out: KeyedMatcher[] = []
-  for (const [rawName, m] of Object.entries(entries ?? {})) {
+  for (const [rawName, m] of Object.entries(entries)) {
     const name = isHeader ? rawName.toLowerCase() : rawName
     const c = compileStringMatch(m, { starIsPresence: isHeader })
     if (!c.ok) {
@@ -347,14 +354,39 @@ function decodeBody(
 }
 
 /**
- * Translates the action of one HTTPRoute (shared by all its match entries). Returns a message
- * instead when the route must be dropped.
+ * Translates the action of one HTTPRoute (shared by all its match entries; identical plain
+ * forwards are shared across routes). Returns a message instead when the route must be dropped.
  */
 export function translateAction(
   route: HTTPRoute,
   namespace: string,
   ctx: RouteContext,
-  path: (string | number)[],
+): RouteActionSpec | string {
+  const plain =
+    ctx.actionCache !== undefined &&
+    route.redirect === undefined &&
+    route.directResponse === undefined &&
+    route.rewrite === undefined &&
+    route.timeout === undefined &&
+    route.retries === undefined &&
+    route.fault === undefined &&
+    route.mirror === undefined &&
+    route.mirrors === undefined &&
+    route.corsPolicy === undefined &&
+    route.headers === undefined
+  if (!plain) return translateActionUncached(route, namespace, ctx)
+  const key = `${namespace}|${ctx.serverPort}|${JSON.stringify(route.route ?? [])}`
+  const cached = ctx.actionCache!.get(key)
+  if (cached !== undefined) return cached
+  const action = translateActionUncached(route, namespace, ctx)
+  if (typeof action !== 'string') ctx.actionCache!.set(key, action)
+  return action
+}
+
+function translateActionUncached(
+  route: HTTPRoute,
+  namespace: string,
+  ctx: RouteContext,
 ): RouteActionSpec | string {
   const { ops, authority } = headerOps(route.headers)
   let failure: string | undefined
@@ -434,7 +466,6 @@ export function translateAction(
   const fault = faultSpec(route)
   const cors = corsSpec(route.corsPolicy, fail)
   if (failure !== undefined) return `corsPolicy: ${failure}`
-  void path
   const forward: ForwardSpec = {
     destinations,
     cumulativeWeights,
@@ -483,7 +514,7 @@ export function translateHttpRoutes(routes: readonly SourcedRoute[], ctx: RouteC
         ...(source === undefined ? {} : { source }),
       })
     }
-    const action = translateAction(http, vs.namespace, ctx, basePath)
+    const action = translateAction(http, vs.namespace, ctx)
     if (typeof action === 'string') {
       warn(action, basePath)
       continue
@@ -524,7 +555,7 @@ export function translateHttpRoutes(routes: readonly SourcedRoute[], ctx: RouteC
           ? undefined
           : { kind: u.kind, value: u.value, ignoreCase: u.ignoreCase }
       const catchAll = isCatchAllMatch(spec)
-      out.push(new Route(origin, describeMatch(spec), spec, action, uri, catchAll))
+      out.push(new Route(origin, spec, action, uri, catchAll))
       if (catchAll) {
         stop = true
         break

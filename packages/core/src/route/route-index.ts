@@ -3,6 +3,11 @@ import type { CompiledRoute, RequestView } from '../compile/types.js'
 /** Below this many routes a linear scan is as fast as any index. */
 const LINEAR_LIMIT = 8
 
+// Scratch space shared by every index: route() is synchronous and never re-entered.
+const SCRATCH_LISTS: (readonly number[])[] = []
+const SCRATCH_MERGED: number[] = []
+const EMPTY_SURE = new Uint8Array(0)
+
 /** Literal prefixes of one length: prefix → route ids (ascending). */
 interface PrefixGroup {
   readonly length: number
@@ -48,8 +53,6 @@ export class RouteIndex {
   readonly #prefixes: readonly PrefixGroup[]
   readonly #prefixesFold: readonly PrefixGroup[]
   readonly #hasFold: boolean
-  readonly #lists: (readonly number[])[] = []
-  readonly #merged: number[] = []
   /** 1 for a literal exact/prefix route with no other condition: being a candidate means matching. */
   readonly #sure: Uint8Array
 
@@ -59,7 +62,7 @@ export class RouteIndex {
     const prefixes = new Map<number, Map<string, number[]>>()
     const prefixesFold = new Map<number, Map<string, number[]>>()
     let hasFold = false
-    this.#sure = new Uint8Array(routes.length)
+    this.#sure = this.#linear ? EMPTY_SURE : new Uint8Array(routes.length)
     if (!this.#linear) {
       for (let id = 0; id < routes.length; id++) {
         const uri = routes[id]!.uri
@@ -98,8 +101,7 @@ export class RouteIndex {
       return undefined
     }
     const path = request.path
-    // Scratch state: route() is synchronous and never re-entered, so reusing it is safe.
-    const lists = this.#lists
+    const lists = SCRATCH_LISTS
     lists.length = 0
     if (this.#always.length > 0) lists.push(this.#always)
     const exact = this.#exact.get(path)
@@ -116,7 +118,7 @@ export class RouteIndex {
     if (lists.length === 1) {
       ordered = lists[0]!
     } else {
-      const merged = this.#merged
+      const merged = SCRATCH_MERGED
       merged.length = 0
       for (let l = 0; l < lists.length; l++) {
         const ids = lists[l]!
