@@ -309,6 +309,16 @@ const cases: [string, Spec, string[]][] = [
     [`E PTC2351 ${H}.route[0].destination.host`],
   ],
   [
+    'destination host that is an IP address',
+    onlyRule({ route: [dest('10.0.0.1')] }),
+    [`E PTC2351 ${H}.route[0].destination.host`],
+  ],
+  [
+    'destination FQDN with a trailing dot',
+    onlyRule({ route: [dest('httpbin.default.svc.cluster.local.')] }),
+    [],
+  ],
+  [
     'destination subset and port',
     onlyRule({ route: [dest('a', { subset: 'v1', port: { number: 8000 } })] }),
     [],
@@ -425,6 +435,11 @@ const cases: [string, Spec, string[]][] = [
     'uriRegexRewrite with an invalid regex',
     withRule({ rewrite: { uriRegexRewrite: { match: '(?<=a)b', rewrite: 'c' } } }),
     [`E PTC2332 ${H}.rewrite.uriRegexRewrite.match`],
+  ],
+  [
+    'redirect prefixRewrite with a presence-only uri match',
+    onlyRule({ match: [{ uri: {} }], redirect: { prefixRewrite: '/b' } }),
+    [`E PTC2375 ${H}.redirect.prefixRewrite`],
   ],
   [
     'uriRegexRewrite',
