@@ -383,3 +383,77 @@ describe('clusters', () => {
     })
   })
 })
+
+describe('delegation and build-time filters', () => {
+  it('a delegate VirtualService contributes its routes, merged with the root match', () => {
+    const c = compileResources([
+      gw('g', [httpServer(['*'])]),
+      vs('root', {
+        hosts: ['*'],
+        gateways: ['g'],
+        http: [
+          { match: [{ uri: { prefix: '/api' } }], delegate: { name: 'child', namespace: 'team' } },
+          { route: [{ destination: { host: 'fallback' } }] },
+        ],
+      }),
+      vs(
+        'child',
+        {
+          http: [
+            { match: [{ uri: { prefix: '/api/v1' } }], route: [{ destination: { host: 'v1' } }] },
+            { match: [{ uri: { prefix: '/other' } }], route: [{ destination: { host: 'conflict' } }] },
+            { route: [{ destination: { host: 'api-any' } }] },
+          ],
+        },
+        'team',
+      ),
+    ])
+    const host = (p: string) => {
+      const d = route(c, facts(80, 'x', p))
+      return d.kind === 'route' ? d.forward.destinations[0]!.host : d.kind
+    }
+    expect(host('/api/v1/x')).toBe('v1.team.svc.cluster.local')
+    expect(host('/api/v2')).toBe('api-any.team.svc.cluster.local')
+    expect(host('/other')).toBe('fallback.default.svc.cluster.local')
+    expect(route(c, facts(80, 'x', '/api/v1'))).toMatchObject({
+      origin: { virtualService: { namespace: 'team', name: 'child' } },
+    })
+  })
+
+  it('match sourceLabels compare with the gateway labels', () => {
+    const c = compileResources([
+      gw('g', [httpServer(['*'])]),
+      vs('v', {
+        hosts: ['*'],
+        gateways: ['g'],
+        http: [
+          { match: [{ sourceLabels: { app: 'other' } }], route: [{ destination: { host: 'no' } }] },
+          {
+            match: [{ sourceLabels: { istio: 'ingressgateway' } }],
+            route: [{ destination: { host: 'yes' } }],
+          },
+        ],
+      }),
+    ])
+    const d = route(c, facts(80, 'x', '/'))
+    expect(d.kind === 'route' && d.forward.destinations[0]!.host).toBe('yes.default.svc.cluster.local')
+  })
+
+  it('an invalid regex drops the match with PTC4002 and keeps the rest', () => {
+    const c = compileResources([
+      gw('g', [httpServer(['*'])]),
+      vs('v', {
+        hosts: ['*'],
+        gateways: ['g'],
+        http: [
+          {
+            match: [{ uri: { regex: '(' } }, { uri: { prefix: '/ok' } }],
+            route: [{ destination: { host: 'a' } }],
+          },
+        ],
+      }),
+    ])
+    expect(c.diagnostics.map((d) => [d.code, d.path])).toEqual([['PTC4002', 'spec.http[0].match[0]']])
+    expect(route(c, facts(80, 'x', '/ok')).kind).toBe('route')
+  })
+})

@@ -231,6 +231,7 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
       resolver,
       diagnostics,
       actionCache,
+      labels,
     }
     const routes = translateHttpRoutes(expandDelegates(b, snapshot, locator), ctx)
     routeCache.set(key, routes)

@@ -72,6 +72,8 @@ export interface RouteContext {
   readonly serverPort: number
   /** Whether a match's `gateways` list (already resolved) names this server's gateway. */
   readonly gatewayAllowed: (gateways: readonly string[]) => boolean
+  /** Labels of the gateway process: a match's `sourceLabels` must be a subset (Istio compares the gateway's own labels). */
+  readonly labels?: Readonly<Record<string, string>>
   readonly resolver: DestinationResolver
   readonly locate?: (path: readonly (string | number)[]) => SourceLocation | undefined
   readonly diagnostics: Diagnostic[]
@@ -527,6 +529,12 @@ export function translateHttpRoutes(routes: readonly SourcedRoute[], ctx: RouteC
       if (m !== undefined) {
         if (m.port !== undefined && m.port !== 0 && m.port !== ctx.serverPort) continue
         if (m.gateways !== undefined && m.gateways.length > 0 && !ctx.gatewayAllowed(m.gateways)) continue
+        if (
+          m.sourceLabels !== undefined &&
+          !Object.entries(m.sourceLabels).every(([k, v]) => ctx.labels?.[k] === v)
+        ) {
+          continue
+        }
       }
       let error: string | undefined
       const spec =
