@@ -80,6 +80,11 @@ export function checkWithSchema<T extends z.ZodType>(
       })
     }
   }
+  // Report in text order (zod reports nested problems before the unknown keys of their parent).
+  diagnostics.sort(
+    (a, b) =>
+      (a.source?.line ?? 0) - (b.source?.line ?? 0) || (a.source?.column ?? 0) - (b.source?.column ?? 0),
+  )
   return { value: undefined, diagnostics }
 }
 

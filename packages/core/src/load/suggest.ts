@@ -1,17 +1,26 @@
-/** Levenshtein edit distance between two strings. */
+/**
+ * Edit distance between two strings (Levenshtein, with a swap of two adjacent characters
+ * counting as one edit, so `tsl` is one edit from `tls`).
+ */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0
   if (a.length === 0) return b.length
   if (b.length === 0) return a.length
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
-  let current = new Array<number>(b.length + 1).fill(0)
+  const width = b.length + 1
+  let before = new Array<number>(width).fill(0)
+  let previous = Array.from({ length: width }, (_, i) => i)
+  let current = new Array<number>(width).fill(0)
   for (let i = 1; i <= a.length; i++) {
     current[0] = i
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost)
+      let best = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, (before[j - 2] ?? 0) + 1)
+      }
+      current[j] = best
     }
-    ;[previous, current] = [current, previous]
+    ;[before, previous, current] = [previous, current, before]
   }
   return previous[b.length] ?? 0
 }
