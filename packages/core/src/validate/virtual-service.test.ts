@@ -809,6 +809,12 @@ describe('validateVirtualService', () => {
     expect(second?.resource?.namespace).toBe('shop')
   })
 
+  it('judges a programmatic resource without spec without throwing', () => {
+    const bare = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'vs' } }
+    const diagnostics = validateVirtualService(bare as unknown as VirtualServiceResource)
+    expect(diagnostics.map((d) => [d.code, d.path, d.source])).toEqual([['PTC2300', 'spec', undefined]])
+  })
+
   it('judges exportTo . against its own namespace', () => {
     expect(findings(withRule({}, { exportTo: ['.', 'shop'] }), 'shop')).toEqual(['E PTC2308 spec.exportTo'])
     expect(findings(withRule({}, { exportTo: ['.', 'shop'] }))).toEqual([])

@@ -3,7 +3,7 @@ import { sourceOf } from '../load/index.js'
 import { namesOverlap } from '../model/hosts.js'
 import { DEFAULT_NAMESPACE, isIpAddress, MESH_GATEWAY } from '../model/names.js'
 import type { VirtualServiceResource } from '../resources/index.js'
-import type { HTTPRoute } from '../resources/virtual-service.js'
+import type { HTTPRoute, VirtualServiceSpec } from '../resources/virtual-service.js'
 import { validateHttpRoute } from './http-route.js'
 import { checkExportTo, isJwtClaimHeader } from './primitives.js'
 import { VS_CODES } from './virtual-service-codes.js'
@@ -28,7 +28,7 @@ export function validateVirtualService(resource: VirtualServiceResource): Diagno
     { kind: 'VirtualService', namespace, name: resource.metadata.name },
     source === undefined ? undefined : (path: FieldPath) => source.locate(path),
   )
-  const spec = resource.spec
+  const spec: VirtualServiceSpec = resource.spec ?? {}
   const hosts = spec.hosts ?? []
   const gateways = spec.gateways ?? []
   const http = spec.http ?? []
