@@ -1,1 +1,3 @@
-export {}
+export * from './certs.js'
+export * from './httpbin/index.js'
+export * from './request.js'
