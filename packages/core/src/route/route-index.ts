@@ -8,10 +8,31 @@ const SCRATCH_LISTS: (readonly number[])[] = []
 const SCRATCH_MERGED: number[] = []
 const EMPTY_SURE = new Uint8Array(0)
 
-/** Literal prefixes of one length: prefix → route ids (ascending). */
+/** One literal prefix with its route ids (ascending); `next` chains hash collisions. */
+interface PrefixEntry {
+  readonly prefix: string
+  readonly ids: number[]
+  next: PrefixEntry | undefined
+}
+
+/** Literal prefixes of one length, keyed by a hash of the prefix (no string slicing per request). */
 interface PrefixGroup {
   readonly length: number
-  readonly map: Map<string, number[]>
+  readonly map: Map<number, PrefixEntry>
+}
+
+/** One step of the prefix hash (FNV-1a style, 32-bit); `fold` lowercases ASCII first. */
+function step(h: number, c: number, fold: boolean): number {
+  if (fold && c >= 0x41 && c <= 0x5a) c += 32
+  return Math.imul(h ^ c, 0x01000193) | 0
+}
+
+const HASH_SEED = 0x811c9dc5 | 0
+
+function hashOf(s: string, fold: boolean): number {
+  let h = HASH_SEED
+  for (let i = 0; i < s.length; i++) h = step(h, s.charCodeAt(i), fold)
+  return h
 }
 
 function addTo(map: Map<string, number[]>, key: string, id: number): void {
@@ -20,8 +41,17 @@ function addTo(map: Map<string, number[]>, key: string, id: number): void {
   else list.push(id)
 }
 
-function groups(byLength: Map<number, Map<string, number[]>>): PrefixGroup[] {
-  return [...byLength.entries()].sort((a, b) => a[0] - b[0]).map(([length, map]) => ({ length, map }))
+function groups(byLength: Map<number, Map<string, number[]>>, fold: boolean): PrefixGroup[] {
+  return [...byLength.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([length, literals]) => {
+      const map = new Map<number, PrefixEntry>()
+      for (const [prefix, ids] of literals) {
+        const h = hashOf(prefix, fold)
+        map.set(h, { prefix, ids, next: map.get(h) })
+      }
+      return { length, map }
+    })
 }
 
 function ascending(a: number, b: number): number {
@@ -38,8 +68,8 @@ function asciiLower(s: string): string {
 
 /**
  * First-match route selection over one virtual host. Routes whose path matcher is a literal
- * (exact or prefix, case-sensitive or not) are indexed — exacts in one map, prefixes in one map
- * per distinct prefix length (one hash lookup per length that fits the path) — so a request only
+ * (exact or prefix, case-sensitive or not) are indexed — exacts in one map, prefixes in one hash
+ * map per distinct prefix length (one lookup per length that fits the path) — so a request only
  * evaluates the routes whose literal fits its path plus the
  * routes without a literal (regex or no path matcher). Candidates are evaluated in ascending
  * route order, which keeps Envoy's first-match semantics exact.
@@ -85,8 +115,8 @@ export class RouteIndex {
         }
       }
     }
-    this.#prefixes = groups(prefixes)
-    this.#prefixesFold = groups(prefixesFold)
+    this.#prefixes = groups(prefixes, false)
+    this.#prefixesFold = groups(prefixesFold, true)
     this.#hasFold = hasFold
   }
 
@@ -106,12 +136,11 @@ export class RouteIndex {
     if (this.#always.length > 0) lists.push(this.#always)
     const exact = this.#exact.get(path)
     if (exact !== undefined) lists.push(exact)
-    collectPrefixes(this.#prefixes, path, lists)
+    if (this.#prefixes.length > 0) collectPrefixes(this.#prefixes, path, false, lists)
     if (this.#hasFold) {
-      const lower = asciiLower(path)
-      const folded = this.#exactFold.get(lower)
+      const folded = this.#exactFold.get(asciiLower(path))
       if (folded !== undefined) lists.push(folded)
-      collectPrefixes(this.#prefixesFold, lower, lists)
+      if (this.#prefixesFold.length > 0) collectPrefixes(this.#prefixesFold, path, true, lists)
     }
     let ordered: readonly number[]
     if (lists.length === 0) return undefined
@@ -137,13 +166,40 @@ export class RouteIndex {
   }
 }
 
-/** One hash lookup per distinct literal-prefix length that fits the path. */
-function collectPrefixes(groups: readonly PrefixGroup[], path: string, lists: (readonly number[])[]): void {
+/**
+ * One hash lookup per distinct literal-prefix length that fits the path: the path's prefix hash
+ * is extended incrementally (groups are sorted by length), and a hit is confirmed by comparing
+ * the literal, so collisions cannot produce a false candidate.
+ */
+function collectPrefixes(
+  groups: readonly PrefixGroup[],
+  path: string,
+  fold: boolean,
+  lists: (readonly number[])[],
+): void {
   const len = path.length
+  let h = HASH_SEED
+  let pos = 0
   for (let g = 0; g < groups.length; g++) {
     const group = groups[g]!
-    if (group.length > len) break
-    const ids = group.map.get(group.length === len ? path : path.slice(0, group.length))
-    if (ids !== undefined) lists.push(ids)
+    const glen = group.length
+    if (glen > len) break
+    while (pos < glen) h = step(h, path.charCodeAt(pos++), fold)
+    for (let e = group.map.get(h); e !== undefined; e = e.next) {
+      if (fold ? startsWithFolded(path, e.prefix) : path.startsWith(e.prefix)) {
+        lists.push(e.ids)
+        break
+      }
+    }
   }
+}
+
+/** `path` starts with `lowerPrefix` when ASCII letters of `path` are lowercased. */
+function startsWithFolded(path: string, lowerPrefix: string): boolean {
+  for (let i = 0; i < lowerPrefix.length; i++) {
+    let c = path.charCodeAt(i)
+    if (c >= 0x41 && c <= 0x5a) c += 32
+    if (c !== lowerPrefix.charCodeAt(i)) return false
+  }
+  return true
 }
