@@ -146,7 +146,7 @@ describe('route actions', () => {
   it('fault delay holds the request before forwarding', async () => {
     const u = await upstream()
     const port = await gateway(
-      [{ prefix: '/', action: forwardTo(C1, { fault: { delay: { ms: 300, percent: 100 } } }) }],
+      [{ prefix: '/', action: forwardTo(C1, { fault: { delay: { ms: 600, percent: 100 } } }) }],
       [cluster(C1, [{ port: u.port }])],
     )
     const pending = http1(port, '/slow')

@@ -26,12 +26,6 @@ interface SocketLike {
   readonly servername?: string | false | null
 }
 
-function hostCount(raw: readonly string[]): number {
-  let n = 0
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++
-  return n
-}
-
 /**
  * Builds the facts of a request (authority from `:authority`, the absolute-form target, or
  * `Host`), asks the router, and executes its decision. Never throws: a bad request gets a 4xx.
@@ -51,35 +45,10 @@ export function handleRequest(
     if (!h2 && req.httpVersionMajor === 1 && req.httpVersion === '1.0' && !ctx.acceptHttp10) {
       return void localReply(res, 426, server, LOCAL_BODY.upgradeRequired)
     }
-    let authority: string | undefined
-    let path = req.url ?? '/'
-    if (h2) {
-      authority = (req.headers[':authority'] as string | undefined) ?? req.headers.host
-    } else {
-      if (hostCount(req.rawHeaders) > 1) return void localReply(res, 400, server)
-      authority = req.headers.host
-      if (path.charCodeAt(0) !== 47 /* / */ && /^https?:\/\//i.test(path)) {
-        const rest = path.slice(path.indexOf('//') + 2)
-        const slash = rest.search(/[/?]/)
-        authority = slash < 0 ? rest : rest.slice(0, slash)
-        path = slash < 0 ? '/' : rest[slash] === '?' ? `/${rest.slice(slash)}` : rest.slice(slash)
-      }
-    }
-    if (authority === undefined || authority === '') return void localReply(res, 400, server)
-    const socket = req.socket as SocketLike
-    const peer = plainAddress(socket.remoteAddress)
-    const sni =
-      info.scheme === 'https' && typeof socket.servername === 'string' ? socket.servername : undefined
-    const facts: RequestFacts = {
-      port: info.port,
-      scheme: info.scheme,
-      method: req.method ?? 'GET',
-      authority,
-      path,
-      headers: req.headers as RequestFacts['headers'],
-      ...(sni === undefined ? {} : { sni }),
-      ...(peer === undefined ? {} : { sourceAddress: peer }),
-    }
+    if (!h2 && hostCount(req.rawHeaders) > 1) return void localReply(res, 400, server)
+    const facts = requestFacts(info, req)
+    if (facts === undefined) return void localReply(res, 400, server)
+    const peer = facts.sourceAddress
     const config = ctx.current()
     const decision = ctx.route(config, facts)
     observeDecision(res, decision)
@@ -88,6 +57,50 @@ export function handleRequest(
     ctx.logger.error({ err: error }, 'request failed')
     localReply(res, 500, server)
   }
+}
+
+/**
+ * The facts of a request: authority from `:authority` (HTTP/2), the absolute-form target, or
+ * `Host`; `undefined` when there is no authority (400).
+ */
+export function requestFacts(
+  info: ListenerInfo,
+  req: Pick<Upstreamable, 'headers' | 'url' | 'method' | 'httpVersionMajor'> & { readonly socket: unknown },
+): RequestFacts | undefined {
+  let authority: string | undefined
+  let path = req.url ?? '/'
+  if (req.httpVersionMajor === 2) {
+    authority = (req.headers[':authority'] as string | undefined) ?? req.headers.host
+  } else {
+    authority = req.headers.host
+    if (path.charCodeAt(0) !== 47 /* / */ && /^https?:\/\//i.test(path)) {
+      const rest = path.slice(path.indexOf('//') + 2)
+      const slash = rest.search(/[/?]/)
+      authority = slash < 0 ? rest : rest.slice(0, slash)
+      path = slash < 0 ? '/' : rest[slash] === '?' ? `/${rest.slice(slash)}` : rest.slice(slash)
+    }
+  }
+  if (authority === undefined || authority === '') return undefined
+  const socket = req.socket as SocketLike
+  const peer = plainAddress(socket.remoteAddress)
+  const sni = info.scheme === 'https' && typeof socket.servername === 'string' ? socket.servername : undefined
+  return {
+    port: info.port,
+    scheme: info.scheme,
+    method: req.method ?? 'GET',
+    authority,
+    path,
+    headers: req.headers as RequestFacts['headers'],
+    ...(sni === undefined ? {} : { sni }),
+    ...(peer === undefined ? {} : { sourceAddress: peer }),
+  }
+}
+
+/** Counts `Host` lines (RFC 9112 3.2: more than one is a 400). */
+export function hostCount(raw: readonly string[]): number {
+  let n = 0
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++
+  return n
 }
 
 function execute(

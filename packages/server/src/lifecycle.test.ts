@@ -55,7 +55,7 @@ describe('gateway lifecycle', () => {
     const gw = await createGateway({ config: httpConfig(u.port), ports: { 80: 0 }, route: testRoute })
     const port = gw.addresses[80]!.port
     const slow = http1(port, '/delay/300')
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    while (u.count === 0) await new Promise((resolve) => setTimeout(resolve, 5))
     const closed = gw.close()
     expect((await slow).status).toBe(200)
     await closed
@@ -68,7 +68,7 @@ describe('gateway lifecycle', () => {
     cleanup.push(() => gw.close())
     const port = gw.addresses[80]!.port
     const inflight = http1(port, '/delay/200')
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    while (u.count === 0) await new Promise((resolve) => setTimeout(resolve, 5))
     await gw.update(httpConfig(u.port, 'two'))
     expect((await inflight).headers['x-config']).toBe('one')
     expect((await http1(port, '/')).headers['x-config']).toBe('two')

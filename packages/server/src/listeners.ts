@@ -1,4 +1,9 @@
-import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http'
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http'
 import {
   createServer as createH2cServer,
   createSecureServer,
@@ -13,6 +18,7 @@ import {
   type Server as NetServer,
   type Socket,
 } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { type TLSSocket, Server as TlsServer } from 'node:tls'
 import type { CompiledConfig, CompiledServer } from '@portico/core'
 import type { Balancer } from './balancer.js'
@@ -22,6 +28,7 @@ import { proxyStream, selectTlsRoute } from './l4.js'
 import { clientHelloVerdict, peek, prefaceVerdict } from './peek.js'
 import { acceptsPeer, type LoadedServerTls, loadServerTls } from './tls.js'
 import type { Downstream, Upstreamable } from './types.js'
+import { handleUpgrade } from './upgrade.js'
 
 /** HTTP/2 limits from Envoy's edge guidance. */
 const H2_SETTINGS = { maxConcurrentStreams: 100, enablePush: false, initialWindowSize: 65_535 }
@@ -100,6 +107,11 @@ export function buildRuntime(config: CompiledConfig, env: Omit<ListenerEnv, 'run
           else session.destroy()
         })
         h2.on('sessionError', noop)
+        h2.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+          const owner = env.listenerFor(port)
+          if (owner === undefined) return void socket.destroy()
+          handleUpgrade(env.handler, { port, scheme: 'https' }, req, socket, head)
+        })
         h2.on('tlsClientError', noop)
         h2.prependListener('secureConnection', (socket: TLSSocket) => {
           socket.on('error', noop)
@@ -168,6 +180,9 @@ export class PortListener {
         connectionsCheckingInterval: Math.min(limits.headersTimeoutMs ?? 30_000, 5_000),
       },
       (req, res) => this.onRequest(req, res, 'http'),
+    )
+    this.#h1.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      handleUpgrade(this.#env.handler, { port: this.gatewayPort, scheme: 'http' }, req, socket, head),
     )
     this.#h2c = createH2cServer({ settings: H2_SETTINGS }, (req, res) => this.onRequest(req, res, 'http'))
     this.#h2c.on('session', (session: ServerHttp2Session) => watchSession(session, this.sessions))
