@@ -63,6 +63,8 @@ export interface RequestEndEvent extends RequestStartEvent {
   readonly forwardedFor: string | undefined
   readonly requestId: string | undefined
   readonly downstreamRemoteAddress: string | undefined
+  /** `address:port` the request arrived on (the listen address of its gateway port). */
+  readonly downstreamLocalAddress: string | undefined
   /** SNI of a TLS connection. */
   readonly requestedServerName: string | undefined
   /** Route config and route that answered (`http.80`, `httpbin.0`). */
@@ -100,6 +102,7 @@ interface Observed {
   readonly userAgent: string | undefined
   readonly forwardedFor: string | undefined
   readonly remote: string | undefined
+  readonly local: string | undefined
   readonly sni: string | undefined
   requestId: string | undefined
   flags: ResponseFlag[]
@@ -121,6 +124,11 @@ const observed = new WeakMap<object, Observed>()
 
 function text(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(',') : value
+}
+
+function hostPort(address: string, port: number): string {
+  const plain = address.startsWith('::ffff:') ? address.slice(7) : address
+  return plain.includes(':') ? `[${plain}]:${port}` : `${plain}:${port}`
 }
 
 function byteLength(chunk: unknown): number {
@@ -168,7 +176,14 @@ export function observeRequest(
   const request = req as ObservableRequest
   const response = res as ObservableResponse
   const h = request.headers
-  const socket = request.socket as { remoteAddress?: string; servername?: string | false | null } | undefined
+  const socket = request.socket as
+    | {
+        remoteAddress?: string
+        localAddress?: string
+        localPort?: number
+        servername?: string | false | null
+      }
+    | undefined
   const protocol = `HTTP/${request.httpVersion}`
   const startTime = Date.now()
   const base: RequestStartEvent = {
@@ -187,6 +202,8 @@ export function observeRequest(
     userAgent: text(h['user-agent']),
     forwardedFor: text(h['x-forwarded-for']),
     remote: socket?.remoteAddress?.replace(/^::ffff:/, ''),
+    local:
+      socket?.localPort === undefined ? undefined : hostPort(socket.localAddress ?? '', socket.localPort),
     sni: typeof socket?.servername === 'string' ? socket.servername : undefined,
     requestId: text(h['x-request-id']),
     flags: [],
@@ -257,6 +274,7 @@ function finishRequest(response: ObservableResponse, state: Observed): void {
     forwardedFor: state.forwardedFor,
     requestId: state.requestId,
     downstreamRemoteAddress: state.remote,
+    downstreamLocalAddress: state.local,
     requestedServerName: state.sni,
     routeConfig: state.routeConfig,
     routeName: state.routeName,
@@ -298,7 +316,7 @@ export function observeAttempt(response: object, endpoint: Endpoint, requestId: 
   const state = observed.get(response)
   if (state === undefined) return
   state.attempts++
-  state.upstreamHost = `${endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address}:${endpoint.port}`
+  state.upstreamHost = hostPort(endpoint.address, endpoint.port)
   if (requestId !== undefined) state.requestId ??= requestId
 }
 

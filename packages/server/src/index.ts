@@ -12,3 +12,13 @@ export type { ConnectionLimits } from './listeners.js'
 export { listenPortFor } from './port-map.js'
 export { ENVOY_TLS12_CIPHERS, loadServerTls, TLS13_CIPHERS } from './tls.js'
 export type { Logger, RouteFunction } from './types.js'
+export * from './access-log/index.js'
+export * from './admin/index.js'
+export {
+  CHANNELS,
+  type ConfigEvent,
+  type RequestEndEvent,
+  type RequestStartEvent,
+  type ResponseFlag,
+} from './events.js'
+export * from './metrics/index.js'

@@ -1,0 +1,233 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { describeRoutes, formatRoutes, type ResourceKey } from '@portico/core'
+import { PROMETHEUS_CONTENT_TYPE } from '../metrics/metrics.js'
+import type { ChangeOutcome, ManagedGateway } from './managed.js'
+
+/** Options of {@link startAdmin}. */
+export interface AdminOptions {
+  /** Port (default 15000; 0 picks one). */
+  readonly port?: number
+  /** Address (default `127.0.0.1`). A non-loopback address needs `allowRemote`. */
+  readonly host?: string
+  /**
+   * Allow binding a non-loopback address. The admin endpoint changes the running configuration
+   * and has no authentication, so it stays on loopback unless this is set.
+   */
+  readonly allowRemote?: boolean
+  /** Largest request body accepted (default 4 MiB). */
+  readonly maxBodyBytes?: number
+}
+
+/** A running admin endpoint. */
+export interface AdminServer extends AsyncDisposable {
+  readonly address: { readonly address: string; readonly port: number }
+  close(): Promise<void>
+}
+
+/** Default admin port, as Envoy's and Istio's proxies use. */
+export const DEFAULT_ADMIN_PORT = 15000
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i
+
+/** True when `host` is a loopback address. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host)
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength
+      if (size > limit) {
+        reject(new HttpError(413, `request body larger than ${limit} bytes`))
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.once('error', reject)
+  })
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  })
+  res.end(body)
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json', `${JSON.stringify(value, null, 2)}\n`)
+}
+
+/** Secrets keep their keys but never their values in a dump. */
+function redact(resource: unknown): unknown {
+  const r = resource as { kind?: string; data?: Record<string, string>; stringData?: Record<string, string> }
+  if (r.kind !== 'Secret') return resource
+  const hide = (d: Record<string, string> | undefined) =>
+    d === undefined ? undefined : Object.fromEntries(Object.keys(d).map((k) => [k, '[redacted]']))
+  return { ...r, data: hide(r.data), stringData: hide(r.stringData) }
+}
+
+function outcomeStatus(outcome: ChangeOutcome): number {
+  return outcome.ok ? 200 : outcome.diagnostics.some((d) => d.code === 'PTC4205') ? 409 : 422
+}
+
+/**
+ * The admin endpoint of a managed gateway (Envoy's admin port, 15000 by default, loopback only):
+ * - `GET /ready`: 200 `LIVE` while every listener is up, 503 otherwise (and while draining);
+ * - `GET /config_dump`: version, resources (Secret values redacted) and compiled listeners, routes and clusters as JSON;
+ * - `GET /routes`: the route table as `portico routes` prints it (`?format=json` for JSON);
+ * - `GET /stats/prometheus`: Istio's standard metrics and process gauges;
+ * - `POST /config` (create), `PUT /config` (replace), `POST /config/apply` (apply),
+ *   `DELETE /config` (delete the resources of a YAML body) and `DELETE /config/<kind>/<name>?namespace=`:
+ *   YAML or JSON bodies; the answer is the {@link ChangeOutcome} as JSON (200 accepted, 422 refused).
+ */
+export async function startAdmin(gateway: ManagedGateway, options: AdminOptions = {}): Promise<AdminServer> {
+  const host = options.host ?? '127.0.0.1'
+  if (!isLoopback(host) && options.allowRemote !== true) {
+    throw new Error(
+      `the admin endpoint changes the running configuration and has no authentication; it binds ${host} only with allowRemote`,
+    )
+  }
+  const limit = options.maxBodyBytes ?? 4 * 1024 * 1024
+  const sockets = new Set<Socket>()
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    const path = q < 0 ? url : url.slice(0, q)
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1))
+    const method = req.method ?? 'GET'
+    const file = query.get('file') ?? '<admin>'
+
+    if (method === 'GET' || method === 'HEAD') {
+      switch (path) {
+        case '/ready':
+          return gateway.ready
+            ? send(res, 200, 'text/plain', 'LIVE\n')
+            : send(res, 503, 'text/plain', 'DRAINING\n')
+        case '/config_dump':
+          return json(res, 200, {
+            version: gateway.version,
+            resources: gateway.snapshot.resources.map(redact),
+            listeners: Object.entries(gateway.addresses).map(([port, a]) => ({
+              port: Number(port),
+              address: a.address,
+              listenPort: a.port,
+              protocol: a.protocol,
+            })),
+            compiled: describeRoutes(gateway.config),
+            diagnostics: gateway.config.diagnostics,
+          })
+        case '/routes': {
+          const table = describeRoutes(gateway.config)
+          return query.get('format') === 'json'
+            ? json(res, 200, table)
+            : send(res, 200, 'text/plain; charset=utf-8', `${formatRoutes(table)}\n`)
+        }
+        case '/stats/prometheus':
+          return send(res, 200, PROMETHEUS_CONTENT_TYPE, gateway.metrics.render())
+        case '/':
+          return send(
+            res,
+            200,
+            'text/plain',
+            'portico admin\n  GET /ready\n  GET /config_dump\n  GET /routes\n  GET /stats/prometheus\n  POST|PUT /config, POST /config/apply, DELETE /config[/<kind>/<name>]\n',
+          )
+        default:
+          throw new HttpError(404, `no admin page ${path}`)
+      }
+    }
+
+    if (
+      path === '/config' ||
+      path === '/config/create' ||
+      path === '/config/replace' ||
+      path === '/config/apply'
+    ) {
+      let operation: 'create' | 'replace' | 'apply' | 'delete'
+      if (path === '/config/apply') operation = 'apply'
+      else if (path === '/config/create') operation = 'create'
+      else if (path === '/config/replace') operation = 'replace'
+      else if (method === 'POST') operation = 'create'
+      else if (method === 'PUT') operation = 'replace'
+      else if (method === 'PATCH') operation = 'apply'
+      else if (method === 'DELETE') operation = 'delete'
+      else throw new HttpError(405, `${method} is not allowed on ${path}`)
+      if (operation !== 'delete' && method !== 'POST' && method !== 'PUT' && method !== 'PATCH') {
+        throw new HttpError(405, `${method} is not allowed on ${path}`)
+      }
+      const body = await readBody(req, limit)
+      const outcome =
+        operation === 'delete'
+          ? await gateway.delete(body, { file })
+          : await gateway[operation](body, { file })
+      return json(res, outcomeStatus(outcome), outcome)
+    }
+
+    const match = /^\/config\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(path)
+    if (match !== null && method === 'DELETE') {
+      const [, kind = '', a = '', b] = match
+      const key: ResourceKey =
+        b === undefined
+          ? {
+              kind: decodeURIComponent(kind),
+              name: decodeURIComponent(a),
+              namespace: query.get('namespace') ?? undefined,
+            }
+          : { kind: decodeURIComponent(kind), namespace: decodeURIComponent(a), name: decodeURIComponent(b) }
+      const outcome = await gateway.delete(key)
+      return json(res, outcomeStatus(outcome), outcome)
+    }
+    throw new HttpError(404, `no admin endpoint ${method} ${path}`)
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : 500
+      if (!res.headersSent)
+        json(res, status, { ok: false, error: error instanceof Error ? error.message : String(error) })
+      else res.destroy()
+    })
+  })
+  server.on('connection', (s: Socket) => {
+    sockets.add(s)
+    s.once('close', () => sockets.delete(s))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? DEFAULT_ADMIN_PORT, host, () => {
+      server.removeListener('error', reject)
+      resolve()
+    })
+  })
+  const where = server.address() as AddressInfo
+  let closing: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeIdleConnections()
+      setTimeout(() => {
+        for (const s of sockets) s.destroy()
+      }, 1000).unref()
+    })
+    return closing
+  }
+  return { address: { address: where.address, port: where.port }, close, [Symbol.asyncDispose]: close }
+}

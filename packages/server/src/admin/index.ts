@@ -1,0 +1,10 @@
+export { type AdminOptions, type AdminServer, DEFAULT_ADMIN_PORT, isLoopback, startAdmin } from './admin.js'
+export {
+  type ChangeOutcome,
+  ConfigurationError,
+  createManagedGateway,
+  type ManagedGateway,
+  type ManagedGatewayOptions,
+  type ResourceInput,
+  type ValidateFunction,
+} from './managed.js'

@@ -1,0 +1,354 @@
+import * as core from '@portico/core'
+import {
+  type ChangeOperation,
+  type ChangePlan,
+  type CompileOptions,
+  type ConfigStore,
+  compile,
+  createConfigStore,
+  type Diagnostic,
+  type Resource,
+  type ResourceChange,
+  type ResourceKey,
+  type Snapshot,
+  type SnapshotResource,
+  sourceOf,
+} from '@portico/core'
+import { type AccessLog, type AccessLogOptions, createAccessLog } from '../access-log/access-log.js'
+import { publishConfig } from '../events.js'
+import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js'
+import { createMetrics, type Metrics } from '../metrics/metrics.js'
+
+/** Validates a whole resource set (`validate` of `@portico/core`). */
+export type ValidateFunction = (resources: readonly SnapshotResource[]) => readonly Diagnostic[]
+
+/** Options of {@link createManagedGateway}: those of `createGateway`, with resources instead of a compiled config. */
+export interface ManagedGatewayOptions extends Omit<GatewayOptions, 'config'> {
+  /** The initial resources (validated; an error refuses to start). */
+  readonly resources?: readonly SnapshotResource[]
+  /** Compile options (labels, port map, service registry…); `locate` defaults to the loader's positions. */
+  readonly compile?: CompileOptions
+  /** Validation of every candidate snapshot (default: `validate` of `@portico/core`). */
+  readonly validate?: ValidateFunction
+  /** Per-request access log (default off). */
+  readonly accessLog?: AccessLogOptions
+  /** Labels of the Istio metrics (`source_workload`, `source_workload_namespace`). */
+  readonly metrics?: { readonly workload?: string; readonly namespace?: string }
+}
+
+/** The answer to a configuration change; JSON-serializable. */
+export interface ChangeOutcome {
+  readonly ok: boolean
+  readonly operation: ChangeOperation | 'reload'
+  /** Version served after the change (the old one when refused). */
+  readonly version: number
+  readonly changes: readonly ResourceChange[]
+  readonly diagnostics: readonly Diagnostic[]
+}
+
+/** What `apply`/`create`/`replace` take: resources, or YAML/JSON text parsed with `parseResources`. */
+export type ResourceInput = readonly SnapshotResource[] | string
+
+/**
+ * A gateway that owns its configuration: istioctl's verbs change it live. Each change is
+ * validated as a whole snapshot, compiled, and its certificates loaded before the swap; a change
+ * that fails anywhere is refused with its diagnostics and the running config is kept.
+ */
+export interface ManagedGateway extends Gateway {
+  readonly store: ConfigStore<SnapshotResource>
+  /** The resources being served. */
+  readonly snapshot: Snapshot<SnapshotResource>
+  /** The snapshot version being served. */
+  readonly version: number
+  /** True once every listener listens, until `close()` starts. */
+  readonly ready: boolean
+  /** The gateway's Istio-style metrics. */
+  readonly metrics: Metrics
+  create(input: ResourceInput, options?: { file?: string }): Promise<ChangeOutcome>
+  replace(input: ResourceInput, options?: { file?: string }): Promise<ChangeOutcome>
+  /** Creates or replaces; `prune` deletes resources in the same change (missing ones are skipped). */
+  apply(
+    input: ResourceInput,
+    options?: { file?: string; prune?: readonly ResourceKey[] },
+  ): Promise<ChangeOutcome>
+  delete(
+    keys: ResourceKey | readonly ResourceKey[] | string,
+    options?: { file?: string },
+  ): Promise<ChangeOutcome>
+  /** Reads certificates and keys again (rotation on disk) and swaps them in; refused if one fails. */
+  reload(): Promise<ChangeOutcome>
+}
+
+const PTC_PARSE_REFUSED = 'PTC4210'
+const PTC_COMPILE_REFUSED = 'PTC4211'
+const PTC_INVALID_START = 'PTC4212'
+
+function defaultValidate(): ValidateFunction | undefined {
+  const fn = (core as Record<string, unknown>).validate
+  return typeof fn === 'function' ? (fn as ValidateFunction) : undefined
+}
+
+function errorDiagnostic(code: string, message: string): Diagnostic {
+  return { severity: 'error', code, message }
+}
+
+function runtimeFailure(error: unknown): Diagnostic {
+  const code = (error as { code?: unknown }).code
+  const message = error instanceof Error ? error.message : String(error)
+  return errorDiagnostic(
+    typeof code === 'string' && code.startsWith('PTC') ? code : PTC_COMPILE_REFUSED,
+    message,
+  )
+}
+
+/** An error carrying the diagnostics of a configuration that cannot start. */
+export class ConfigurationError extends Error {
+  readonly code = PTC_INVALID_START
+  constructor(readonly diagnostics: readonly Diagnostic[]) {
+    super(
+      `the configuration is invalid:\n${diagnostics
+        .filter((d) => d.severity === 'error')
+        .map((d) => `  ${d.code} ${d.message}`)
+        .join('\n')}`,
+    )
+    this.name = 'ConfigurationError'
+  }
+}
+
+function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
+}
+
+/**
+ * Starts a gateway on `options.resources` and returns it with `create`, `replace`, `apply`,
+ * `delete` and `reload`, its metrics and (optionally) an access log. Rejects with a
+ * {@link ConfigurationError} when the initial resources do not validate.
+ */
+export async function createManagedGateway(options: ManagedGatewayOptions = {}): Promise<ManagedGateway> {
+  const validate = options.validate ?? defaultValidate()
+  const compileOptions: CompileOptions = {
+    locate: (resource, path) => sourceOf(resource)?.locate(path),
+    ...options.compile,
+  }
+  const initial = options.resources ?? []
+  const initialFindings = validate?.(initial) ?? []
+  if (initialFindings.some((d) => d.severity === 'error')) throw new ConfigurationError(initialFindings)
+  const store = createConfigStore<SnapshotResource>({
+    resources: initial,
+    ...(validate === undefined ? {} : { validate }),
+  })
+  const first = compile(store.snapshot, compileOptions)
+  const {
+    resources: _r,
+    compile: _c,
+    validate: _v,
+    accessLog: accessLogOptions,
+    metrics: labels,
+    ...rest
+  } = options
+  const gateway = await createGateway({ ...rest, config: first.value })
+  let ready = true
+  let localAddresses = new Set<string>()
+  let upstreams = new Set<string>()
+  const refresh = () => {
+    localAddresses = new Set(Object.values(gateway.addresses).map((a) => hostPort(a.address, a.port)))
+    upstreams = new Set<string>()
+    for (const cluster of gateway.config.clusters.values()) {
+      for (const e of cluster.endpoints) upstreams.add(hostPort(e.address, e.port))
+    }
+  }
+  refresh()
+  const mine = (event: { downstreamLocalAddress: string | undefined }) =>
+    event.downstreamLocalAddress === undefined || localAddresses.has(event.downstreamLocalAddress)
+  const changeCounts = { accepted: 0, refused: 0 }
+  const metrics = createMetrics({
+    filter: mine,
+    upstreams: () => upstreams,
+    ...(labels?.workload === undefined ? {} : { workload: labels.workload }),
+    ...(labels?.namespace === undefined ? {} : { namespace: labels.namespace }),
+    gauges: () => [
+      {
+        name: 'portico_config_version',
+        help: 'Version of the configuration being served.',
+        value: store.snapshot.version,
+      },
+      {
+        name: 'portico_config_changes_total',
+        help: 'Configuration changes by result.',
+        value: changeCounts.accepted,
+        labels: { result: 'accepted' },
+      },
+      {
+        name: 'portico_config_changes_total',
+        help: 'Configuration changes by result.',
+        value: changeCounts.refused,
+        labels: { result: 'refused' },
+      },
+    ],
+  })
+  let accessLog: AccessLog | undefined
+  if (accessLogOptions !== undefined) {
+    const userFilter = accessLogOptions.filter
+    accessLog = createAccessLog({
+      ...accessLogOptions,
+      filter: (e) => mine(e) && (userFilter === undefined || userFilter(e)),
+    })
+  }
+
+  let queue: Promise<unknown> = Promise.resolve()
+  const serialized = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task, task)
+    queue = run.catch(() => {})
+    return run
+  }
+
+  const outcome = (
+    ok: boolean,
+    operation: ChangeOutcome['operation'],
+    changes: readonly ResourceChange[],
+    diagnostics: readonly Diagnostic[],
+  ): ChangeOutcome => {
+    const result = { ok, operation, version: store.snapshot.version, changes, diagnostics }
+    if (ok) changeCounts.accepted++
+    else changeCounts.refused++
+    publishConfig(result)
+    return result
+  }
+
+  /** Compiles a plan's snapshot and swaps it in, then commits; any failure keeps the running config. */
+  async function enact(plan: ChangePlan<SnapshotResource>): Promise<ChangeOutcome> {
+    if (!plan.ok) return outcome(false, plan.operation, plan.changes, plan.diagnostics)
+    if (plan.next === plan.base) return outcome(true, plan.operation, plan.changes, plan.diagnostics)
+    const compiled = compile(plan.next, compileOptions)
+    const diagnostics = [...plan.diagnostics, ...compiled.diagnostics]
+    if (compiled.diagnostics.some((d) => d.severity === 'error')) {
+      return outcome(false, plan.operation, plan.changes, diagnostics)
+    }
+    const previous = gateway.config
+    try {
+      await gateway.update(compiled.value)
+    } catch (error) {
+      if (gateway.config !== previous) await gateway.update(previous).catch(() => {})
+      refresh()
+      return outcome(false, plan.operation, plan.changes, [...diagnostics, runtimeFailure(error)])
+    }
+    const committed = store.commit(plan)
+    refresh()
+    return outcome(committed.ok, plan.operation, plan.changes, [
+      ...committed.diagnostics,
+      ...compiled.diagnostics,
+    ])
+  }
+
+  function parse(
+    input: ResourceInput,
+    file: string | undefined,
+  ): { resources: SnapshotResource[]; diagnostics: Diagnostic[] } {
+    if (typeof input !== 'string') return { resources: [...input], diagnostics: [] }
+    const loaded = core.parseResources(input, file ?? '<request>')
+    return { resources: loaded.resources as Resource[], diagnostics: loaded.diagnostics }
+  }
+
+  function upsert(operation: 'create' | 'replace' | 'apply') {
+    return (input: ResourceInput, opts?: { file?: string; prune?: readonly ResourceKey[] }) =>
+      serialized(async () => {
+        if (closed)
+          return outcome(
+            false,
+            operation,
+            [],
+            [errorDiagnostic(PTC_COMPILE_REFUSED, 'the gateway is closed')],
+          )
+        const parsed = parse(input, opts?.file)
+        if (parsed.diagnostics.some((d) => d.severity === 'error')) {
+          return outcome(false, operation, [], parsed.diagnostics)
+        }
+        if (parsed.resources.length === 0 && (opts?.prune ?? []).length === 0) {
+          return outcome(
+            false,
+            operation,
+            [],
+            [...parsed.diagnostics, errorDiagnostic(PTC_PARSE_REFUSED, 'no resources in the request')],
+          )
+        }
+        const plan = store.plan(operation, parsed.resources, opts?.prune)
+        const result = await enact(plan)
+        return parsed.diagnostics.length === 0
+          ? result
+          : { ...result, diagnostics: [...parsed.diagnostics, ...result.diagnostics] }
+      })
+  }
+
+  let closed = false
+  const close = async (): Promise<void> => {
+    ready = false
+    closed = true
+    await gateway.close()
+    metrics.close()
+    await accessLog?.close()
+  }
+
+  const managed: ManagedGateway = {
+    get addresses() {
+      return gateway.addresses
+    },
+    get config() {
+      return gateway.config
+    },
+    get store() {
+      return store
+    },
+    get snapshot() {
+      return store.snapshot
+    },
+    get version() {
+      return store.snapshot.version
+    },
+    get ready() {
+      return ready && !closed
+    },
+    metrics,
+    update: (config) => gateway.update(config),
+    create: upsert('create'),
+    replace: upsert('replace'),
+    apply: upsert('apply'),
+    delete(keys, opts) {
+      return serialized(async () => {
+        let list: ResourceKey[]
+        if (typeof keys === 'string') {
+          const parsed = parse(keys, opts?.file)
+          if (parsed.diagnostics.some((d) => d.severity === 'error'))
+            return outcome(false, 'delete', [], parsed.diagnostics)
+          list = parsed.resources.map((r) => ({
+            kind: r.kind,
+            name: r.metadata.name,
+            namespace: r.metadata.namespace,
+          }))
+        } else list = Array.isArray(keys) ? [...(keys as readonly ResourceKey[])] : [keys as ResourceKey]
+        if (list.length === 0)
+          return outcome(
+            false,
+            'delete',
+            [],
+            [errorDiagnostic(PTC_PARSE_REFUSED, 'no resources in the request')],
+          )
+        return enact(store.plan('delete', list))
+      })
+    },
+    reload() {
+      return serialized(async () => {
+        try {
+          await gateway.update(gateway.config)
+          return outcome(true, 'reload', [], [])
+        } catch (error) {
+          return outcome(false, 'reload', [], [runtimeFailure(error)])
+        }
+      })
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  }
+  if (options.signal !== undefined)
+    options.signal.addEventListener('abort', () => void close(), { once: true })
+  return managed
+}

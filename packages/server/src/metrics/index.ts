@@ -1,0 +1,9 @@
+export {
+  createMetrics,
+  DURATION_BUCKETS_MS,
+  type Metrics,
+  type MetricsOptions,
+  PROMETHEUS_CONTENT_TYPE,
+  SIZE_BUCKETS,
+} from './metrics.js'
+export { CounterFamily, escapeLabel, HistogramFamily, type Labels, renderGauge } from './prometheus.js'

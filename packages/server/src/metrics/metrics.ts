@@ -1,0 +1,203 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { readdirSync } from 'node:fs'
+import type { Socket } from 'node:net'
+import { CHANNELS, type RequestEndEvent } from '../events.js'
+import { CounterFamily, HistogramFamily, type Labels, renderGauge } from './prometheus.js'
+
+/** Istio's default buckets for `istio_request_duration_milliseconds`. */
+export const DURATION_BUCKETS_MS: readonly number[] = [
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000,
+  3600000,
+]
+
+/** Buckets of `istio_request_bytes` / `istio_response_bytes` (powers of ten up to 1 GB). */
+export const SIZE_BUCKETS: readonly number[] = [
+  1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+]
+
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  /** Counts only the requests this accepts (e.g. those that arrived on one gateway's listeners). */
+  readonly filter?: (event: RequestEndEvent) => boolean
+  /** `source_workload` (default `istio-ingressgateway`, as Istio labels its gateway). */
+  readonly workload?: string
+  /** `source_workload_namespace` (default `istio-system`). */
+  readonly namespace?: string
+  /** `address:port` of upstream endpoints to report connection gauges for (all when absent). */
+  readonly upstreams?: () => ReadonlySet<string>
+  /** Values read at scrape time, e.g. the config version. */
+  readonly gauges?: () => Iterable<{
+    readonly name: string
+    readonly help: string
+    readonly value: number
+    readonly labels?: Labels
+  }>
+}
+
+/** Request metrics in Istio's names and labels, plus process and upstream connection gauges. */
+export interface Metrics {
+  /** Counts one finished request (what the `portico:request:end` subscription does). */
+  record(event: RequestEndEvent): void
+  /** The Prometheus text exposition (version 0.0.4). */
+  render(): string
+  /** Stops listening to the gateway's events. */
+  close(): void
+}
+
+/** Content type of {@link Metrics.render}'s output. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
+
+const CLUSTER_DOMAIN_SUFFIX = '.svc.cluster.local'
+
+function serviceParts(host: string | undefined): { name: string; namespace: string } {
+  if (host === undefined) return { name: 'unknown', namespace: 'unknown' }
+  if (host.endsWith(CLUSTER_DOMAIN_SUFFIX)) {
+    const [name = host, namespace = 'unknown'] = host.slice(0, -CLUSTER_DOMAIN_SUFFIX.length).split('.')
+    return { name, namespace }
+  }
+  return { name: host, namespace: 'unknown' }
+}
+
+function openFds(): number | undefined {
+  try {
+    return readdirSync('/proc/self/fd').length
+  } catch {
+    return undefined
+  }
+}
+
+interface UpstreamConnected {
+  readonly socket?: Socket
+  readonly connectParams?: {
+    readonly hostname?: string
+    readonly host?: string
+    readonly port?: string | number
+  }
+}
+
+/**
+ * Collects request metrics as Istio's standard metrics (`istio_requests_total`,
+ * `istio_request_duration_milliseconds`, `istio_request_bytes`, `istio_response_bytes`, with
+ * `reporter="source"` as Istio's gateways report) from `portico:request:end`, upstream connection
+ * gauges from undici's `undici:client:connected`, and process gauges at scrape time.
+ */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const source: Labels = {
+    reporter: 'source',
+    source_workload: options.workload ?? 'istio-ingressgateway',
+    source_workload_namespace: options.namespace ?? 'istio-system',
+    source_app: options.workload ?? 'istio-ingressgateway',
+  }
+  const requests = new CounterFamily('istio_requests_total', 'Requests handled by the gateway.')
+  const duration = new HistogramFamily(
+    'istio_request_duration_milliseconds',
+    'Request duration in milliseconds.',
+    DURATION_BUCKETS_MS,
+  )
+  const requestBytes = new HistogramFamily(
+    'istio_request_bytes',
+    'Request body sizes in bytes.',
+    SIZE_BUCKETS,
+  )
+  const responseBytes = new HistogramFamily(
+    'istio_response_bytes',
+    'Response body sizes in bytes.',
+    SIZE_BUCKETS,
+  )
+  const upstreamActive = new Map<string, number>()
+  const upstreamTotal = new Map<string, number>()
+  let active = 0
+
+  const record = (event: RequestEndEvent): void => {
+    if (options.filter !== undefined && !options.filter(event)) return
+    const service = serviceParts(event.destinationService)
+    const labels: Labels = {
+      ...source,
+      destination_service: event.destinationService ?? 'unknown',
+      destination_service_name: service.name,
+      destination_service_namespace: service.namespace,
+      destination_version: event.destinationSubset ?? 'unknown',
+      destination_port: event.destinationPort === undefined ? 'unknown' : String(event.destinationPort),
+      request_protocol: 'http',
+      response_code: String(event.responseCode),
+      response_flags: event.responseFlags.length === 0 ? '-' : event.responseFlags.join(','),
+      connection_security_policy: 'unknown',
+      gateway_port: String(event.gatewayPort),
+    }
+    requests.inc(labels)
+    duration.observe(labels, event.durationMs)
+    requestBytes.observe(labels, event.bytesReceived)
+    responseBytes.observe(labels, event.bytesSent)
+  }
+  const onEnd = (message: unknown): void => {
+    active = Math.max(0, active - 1)
+    record(message as RequestEndEvent)
+  }
+  const onStart = (): void => {
+    active++
+  }
+  const onConnected = (message: unknown): void => {
+    const { socket, connectParams } = message as UpstreamConnected
+    if (socket === undefined || connectParams === undefined) return
+    const host = connectParams.hostname ?? connectParams.host ?? ''
+    const key = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${connectParams.port ?? ''}`
+    if (options.upstreams !== undefined && !options.upstreams().has(key)) return
+    upstreamActive.set(key, (upstreamActive.get(key) ?? 0) + 1)
+    upstreamTotal.set(key, (upstreamTotal.get(key) ?? 0) + 1)
+    socket.once('close', () => upstreamActive.set(key, Math.max(0, (upstreamActive.get(key) ?? 1) - 1)))
+  }
+  subscribe(CHANNELS.requestEnd, onEnd)
+  subscribe(CHANNELS.requestStart, onStart)
+  subscribe('undici:client:connected', onConnected)
+  let closed = false
+
+  return {
+    record,
+    render() {
+      const out: string[] = []
+      requests.render(out)
+      duration.render(out)
+      requestBytes.render(out)
+      responseBytes.render(out)
+      renderGauge(out, 'portico_downstream_rq_active', 'Requests in flight.', [[{}, active]])
+      renderGauge(
+        out,
+        'portico_upstream_cx_active',
+        'Open upstream connections by endpoint.',
+        [...upstreamActive].map(([k, v]) => [{ upstream_host: k }, v] as const),
+      )
+      renderGauge(
+        out,
+        'portico_upstream_cx_total',
+        'Upstream connections opened by endpoint.',
+        [...upstreamTotal].map(([k, v]) => [{ upstream_host: k }, v] as const),
+        'counter',
+      )
+      for (const g of options.gauges?.() ?? []) renderGauge(out, g.name, g.help, [[g.labels ?? {}, g.value]])
+      const usage = process.cpuUsage()
+      const memory = process.memoryUsage()
+      renderGauge(
+        out,
+        'process_cpu_seconds_total',
+        'User and system CPU time in seconds.',
+        [[{}, (usage.user + usage.system) / 1e6]],
+        'counter',
+      )
+      renderGauge(out, 'process_resident_memory_bytes', 'Resident memory in bytes.', [[{}, memory.rss]])
+      renderGauge(out, 'process_start_time_seconds', 'Start time of the process in Unix seconds.', [
+        [{}, Math.round((Date.now() - process.uptime() * 1000) / 1000)],
+      ])
+      renderGauge(out, 'nodejs_heap_size_used_bytes', 'V8 heap in use in bytes.', [[{}, memory.heapUsed]])
+      const fds = openFds()
+      if (fds !== undefined) renderGauge(out, 'process_open_fds', 'Open file descriptors.', [[{}, fds]])
+      return `${out.join('\n')}\n`
+    },
+    close() {
+      if (closed) return
+      closed = true
+      unsubscribe(CHANNELS.requestEnd, onEnd)
+      unsubscribe(CHANNELS.requestStart, onStart)
+      unsubscribe('undici:client:connected', onConnected)
+    },
+  }
+}

@@ -1,0 +1,107 @@
+/** Label values by name, in the order they print. */
+export type Labels = Readonly<Record<string, string>>
+
+/** Escapes a label value for the Prometheus text format (backslash, double quote, newline). */
+export function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+}
+
+function labelText(labels: Labels, extra?: string): string {
+  const parts: string[] = []
+  for (const name in labels) parts.push(`${name}="${escapeLabel(labels[name] ?? '')}"`)
+  if (extra !== undefined) parts.push(extra)
+  return parts.length === 0 ? '' : `{${parts.join(',')}}`
+}
+
+function numberText(value: number): string {
+  if (Number.isNaN(value)) return 'NaN'
+  if (value === Number.POSITIVE_INFINITY) return '+Inf'
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf'
+  return String(value)
+}
+
+/** A counter family: one monotonically increasing value per label set. */
+export class CounterFamily {
+  readonly #series = new Map<string, { labels: Labels; value: number }>()
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+
+  inc(labels: Labels, by = 1): void {
+    const key = labelText(labels)
+    const s = this.#series.get(key)
+    if (s === undefined) this.#series.set(key, { labels, value: by })
+    else s.value += by
+  }
+
+  /** The value for a label set (0 when never incremented). */
+  get(labels: Labels): number {
+    return this.#series.get(labelText(labels))?.value ?? 0
+  }
+
+  render(out: string[]): void {
+    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`)
+    for (const [key, s] of this.#series) out.push(`${this.name}${key} ${numberText(s.value)}`)
+  }
+}
+
+interface HistogramSeries {
+  readonly labels: Labels
+  readonly counts: number[]
+  sum: number
+  count: number
+}
+
+/** A histogram family with fixed upper bounds (cumulative `_bucket`, `_sum`, `_count`). */
+export class HistogramFamily {
+  readonly #series = new Map<string, HistogramSeries>()
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[],
+  ) {}
+
+  observe(labels: Labels, value: number): void {
+    const key = labelText(labels)
+    let s = this.#series.get(key)
+    if (s === undefined) {
+      s = { labels, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 }
+      this.#series.set(key, s)
+    }
+    for (let i = 0; i < this.buckets.length; i++) {
+      if (value <= (this.buckets[i] as number)) {
+        s.counts[i] = (s.counts[i] as number) + 1
+        break
+      }
+    }
+    s.sum += value
+    s.count++
+  }
+
+  render(out: string[]): void {
+    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`)
+    for (const s of this.#series.values()) {
+      let cumulative = 0
+      for (let i = 0; i < this.buckets.length; i++) {
+        cumulative += s.counts[i] as number
+        out.push(`${this.name}_bucket${labelText(s.labels, `le="${this.buckets[i]}"`)} ${cumulative}`)
+      }
+      out.push(`${this.name}_bucket${labelText(s.labels, 'le="+Inf"')} ${s.count}`)
+      out.push(`${this.name}_sum${labelText(s.labels)} ${numberText(s.sum)}`)
+      out.push(`${this.name}_count${labelText(s.labels)} ${s.count}`)
+    }
+  }
+}
+
+/** Renders one gauge family whose values are read at scrape time. */
+export function renderGauge(
+  out: string[],
+  name: string,
+  help: string,
+  series: Iterable<readonly [Labels, number]>,
+  type: 'gauge' | 'counter' = 'gauge',
+): void {
+  out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
+  for (const [labels, value] of series) out.push(`${name}${labelText(labels)} ${numberText(value)}`)
+}
