@@ -10,7 +10,15 @@ import {
 import type { Dispatcher } from 'undici'
 import type { Balancer, HashInput } from './balancer.js'
 import { observeAttempt, observeCluster, observeFlag, observeUpstreamFailure } from './events.js'
-import { appendForwardedFor, endToEnd, ensureRequestId, type HeaderRecord, REQUEST_DROP } from './headers.js'
+import {
+  appendForwardedFor,
+  applyHeaderOps,
+  endToEnd,
+  ensureRequestId,
+  type FormatVars,
+  type HeaderRecord,
+  REQUEST_DROP,
+} from './headers.js'
 import { LOCAL_BODY, localReply } from './local-reply.js'
 import type { Downstream, Logger, Upstreamable } from './types.js'
 import type { UpstreamPools } from './upstream.js'
@@ -33,6 +41,8 @@ export interface ForwardRequest {
   readonly scheme: 'http' | 'https'
   readonly peer: string | undefined
   readonly hasBody: boolean
+  /** `HTTP/1.1` or `HTTP/2`, for the `%PROTOCOL%` formatter. */
+  readonly protocol?: string
 }
 
 type Failure =
@@ -247,6 +257,7 @@ export async function forward(
     return localReply(res, 503, server, LOCAL_BODY.noHealthyUpstream)
   }
 
+  const vars = { remoteAddress: request.peer, protocol: request.protocol }
   const requestOps: HeaderOpSet[] = [spec.headers.request, destination.headers.request]
   const responseOps: HeaderOpSet[] = [spec.headers.response, destination.headers.response]
 
@@ -257,7 +268,7 @@ export async function forward(
   ensureRequestId(headers)
   if (decision.upstreamPath !== decision.path) headers['x-envoy-original-path'] = decision.path
   let authority = decision.upstreamAuthority
-  applyRequestOps(headers, requestOps)
+  applyHeaderOps(headers, requestOps, vars)
   const hostOverride = headers.host ?? headers[':authority']
   if (hostOverride !== undefined) {
     authority = Array.isArray(hostOverride) ? (hostOverride[0] ?? authority) : hostOverride
@@ -369,6 +380,7 @@ export async function forward(
       await relay(ctx, res, response, {
         started,
         responseOps,
+        vars,
         corsHeaders,
         setCookie,
         signal: controller.signal,
@@ -394,22 +406,10 @@ export async function forward(
   }
 }
 
-function applyRequestOps(headers: HeaderRecord, ops: readonly HeaderOpSet[]): void {
-  for (const op of ops) for (const name of op.remove) delete headers[name]
-  for (const op of ops) {
-    for (const [name, value] of op.set) headers[name] = value
-    for (const [name, value] of op.add) {
-      const current = headers[name]
-      if (current === undefined) headers[name] = value
-      else if (Array.isArray(current)) current.push(value)
-      else headers[name] = [current, value]
-    }
-  }
-}
-
 interface RelayOptions {
   readonly started: number
   readonly responseOps: readonly HeaderOpSet[]
+  readonly vars: FormatVars
   readonly corsHeaders: HeaderRecord | undefined
   readonly setCookie: string | undefined
   readonly signal: AbortSignal
@@ -424,16 +424,7 @@ function relay(
 ): Promise<void> {
   const upstreamBody = response.body
   const headers = endToEnd(response.headers as Record<string, string | string[] | undefined>)
-  for (const op of options.responseOps) for (const name of op.remove) delete headers[name]
-  for (const op of options.responseOps) {
-    for (const [name, value] of op.set) headers[name] = value
-    for (const [name, value] of op.add) {
-      const current = headers[name]
-      if (current === undefined) headers[name] = value
-      else if (Array.isArray(current)) current.push(value)
-      else headers[name] = [current, value]
-    }
-  }
+  applyHeaderOps(headers, options.responseOps, options.vars)
   if (options.corsHeaders !== undefined) Object.assign(headers, options.corsHeaders)
   if (options.setCookie !== undefined) {
     const current = headers['set-cookie']

@@ -121,13 +121,18 @@ function execute(
           req.headers['content-length'] !== '0'
         : (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
           req.headers['transfer-encoding'] !== undefined
-      forward(ctx, config, decision, { req, res, scheme: info.scheme, peer, hasBody }).catch(
-        (error: unknown) => {
-          ctx.logger.error({ err: error }, 'forward failed')
-          if (res.headersSent) res.destroy()
-          else localReply(res, 500, server)
-        },
-      )
+      forward(ctx, config, decision, {
+        req,
+        res,
+        scheme: info.scheme,
+        peer,
+        hasBody,
+        protocol: h2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+      }).catch((error: unknown) => {
+        ctx.logger.error({ err: error }, 'forward failed')
+        if (res.headersSent) res.destroy()
+        else localReply(res, 500, server)
+      })
       return
     }
     case 'redirect':

@@ -64,7 +64,10 @@ export const REQUEST_DROP: ReadonlySet<string> = new Set([
   'x-envoy-original-path',
 ])
 
-/** Applies Envoy-style header operations: removals first, then `set` (overwrite), then `add` (append). */
+/**
+ * Applies Envoy-style header operations: removals first, then `set` (overwrite), then `add`
+ * (another field line of the same name). Values go through {@link format}.
+ */
 export function applyHeaderOps(headers: HeaderRecord, ops: readonly HeaderOpSet[], vars?: FormatVars): void {
   for (const op of ops) for (const name of op.remove) delete headers[name]
   for (const op of ops) {
@@ -74,7 +77,7 @@ export function applyHeaderOps(headers: HeaderRecord, ops: readonly HeaderOpSet[
       const formatted = format(value, vars)
       if (current === undefined) headers[name] = formatted
       else if (Array.isArray(current)) current.push(formatted)
-      else headers[name] = name === 'set-cookie' ? [current, formatted] : `${current},${formatted}`
+      else headers[name] = [current, formatted]
     }
   }
 }
