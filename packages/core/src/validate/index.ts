@@ -1,1 +1,77 @@
-export {}
+import type { Diagnostic } from '../diagnostics/diagnostic.js'
+import { sourceOf } from '../load/index.js'
+import type { Resource } from '../resources/index.js'
+import { type AnalyzeOptions, analyze } from './analyze.js'
+import { CODES } from './codes.js'
+import { validateDestinationRule } from './destination-rule.js'
+import { validateGateway } from './gateway.js'
+import { Report, refOf } from './report.js'
+import { validateSecret } from './secret.js'
+import { validateServiceEntry } from './service-entry.js'
+import { validateVirtualService } from './virtual-service.js'
+
+export { type AnalyzeOptions, analyze } from './analyze.js'
+export { CODES as VALIDATION_CODES, type ValidationCode } from './codes.js'
+export { validateDestinationRule } from './destination-rule.js'
+export { validateGateway } from './gateway.js'
+export * from './primitives.js'
+export { validateSecret } from './secret.js'
+export { validateServiceEntry } from './service-entry.js'
+export { validateVirtualService } from './virtual-service.js'
+
+/**
+ * Istio's admission verdict on one schema-valid resource (the webhook's `ValidateX` plus the
+ * metadata rules): errors are what Istio rejects, warnings what it admits with a message.
+ */
+export function validateResource(resource: Resource): Diagnostic[] {
+  switch (resource.kind) {
+    case 'Gateway':
+      return validateGateway(resource)
+    case 'VirtualService':
+      return validateVirtualService(resource)
+    case 'DestinationRule':
+      return validateDestinationRule(resource)
+    case 'ServiceEntry':
+      return validateServiceEntry(resource)
+    case 'Secret':
+      return validateSecret(resource)
+  }
+}
+
+/** Options of {@link validate}. */
+export type ValidateOptions = AnalyzeOptions
+
+/**
+ * Judges a whole config set: every resource on its own ({@link validateResource}), two resources
+ * with the same kind, namespace and name (an error: a cluster holds one), then the
+ * cross-resource {@link analyze} findings (warnings only). The config is valid when no
+ * diagnostic is an error.
+ */
+export function validate(resources: readonly Resource[], options: ValidateOptions = {}): Diagnostic[] {
+  const diagnostics: Diagnostic[] = []
+  const seen = new Map<string, Resource>()
+  for (const resource of resources) {
+    diagnostics.push(...validateResource(resource))
+    const ref = refOf(resource)
+    const key = `${ref.kind}/${ref.namespace}/${ref.name}`
+    const first = seen.get(key)
+    if (first === undefined) {
+      seen.set(key, resource)
+      continue
+    }
+    const report = new Report(resource)
+    report.error(
+      CODES.duplicateResource,
+      `${ref.kind} ${ref.namespace}/${ref.name} is defined more than once${describeOrigin(first)}`,
+      ['metadata', 'name'],
+    )
+    diagnostics.push(...report.diagnostics)
+  }
+  diagnostics.push(...analyze(resources, options))
+  return diagnostics
+}
+
+function describeOrigin(first: Resource): string {
+  const source = sourceOf(first)?.locate(['metadata', 'name'])
+  return source === undefined ? '' : ` (first at ${source.file}:${source.line}:${source.column})`
+}
