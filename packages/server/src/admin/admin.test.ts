@@ -1,0 +1,188 @@
+import { request as httpRequest } from 'node:http'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { http1, startUpstream, type Upstream } from '../test-config.js'
+import { type AdminServer, isLoopback, startAdmin } from './admin.js'
+import { createManagedGateway, type ManagedGateway } from './managed.js'
+import {
+  gatewayYaml,
+  parsePrometheus,
+  seedYaml,
+  serviceEntryYaml,
+  sum,
+  virtualServiceYaml,
+} from './test-fixtures.js'
+
+interface Answer {
+  readonly status: number
+  readonly type: string | undefined
+  readonly body: string
+}
+
+function call(port: number, method: string, path: string, body?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent: false,
+        headers:
+          body === undefined
+            ? {}
+            : { 'content-type': 'application/yaml', 'content-length': String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: res.headers['content-type'],
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        )
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+let upstream: Upstream
+let gw: ManagedGateway
+let admin: AdminServer
+
+beforeEach(async () => {
+  upstream = await startUpstream('httpbin')
+  gw = await createManagedGateway({ ports: { 80: 0 } })
+  admin = await startAdmin(gw, { port: 0 })
+})
+afterEach(async () => {
+  await admin.close()
+  await gw.close()
+  await upstream.close()
+})
+
+describe('admin endpoint', () => {
+  it('listens on loopback and refuses a non-loopback address unless asked', async () => {
+    expect(admin.address.address).toBe('127.0.0.1')
+    await expect(startAdmin(gw, { host: '0.0.0.0', port: 0 })).rejects.toThrow(/allowRemote/)
+    expect(isLoopback('127.0.0.1')).toBe(true)
+    expect(isLoopback('::1')).toBe(true)
+    expect(isLoopback('10.0.0.1')).toBe(false)
+  })
+
+  it('answers /ready with 200 while serving and 503 once draining', async () => {
+    expect(await call(admin.address.port, 'GET', '/ready')).toMatchObject({ status: 200, body: 'LIVE\n' })
+    await gw.close()
+    expect((await call(admin.address.port, 'GET', '/ready')).status).toBe(503)
+  })
+
+  it('creates, refuses, replaces and deletes through POST / PUT / DELETE with YAML bodies', async () => {
+    const port = admin.address.port
+    const created = await call(port, 'POST', '/config', seedYaml(upstream.port))
+    expect(created.status).toBe(200)
+    expect(created.type).toBe('application/json')
+    const outcome = JSON.parse(created.body) as {
+      ok: boolean
+      version: number
+      changes: { action: string }[]
+    }
+    expect(outcome.ok).toBe(true)
+    expect(outcome.changes.map((c) => c.action)).toEqual(['created', 'created', 'created'])
+    expect((await http1(gw.addresses[80]!.port, '/status/200')).status).toBe(200)
+
+    const again = await call(port, 'POST', '/config', gatewayYaml(['http']))
+    expect(again.status).toBe(422)
+    expect(JSON.parse(again.body)).toMatchObject({
+      ok: false,
+      diagnostics: [{ code: 'PTC4200', severity: 'error' }],
+    })
+
+    const replaced = await call(
+      port,
+      'PUT',
+      '/config',
+      virtualServiceYaml(['/status', '/delay', '/anything']),
+    )
+    expect(JSON.parse(replaced.body)).toMatchObject({ ok: true, version: outcome.version + 1 })
+    expect((await http1(gw.addresses[80]!.port, '/anything')).status).toBe(200)
+
+    const applied = await call(port, 'POST', '/config/apply', serviceEntryYaml(upstream.port))
+    expect(JSON.parse(applied.body)).toMatchObject({ ok: true, changes: [{ action: 'unchanged' }] })
+
+    const deleted = await call(port, 'DELETE', '/config/gw/httpbin-gateway')
+    expect(JSON.parse(deleted.body)).toMatchObject({
+      ok: true,
+      changes: [
+        { action: 'deleted', resource: { kind: 'Gateway', name: 'httpbin-gateway', namespace: 'default' } },
+      ],
+    })
+    expect(gw.addresses[80]).toBeUndefined()
+    const gone = await call(port, 'DELETE', '/config/gateway/httpbin-gateway')
+    expect(gone.status).toBe(422)
+    expect(JSON.parse(gone.body).diagnostics[0].code).toBe('PTC4202')
+    const byBody = await call(port, 'DELETE', '/config', virtualServiceYaml())
+    expect(JSON.parse(byBody.body)).toMatchObject({ ok: true, changes: [{ action: 'deleted' }] })
+  })
+
+  it('answers a YAML syntax error with 422 and its position', async () => {
+    const answer = await call(admin.address.port, 'POST', '/config?file=bad.yaml', 'kind: Gateway\nspec: [\n')
+    expect(answer.status).toBe(422)
+    const outcome = JSON.parse(answer.body) as { diagnostics: { source?: { file: string; line: number } }[] }
+    expect(outcome.diagnostics[0]?.source).toMatchObject({ file: 'bad.yaml' })
+  })
+
+  it('dumps the config (Secret values redacted), the routes and the metrics', async () => {
+    const port = admin.address.port
+    const secret = `apiVersion: v1
+kind: Secret
+metadata: { name: creds, namespace: istio-system }
+type: kubernetes.io/tls
+stringData: { tls.crt: "CERTDATA", tls.key: "KEYDATA" }
+`
+    expect(
+      JSON.parse((await call(port, 'POST', '/config', `${seedYaml(upstream.port)}---\n${secret}`)).body).ok,
+    ).toBe(true)
+    await http1(gw.addresses[80]!.port, '/status/200')
+    await http1(gw.addresses[80]!.port, '/status/418')
+    const dump = await call(port, 'GET', '/config_dump')
+    expect(dump.status).toBe(200)
+    expect(dump.body).not.toContain('KEYDATA')
+    const parsed = JSON.parse(dump.body) as {
+      version: number
+      resources: { kind: string; stringData?: Record<string, string> }[]
+      listeners: { port: number; listenPort: number }[]
+      compiled: { listeners: { name: string }[] }
+    }
+    expect(parsed.version).toBe(gw.version)
+    expect(parsed.resources.map((r) => r.kind)).toEqual([
+      'Gateway',
+      'VirtualService',
+      'ServiceEntry',
+      'Secret',
+    ])
+    expect(parsed.resources[3]?.stringData).toEqual({ 'tls.crt': '[redacted]', 'tls.key': '[redacted]' })
+    expect(parsed.listeners).toEqual([
+      expect.objectContaining({ port: 80, listenPort: gw.addresses[80]!.port }),
+    ])
+    expect(parsed.compiled.listeners.map((l) => l.name)).toEqual(['http.80'])
+
+    const routes = await call(port, 'GET', '/routes')
+    expect(routes.body).toContain('http.80')
+    expect(routes.body).toContain('outbound|8000||httpbin.default.svc.cluster.local')
+
+    const stats = await call(port, 'GET', '/stats/prometheus')
+    expect(stats.type).toMatch(/^text\/plain; version=0\.0\.4/)
+    const { samples } = parsePrometheus(stats.body)
+    expect(sum(samples, 'istio_requests_total', { response_code: '200' })).toBe(1)
+    expect(sum(samples, 'istio_requests_total', { response_code: '418' })).toBe(1)
+  })
+
+  it('answers unknown pages with 404 and wrong methods with 405', async () => {
+    expect((await call(admin.address.port, 'GET', '/nope')).status).toBe(404)
+    expect((await call(admin.address.port, 'GET', '/config')).status).toBe(404)
+    expect((await call(admin.address.port, 'POST', '/ready', 'x')).status).toBe(404)
+  })
+})
