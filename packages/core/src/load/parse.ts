@@ -1,8 +1,9 @@
-import { type Document, LineCounter, parseAllDocuments } from 'yaml'
+import { type Document, parseAllDocuments } from 'yaml'
 import type { Diagnostic, FieldPath } from '../diagnostics/diagnostic.js'
 import type { Resource } from '../resources/index.js'
 import { checkResource, unpackList } from './check.js'
 import { LOAD_CODES } from './codes.js'
+import { LineIndex } from './line-index.js'
 import { PositionTable } from './positions.js'
 import { setSourceOf } from './source.js'
 
@@ -25,11 +26,11 @@ const MAX_ALIAS_COUNT = 100
 export function parseResources(text: string, file: string): LoadResult {
   const resources: Resource[] = []
   const diagnostics: Diagnostic[] = []
-  const lineCounter = new LineCounter()
+  const source = text.startsWith('\uFEFF') ? text.slice(1) : text
+  const lineCounter = new LineIndex(source)
   let docs: Document.Parsed[]
   try {
-    const parsed = parseAllDocuments(text.startsWith('\uFEFF') ? text.slice(1) : text, {
-      lineCounter,
+    const parsed = parseAllDocuments(source, {
       prettyErrors: false,
       merge: true,
       keepSourceTokens: false,
@@ -65,7 +66,7 @@ function parseDocument(
   index: number,
   count: number,
   file: string,
-  lineCounter: LineCounter,
+  lineCounter: LineIndex,
   resources: Resource[],
   diagnostics: Diagnostic[],
 ): void {

@@ -1,24 +1,15 @@
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  type LineCounter,
-  type Node,
-  type ParsedNode,
-} from 'yaml'
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type Node, type ParsedNode } from 'yaml'
 import type { FieldPath, SourceLocation } from '../diagnostics/diagnostic.js'
+import type { LineIndex } from './line-index.js'
 
 /** Offsets of every field of one YAML document, keyed by field path. */
 export class PositionTable {
   readonly #offsets = new Map<string, number>()
   readonly #file: string
-  readonly #lineCounter: LineCounter
+  readonly #lineCounter: LineIndex
   readonly #fallback: number
 
-  constructor(file: string, lineCounter: LineCounter, doc: Document.Parsed) {
+  constructor(file: string, lineCounter: LineIndex, doc: Document.Parsed) {
     this.#file = file
     this.#lineCounter = lineCounter
     this.#fallback = doc.contents?.range[0] ?? doc.range[0]
