@@ -341,6 +341,7 @@ function redirectSpec(route: HTTPRoute, ops: HeaderOps): RedirectSpec | string {
     ...(r.port === undefined ? {} : { port: r.port }),
     ...(r.derivePort === undefined ? {} : { derivePort: r.derivePort }),
     ...(r.scheme === undefined ? {} : { scheme: r.scheme }),
+    ...(r.prefixRewrite === undefined || r.prefixRewrite === '' ? {} : { prefixRewrite: r.prefixRewrite }),
     status: code,
     headers: ops,
   }

@@ -242,6 +242,8 @@ export interface RedirectSpec {
   readonly port?: number
   readonly derivePort?: 'FROM_PROTOCOL_DEFAULT' | 'FROM_REQUEST_PORT'
   readonly scheme?: string
+  /** Replaces the matched prefix only (validation allows it on prefix matches only); query kept. */
+  readonly prefixRewrite?: string
   readonly status: 301 | 302 | 303 | 307 | 308
   readonly headers: HeaderOps
 }

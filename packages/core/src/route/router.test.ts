@@ -273,7 +273,9 @@ describe('actions', () => {
       { match: [{ uri: { prefix: '/s' } }], redirect: { scheme: 'https' } },
       { match: [{ uri: { prefix: '/p' } }], redirect: { port: 8443, scheme: 'https' } },
       { match: [{ uri: { prefix: '/d' } }], redirect: { derivePort: 'FROM_REQUEST_PORT' } },
+      { match: [{ uri: { prefix: '/foo' } }], redirect: { prefixRewrite: '/' } },
     ])
+    expect(route(c, facts(80, 'h', '/foo/baz?k=v'))).toMatchObject({ location: 'http://h//baz?k=v' })
     expect(route(c, facts(80, 'h:8080', '/u/x?k=v'))).toMatchObject({
       kind: 'redirect',
       status: 301,

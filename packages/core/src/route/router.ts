@@ -112,7 +112,7 @@ export function route(compiled: CompiledConfig, facts: RequestFacts): RouteDecis
         kind: 'redirect',
         origin: matched.origin,
         status: action.redirect.status,
-        location: redirectLocation(action.redirect, facts, path, query),
+        location: redirectLocation(action.redirect, facts, path, query, matched),
         headers: action.redirect.headers,
         routeConfig,
         virtualHost,
@@ -180,13 +180,14 @@ function splitHostPort(authority: string): [string, string | undefined] {
  * set, the scheme changes away from that port's default, or it is the new scheme's default;
  * `port` / `derivePort: FROM_REQUEST_PORT` (the gateway port) add `:port` unless it is the
  * scheme's default; `uri` replaces the whole path, and the request's query is kept unless `uri`
- * carries its own.
+ * carries its own; `prefixRewrite` replaces the matched prefix (`/foo` + `/` on `/foo/baz` ⇒ `//baz`).
  */
 export function redirectLocation(
   spec: RedirectSpec,
   facts: RequestFacts,
   path: string,
   query: string,
+  matched?: Pick<CompiledRoute, 'uri'>,
 ): string {
   const scheme = spec.scheme ?? facts.scheme
   let port: string | undefined
@@ -205,7 +206,15 @@ export function redirectLocation(
   }
   const portPart = port === undefined || port === defaultPort(scheme) ? '' : `:${port}`
   let target: string
-  if (spec.uri === undefined) target = withQuery(path, query)
+  if (spec.prefixRewrite !== undefined && spec.uri === undefined) {
+    const prefixLength =
+      matched?.uri?.kind === 'prefix'
+        ? matched.uri.value.length
+        : matched?.uri === undefined
+          ? 1
+          : path.length
+    target = withQuery(spec.prefixRewrite + path.slice(prefixLength), query)
+  } else if (spec.uri === undefined) target = withQuery(path, query)
   else if (spec.uri.includes('?')) target = spec.uri
   else target = withQuery(spec.uri, query)
   return `${scheme}://${host}${portPart}${target}`
