@@ -169,7 +169,7 @@ function exchangeH1(
       method: options.method ?? 'GET',
       path,
       headers: Object.fromEntries(headers),
-      agent: false,
+      // With createConnection and no agent, the request owns exactly this connection.
       createConnection: () => socket,
     })
     req.once('error', reject)
