@@ -17,7 +17,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))))
 })
 
-async function serve(pair: CertificatePair, extra: { ca?: string; requestCert?: boolean } = {}): Promise<number> {
+async function serve(
+  pair: CertificatePair,
+  extra: { ca?: string; requestCert?: boolean } = {},
+): Promise<number> {
   const server = createServer(
     { cert: pair.cert, key: pair.key, ...extra, rejectUnauthorized: extra.requestCert === true },
     (socket) => socket.end('ok'),
