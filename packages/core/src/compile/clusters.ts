@@ -142,15 +142,24 @@ export class ServiceCatalog {
   }
 
   /**
-   * The DestinationRules for a host, exact host first then wildcards, in order (Istio merges
-   * them: the first definition of a subset and the first top-level policy win).
+   * The DestinationRules that apply to a host: those naming it exactly, else those of the most
+   * specific (longest) wildcard covering it; several rules for the same host merge in order
+   * (Istio: the first definition of a subset and the first top-level policy win).
    */
   rulesFor(host: string): DestinationRuleSpec[] {
-    const exact = this.#rules.filter((r) => r.host === host).map((r) => r.spec)
-    const wild = this.#rules.filter(
-      (r) => r.host !== host && r.host.startsWith('*') && hostMatches(r.host, host),
-    )
-    return [...exact, ...wild.map((r) => r.spec)]
+    const exact = this.#rules.filter((r) => r.host === host)
+    if (exact.length > 0) return exact.map((r) => r.spec)
+    let best: string | undefined
+    for (const r of this.#rules) {
+      if (
+        r.host.startsWith('*') &&
+        hostMatches(r.host, host) &&
+        (best === undefined || r.host.length > best.length)
+      ) {
+        best = r.host
+      }
+    }
+    return best === undefined ? [] : this.#rules.filter((r) => r.host === best).map((r) => r.spec)
   }
 
   /**

@@ -457,3 +457,30 @@ describe('delegation and build-time filters', () => {
     expect(route(c, facts(80, 'x', '/ok')).kind).toBe('route')
   })
 })
+
+describe('DestinationRule precedence', () => {
+  it('an exact-host rule wins over wildcard rules; the longest wildcard wins otherwise', () => {
+    const se = (host: string): TestResource => ({
+      kind: 'ServiceEntry',
+      metadata: { name: host },
+      spec: { hosts: [host], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], resolution: 'DNS' },
+    })
+    const dr = (name: string, host: string, lb: string): TestResource => ({
+      kind: 'DestinationRule',
+      metadata: { name },
+      spec: { host, trafficPolicy: { loadBalancer: { simple: lb } } },
+    })
+    const c = compileResources([
+      se('a.example.com'),
+      se('b.example.com'),
+      dr('wide', '*.com', 'RANDOM'),
+      dr('narrow', '*.example.com', 'ROUND_ROBIN'),
+      dr('exact', 'a.example.com', 'PASSTHROUGH'),
+    ])
+    expect(c.clusters.get('outbound|80||a.example.com')!.trafficPolicy.loadBalancer.kind).toBe('PASSTHROUGH')
+    expect(c.clusters.get('outbound|80||b.example.com')!.trafficPolicy.loadBalancer.kind).toBe('ROUND_ROBIN')
+    expect(c.clusters.get('outbound|80||b.example.com')!.endpoints).toEqual([
+      { address: 'b.example.com', port: 80, labels: {}, weight: 1 },
+    ])
+  })
+})
