@@ -22,3 +22,4 @@ export {
   type ResponseFlag,
 } from './events.js'
 export * from './metrics/index.js'
+export * from './watch/index.js'

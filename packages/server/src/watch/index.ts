@@ -1,0 +1,1 @@
+export { type ConfigWatcher, pemFilesOf, type WatchOptions, type WatchReport, watchConfig } from './watch.js'
