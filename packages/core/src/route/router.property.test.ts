@@ -284,3 +284,64 @@ describe('route() agrees with the reference interpreter', () => {
     )
   })
 })
+
+describe('what is matched is what is forwarded (SECURITY-ANCHORS §1)', () => {
+  const compiled = compileResources([
+    {
+      kind: 'Gateway',
+      metadata: { name: 'g' },
+      spec: { servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] },
+    },
+    {
+      kind: 'VirtualService',
+      metadata: { name: 'v' },
+      spec: {
+        hosts: ['*'],
+        gateways: ['g'],
+        http: [
+          { match: [{ uri: { prefix: '/admin' } }], directResponse: { status: 403 } },
+          { route: [{ destination: { host: 'app' } }] },
+        ],
+      },
+    },
+  ])
+  const pieces = [
+    'a',
+    '/',
+    '//',
+    '.',
+    '..',
+    '%2e',
+    '%2E',
+    '%2F',
+    '%61',
+    'admin',
+    '%61dmin',
+    '\\',
+    ';x',
+    '%00',
+    '#f',
+  ]
+  const targetArb = fc
+    .tuple(
+      fc.array(fc.constantFrom(...pieces), { maxLength: 10 }),
+      fc.constantFrom('', '?q=/../admin', '?a=1'),
+    )
+    .map(([p, q]) => `/${p.join('')}${q}`)
+  it('upstreamPath is the matched, normalized path, and normalizing again changes nothing', () => {
+    fc.assert(
+      fc.property(targetArb, (target) => {
+        const d = route(compiled, facts(80, 'h', target))
+        if (d.kind === 'reject') return
+        if (d.kind === 'route') {
+          expect(d.upstreamPath).toBe(d.path)
+          expect(d.path.split('?')[0]!.startsWith('/admin')).toBe(false)
+        }
+        const again = route(compiled, facts(80, 'h', d.path))
+        expect(again.kind).toBe(d.kind)
+        expect(again.path).toBe(d.path)
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})
