@@ -2,8 +2,7 @@
  * Test-only builders: hand-built CompiledConfig objects and a minimal router over them, plus an
  * upstream that reports what it received. Not exported from the package.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -29,6 +28,7 @@ import type {
   TlsRouteEntry,
   WeightedDestination,
 } from '@portico/core'
+import { createCertificate, createCertificateAuthority } from '@portico/testing'
 
 export const noOps: HeaderOps = {
   request: { set: [], add: [], remove: [] },
@@ -405,33 +405,17 @@ export function selfSigned(names: readonly string[]): {
   cert: string
   key: string
 } {
+  const pair = createCertificate({ commonName: names[0]!, altNames: names })
+  return { ...writePair(pair), ...pair }
+}
+
+function writePair(pair: { cert: string; key: string }): { certFile: string; keyFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'portico-cert-'))
   const certFile = join(dir, 'tls.crt')
   const keyFile = join(dir, 'tls.key')
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-nodes',
-      '-days',
-      '2',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-subj',
-      `/CN=${names[0]}`,
-      '-addext',
-      `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`,
-    ],
-    { stdio: 'ignore' },
-  )
-  return { certFile, keyFile, cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') }
+  writeFileSync(certFile, pair.cert)
+  writeFileSync(keyFile, pair.key, { mode: 0o600 })
+  return { certFile, keyFile }
 }
 
 export interface Reply {
@@ -485,82 +469,15 @@ export interface TestCa {
 }
 
 export function testCa(name = 'Test CA'): TestCa {
-  const dir = mkdtempSync(join(tmpdir(), 'portico-ca-'))
-  const certFile = join(dir, 'ca.crt')
-  const keyFile = join(dir, 'ca.key')
-  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' })
-  run([
-    'req',
-    '-x509',
-    '-nodes',
-    '-days',
-    '2',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-    '-subj',
-    `/CN=${name}`,
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ])
-  let serial = 0
+  const authority = createCertificateAuthority({ commonName: name })
+  const { certFile, keyFile } = writePair(authority)
   return {
     certFile,
     keyFile,
-    cert: readFileSync(certFile, 'utf8'),
+    cert: authority.cert,
     issue(names) {
-      const n = ++serial
-      const leafKey = join(dir, `leaf${n}.key`)
-      const csr = join(dir, `leaf${n}.csr`)
-      const leafCert = join(dir, `leaf${n}.crt`)
-      const ext = join(dir, `leaf${n}.ext`)
-      writeFileSync(ext, `subjectAltName=${names.map((x) => `DNS:${x}`).join(',')}\n`)
-      run([
-        'req',
-        '-new',
-        '-nodes',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-keyout',
-        leafKey,
-        '-out',
-        csr,
-        '-subj',
-        `/CN=${names[0]}`,
-      ])
-      run([
-        'x509',
-        '-req',
-        '-in',
-        csr,
-        '-CA',
-        certFile,
-        '-CAkey',
-        keyFile,
-        '-set_serial',
-        String(1000 + n),
-        '-days',
-        '2',
-        '-out',
-        leafCert,
-        '-extfile',
-        ext,
-      ])
-      return {
-        certFile: leafCert,
-        keyFile: leafKey,
-        cert: readFileSync(leafCert, 'utf8'),
-        key: readFileSync(leafKey, 'utf8'),
-      }
+      const pair = createCertificate({ commonName: names[0]!, altNames: names, ca: authority })
+      return { ...writePair(pair), ...pair }
     },
   }
 }

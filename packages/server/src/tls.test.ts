@@ -1,6 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { request as httpsRequest } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { SecureVersion } from 'node:tls'
 import type { ServerTls } from '@portico/core'
+import { createCertificate } from '@portico/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PorticoServerError } from './errors.js'
 import { createGateway, type Gateway } from './gateway.js'
@@ -26,6 +30,13 @@ const wrongSanClient = ca.issue(['intruder.example.com'])
 const foreignClient = otherCa.issue(['client.example.com'])
 
 const file = (path: string) => ({ kind: 'file', path }) as const
+
+function selfSignedRsa(): { keyFile: string } {
+  const pair = createCertificate({ commonName: 'rsa.example.com', keyType: 'rsa' })
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'portico-rsa-')), 'tls.key')
+  writeFileSync(keyFile, pair.key)
+  return { keyFile }
+}
 
 function tlsSettings(extra: Partial<ServerTls> = {}): ServerTls {
   return {
@@ -196,12 +207,20 @@ describe('TLS termination', () => {
   })
 
   it('refuses a certificate that does not match its key (PTC4102)', async () => {
-    const bad = tlsConfig(upstream.port, { a: { privateKey: file(goodClient.keyFile) } })
+    // A key of another algorithm: certainly not the certificate's.
+    const otherKey = selfSignedRsa()
+    const bad = tlsConfig(upstream.port, { a: { privateKey: file(otherKey.keyFile) } })
     const error = await createGateway({ config: bad, ports: { 443: 0 }, route: testRoute }).catch(
       (e: unknown) => e,
     )
     expect((error as PorticoServerError).code).toBe('PTC4102')
     expect((error as Error).message).toContain('https.443.a')
-    expect((error as Error).message).toContain(goodClient.keyFile)
+    expect((error as Error).message).toContain(otherKey.keyFile)
+    // And a key of the same algorithm that is not the certificate's.
+    const sameType = tlsConfig(upstream.port, { a: { privateKey: file(ca.keyFile) } })
+    const again = await createGateway({ config: sameType, ports: { 443: 0 }, route: testRoute }).catch(
+      (e: unknown) => e,
+    )
+    expect((again as PorticoServerError).code).toBe('PTC4102')
   })
 })

@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createSecureContext, type SecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls'
 import type { CompiledServer, PemSource, ServerTls } from '@portico/core'
@@ -102,6 +103,7 @@ export function loadServerTls(server: CompiledServer): LoadedServerTls {
     requestCert: mutual,
     rejectUnauthorized: tls.mode === 'MUTUAL',
   }
+  checkPair(server.name, tls.certificate, cert, tls.privateKey, key)
   let context: SecureContext
   try {
     context = createSecureContext(options)
@@ -122,6 +124,49 @@ export function loadServerTls(server: CompiledServer): LoadedServerTls {
     )
   }
   return { options, context, mode: tls.mode, subjectAltNames: tls.subjectAltNames }
+}
+
+/**
+ * Checks that the first certificate of a chain belongs to the private key. OpenSSL alone does
+ * not catch a key of another algorithm (it keeps one certificate slot per key type).
+ */
+function checkPair(
+  serverName: string,
+  certSource: PemSource,
+  cert: string,
+  keySource: PemSource,
+  key: string,
+): void {
+  let x509: X509Certificate
+  let privateKey: KeyObject
+  try {
+    x509 = new X509Certificate(cert)
+  } catch (error) {
+    throw new PorticoServerError(
+      'PTC4102',
+      `server ${serverName}: certificate ${describe(certSource)} is not valid PEM`,
+      {
+        cause: error,
+      },
+    )
+  }
+  try {
+    privateKey = createPrivateKey(key)
+  } catch (error) {
+    throw new PorticoServerError(
+      'PTC4102',
+      `server ${serverName}: private key ${describe(keySource)} is not valid PEM`,
+      {
+        cause: error,
+      },
+    )
+  }
+  if (!x509.checkPrivateKey(privateKey)) {
+    throw new PorticoServerError(
+      'PTC4102',
+      `server ${serverName}: certificate ${describe(certSource)} does not match private key ${describe(keySource)}`,
+    )
+  }
 }
 
 /** The SAN values of a peer certificate (`DNS:a, URI:b, IP Address:c` → `[a, b, c]`). */
