@@ -216,12 +216,14 @@ export interface HeaderOps {
   readonly request: HeaderOpSet
   readonly response: HeaderOpSet
 }
+/** One direction's header operations: `set` overwrites, `add` appends, `remove` deletes. */
 export interface HeaderOpSet {
   readonly set: readonly (readonly [string, string])[]
   readonly add: readonly (readonly [string, string])[]
   readonly remove: readonly string[]
 }
 
+/** `HTTPRewrite`, compiled: path rewrite (prefix or RE2) and authority rewrite. */
 export interface RewriteSpec {
   /** Replace the matched prefix (or whole path for exact/regex matches) with this. */
   readonly uri?: string
@@ -236,6 +238,7 @@ export interface RewriteSpec {
   readonly authority?: string
 }
 
+/** `HTTPRedirect`, compiled; `route()` turns it into a `Location` (ISTIO-SEMANTICS §4.2). */
 export interface RedirectSpec {
   readonly uri?: string
   readonly authority?: string
@@ -248,6 +251,7 @@ export interface RedirectSpec {
   readonly headers: HeaderOps
 }
 
+/** Retries of a route (Istio's default policy when the route sets none). */
 export interface RetryPolicy {
   /** Additional attempts after the first (0 = no retries). */
   readonly attempts: number
@@ -259,11 +263,13 @@ export interface RetryPolicy {
   readonly isDefault: boolean
 }
 
+/** Fault injection; percentages 0..100 (absent in the resource = 0: nothing injected). */
 export interface FaultSpec {
   readonly delay?: { readonly ms: number; readonly percent: number }
   readonly abort?: { readonly status: number; readonly percent: number }
 }
 
+/** One mirror (shadow) destination with its percentage. */
 export interface MirrorSpec {
   readonly clusterName: string
   readonly host: string
@@ -273,6 +279,7 @@ export interface MirrorSpec {
   readonly percent: number
 }
 
+/** `CorsPolicy`, compiled (Envoy's CORS filter semantics). */
 export interface CorsSpec {
   /** Precompiled origin test (StringMatch list, or the literal `*`). */
   allowsOrigin(origin: string): boolean
@@ -314,6 +321,7 @@ export interface Cluster {
   readonly trafficPolicy: ClusterPolicy
 }
 
+/** One upstream address of a cluster. */
 export interface Endpoint {
   /** IP or DNS name. */
   readonly address: string
@@ -394,6 +402,7 @@ interface DecisionBase {
   readonly path: string
 }
 
+/** Forward to a destination of `forward` (chosen with `pickDestination`). */
 export interface ForwardDecision extends DecisionBase {
   readonly kind: 'route'
   readonly origin: RouteOrigin
@@ -404,6 +413,7 @@ export interface ForwardDecision extends DecisionBase {
   readonly upstreamAuthority: string
 }
 
+/** Answer with a redirect (route `redirect`, `httpsRedirect`, or an escaped-slash redirect). */
 export interface RedirectDecision extends DecisionBase {
   readonly kind: 'redirect'
   readonly origin?: RouteOrigin
@@ -412,6 +422,7 @@ export interface RedirectDecision extends DecisionBase {
   readonly headers: HeaderOps
 }
 
+/** Answer with a fixed response (`directResponse`). */
 export interface DirectResponseDecision extends DecisionBase {
   readonly kind: 'directResponse'
   readonly origin: RouteOrigin
@@ -420,6 +431,7 @@ export interface DirectResponseDecision extends DecisionBase {
   readonly headers: HeaderOps
 }
 
+/** Envoy's 404 NR (empty body), with the step that found nothing. */
 export interface NotFoundDecision extends DecisionBase {
   readonly kind: 'notFound'
   readonly reason: NotFoundReason
