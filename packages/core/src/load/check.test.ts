@@ -110,3 +110,41 @@ describe('checkResources', () => {
     ])
   })
 })
+
+describe('null fields', () => {
+  test('a field set to null is absent, as Kubernetes prunes it; nulls in lists are errors', () => {
+    const withNulls = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'vs', creationTimestamp: null, labels: { a: null } },
+      spec: {
+        hosts: null,
+        gateways: ['gw'],
+        http: [{ match: null, route: [{ destination: { host: 'a', subset: null } }] }],
+      },
+    }
+    const { value, diagnostics } = checkResource(withNulls)
+    expect(diagnostics).toEqual([])
+    expect(value).toEqual({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'vs', labels: {} },
+      spec: { gateways: ['gw'], http: [{ route: [{ destination: { host: 'a' } }] }] },
+    })
+    expect(withNulls.spec.hosts).toBeNull() // the input is not modified
+    const required = checkResource({
+      ...withNulls,
+      spec: { http: [{ route: [{ destination: { host: null } }] }] },
+    })
+    expect(required.diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual([
+      'PTC1012 spec.http[0].route[0].destination.host',
+    ])
+    const inList = checkResource({
+      ...withNulls,
+      spec: { hosts: [null], http: [{ route: [{ destination: { host: 'a' } }] }] },
+    })
+    expect(inList.diagnostics.map((d) => `${d.code} ${d.path} ${d.message}`)).toEqual([
+      'PTC1011 spec.hosts[0] hosts[0] must be a string, got null',
+    ])
+  })
+})

@@ -112,7 +112,7 @@ export function checkResource(obj: unknown, origin: ObjectOrigin = {}): CheckRes
     }
   }
   const schema = resourceSchemaFor(kind)
-  const checked = checkWithSchema(schema, obj, { ...withRef, ...(locate ? { locate } : {}) })
+  const checked = checkWithSchema(schema, dropNullFields(obj), { ...withRef, ...(locate ? { locate } : {}) })
   return { value: checked.value as Resource | undefined, diagnostics: checked.diagnostics }
 }
 
@@ -168,6 +168,29 @@ export function refOf(obj: Record<string, unknown>): ResourceRef | undefined {
   if (!isPlainObject(metadata) || typeof metadata.name !== 'string') return undefined
   const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : 'default'
   return { kind: typeof obj.kind === 'string' ? obj.kind : 'unknown', namespace, name: metadata.name }
+}
+
+/**
+ * A copy without object fields whose value is `null`: Kubernetes prunes such fields before it
+ * validates a custom resource, and Istio's JSON decoding treats them as unset, so `hosts:` with
+ * nothing after it means "no hosts". Nulls inside lists stay (they are errors).
+ */
+export function dropNullFields<T>(value: T): T {
+  const stack = new Set<unknown>()
+  const visit = (node: unknown): unknown => {
+    if (typeof node !== 'object' || node === null || stack.has(node)) return node
+    stack.add(node)
+    let out: unknown = node
+    if (Array.isArray(node)) out = node.map(visit)
+    else if (isPlainObject(node)) {
+      const copy: Record<string, unknown> = {}
+      for (const [key, child] of Object.entries(node)) if (child !== null) copy[key] = visit(child)
+      out = copy
+    }
+    stack.delete(node)
+    return out
+  }
+  return visit(value) as T
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -173,13 +173,18 @@ function durationMessage(field: string, input: unknown): string {
   return `bad Duration for ${field}: ${describeValue(input)} is not a duration; ${DURATION_HINT}`
 }
 
-/** The last property name of a path (`spec.http[0].timeout` → `timeout`); `value` at the root. */
+/**
+ * The last property name of a path with any list indexes after it (`spec.http[0].timeout` →
+ * `timeout`, `spec.hosts[1]` → `hosts[1]`); `value` at the root.
+ */
 function lastName(path: readonly PropertyKey[]): string {
+  let indexes = ''
   for (let i = path.length - 1; i >= 0; i--) {
     const segment = path[i]
-    if (typeof segment === 'string') return segment
+    if (typeof segment === 'string') return `${segment}${indexes}`
+    indexes = `[${String(segment)}]${indexes}`
   }
-  return 'value'
+  return `value${indexes}`
 }
 
 function typeName(expected: string): string {
