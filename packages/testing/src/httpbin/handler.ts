@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { STATUS_CODES } from 'node:http'
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { TLSSocket } from 'node:tls'
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import {
@@ -32,8 +33,8 @@ import {
   urlDecode,
 } from './werkzeug.js'
 
-/** The request side httpbinHandler reads: node:http's IncomingMessage or node:http2's compat request. */
-export interface HttpbinRequest extends AsyncIterable<Buffer | string> {
+/** What the handler reads of a request (common to node:http and the node:http2 compat API). */
+interface RequestView extends AsyncIterable<Buffer | string> {
   readonly method?: string | undefined
   readonly url?: string | undefined
   readonly rawHeaders: string[]
@@ -42,8 +43,8 @@ export interface HttpbinRequest extends AsyncIterable<Buffer | string> {
   readonly socket: { remoteAddress?: string | undefined; encrypted?: boolean } | TLSSocket | null
 }
 
-/** The response side httpbinHandler writes: node:http's ServerResponse or node:http2's compat response. */
-export interface HttpbinResponse {
+/** What the handler writes of a response (common to node:http and the node:http2 compat API). */
+interface ResponseView {
   statusCode: number
   statusMessage: string
   setHeader(name: string, value: string | string[]): unknown
@@ -891,7 +892,7 @@ function corsHeaders(ctx: Ctx): Headers {
   return out
 }
 
-function applyHeaders(res: HttpbinResponse, headers: Headers): void {
+function applyHeaders(res: ResponseView, headers: Headers): void {
   const grouped = new Map<string, [string, string[]]>()
   for (const [k, v] of headers) {
     const entry = grouped.get(k.toLowerCase())
@@ -906,7 +907,7 @@ function noBodyStatus(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200)
 }
 
-async function send(req: HttpbinRequest, res: HttpbinResponse, ctx: Ctx, reply: Reply): Promise<void> {
+async function send(req: RequestView, res: ResponseView, ctx: Ctx, reply: Reply): Promise<void> {
   const headers: Headers = [['Server', 'gunicorn/19.9.0'], ...reply.headers, ...corsHeaders(ctx)]
   const body = reply.body === undefined ? undefined : Buffer.from(reply.body)
   if (
@@ -938,12 +939,12 @@ async function send(req: HttpbinRequest, res: HttpbinResponse, ctx: Ctx, reply: 
   res.end()
 }
 
-function statusOf(req: HttpbinRequest): { remoteAddress: string; tls: boolean } {
+function statusOf(req: RequestView): { remoteAddress: string; tls: boolean } {
   const socket = req.socket as { remoteAddress?: string; encrypted?: boolean } | null
   return { remoteAddress: socket?.remoteAddress ?? '', tls: socket?.encrypted === true }
 }
 
-async function readBody(req: HttpbinRequest): Promise<Buffer> {
+async function readBody(req: RequestView): Promise<Buffer> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
@@ -967,7 +968,12 @@ function targetOf(url: string): string {
  * Responses carry httpbin's status codes, content types, CORS headers and JSON shapes; a body-reading
  * or handler failure answers 500 with Flask's page, and work stops when the client goes away.
  */
-export function httpbinHandler(req: HttpbinRequest, res: HttpbinResponse): void {
+export function httpbinHandler(
+  request: IncomingMessage | Http2ServerRequest,
+  response: ServerResponse | Http2ServerResponse,
+): void {
+  const req = request as unknown as RequestView
+  const res = response as unknown as ResponseView
   const controller = new AbortController()
   res.on('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client went away'))
@@ -977,7 +983,7 @@ export function httpbinHandler(req: HttpbinRequest, res: HttpbinResponse): void 
   })
 }
 
-async function handle(req: HttpbinRequest, res: HttpbinResponse, signal: AbortSignal): Promise<void> {
+async function handle(req: RequestView, res: ResponseView, signal: AbortSignal): Promise<void> {
   const rawTarget = targetOf(req.url ?? '/')
   const q = rawTarget.indexOf('?')
   const rawPath = q < 0 ? rawTarget : rawTarget.slice(0, q)

@@ -1,2 +1,2 @@
-export { type HttpbinRequest, type HttpbinResponse, httpbinHandler } from './handler.js'
+export { httpbinHandler } from './handler.js'
 export { type RunningHttpbin, type StartHttpbinOptions, startHttpbin } from './server.js'
