@@ -293,7 +293,11 @@ export async function forward(
   }
 
   const method = req.method ?? 'GET'
-  const input = hashInput(req, decision.path, request.peer)
+  // Only consistent hashing reads the request; other policies skip building the accessors.
+  const input =
+    cluster.trafficPolicy.loadBalancer.kind === 'CONSISTENT_HASH' || spec.mirrors.length > 0
+      ? hashInput(req, decision.path, request.peer)
+      : undefined
   for (const mirror of spec.mirrors) {
     if (!replayable || !(Math.random() * 100 < mirror.percent)) continue
     const target = config.clusters.get(mirror.clusterName)
@@ -481,7 +485,7 @@ function relay(
 function fireMirror(
   ctx: ForwardContext,
   cluster: Cluster,
-  input: HashInput,
+  input: HashInput | undefined,
   method: string,
   path: string,
   headers: HeaderRecord,
