@@ -29,6 +29,12 @@ describe('compileRegex', () => {
     expect(compiled('\\Qa.b\\E').fullMatch('a.b')).toBe(true)
     expect(compiled('\\Qa.b\\E').fullMatch('axb')).toBe(false)
     expect(compiled('x{').fullMatch('x{')).toBe(true)
+    // RE2 `.` is any code point but \n: it matches \r and a whole astral character.
+    expect(compiled('a.b').engine).toBe('native')
+    expect(compiled('a.b').fullMatch('a\rb')).toBe(true)
+    expect(compiled('a.b').fullMatch('a\u{1F600}b')).toBe(true)
+    expect(compiled('a.b').fullMatch('a\nb')).toBe(false)
+    expect(compiled('[^x]').fullMatch('\u{1F600}')).toBe(true)
   })
   it('reports RE2 syntax errors instead of throwing', () => {
     const r = compileRegex('(a')
@@ -50,6 +56,9 @@ describe('compileRegex', () => {
   })
   it('translates literals that JS would read differently', () => {
     expect(translateRe2ToJs('/a/b')).toBe('\\/a\\/b')
+    expect(translateRe2ToJs('a.b')).toBe('a[^\\n]b')
+    expect(compiled('a\\-b\\:c[\\-\\:]').engine).toBe('native')
+    expect(compiled('a\\-b\\:c[\\-\\:]').fullMatch('a-b:c:')).toBe(true)
     expect(translateRe2ToJs('(?P<x>a)')).toBeUndefined()
   })
 })

@@ -45,8 +45,9 @@ class NativeRegex implements CompiledRegex {
     readonly source: string,
     js: string,
   ) {
-    this.#full = new RegExp(`^(?:${js})$`)
-    this.#global = new RegExp(js, 'g')
+    // `u`: match code points, as RE2 does on UTF-8 (so `.` and negated classes never split a pair).
+    this.#full = new RegExp(`^(?:${js})$`, 'u')
+    this.#global = new RegExp(js, 'gu')
   }
   fullMatch(input: string): boolean {
     return this.#full.test(input)
@@ -100,7 +101,7 @@ export function translateRe2ToJs(pattern: string): string | undefined {
       const n = pattern[i + 1]
       if (n === undefined) return undefined
       if ('dDwWbB'.includes(n) || /[!-/:-@[-`{-~]/.test(n)) {
-        out += `\\${n}`
+        out += escapeForUnicodeMode(n)
         i++
         lastAtomWasGroup = false
         continue
@@ -136,7 +137,7 @@ export function translateRe2ToJs(pattern: string): string | undefined {
           const n = pattern[j + 1]
           if (n === undefined) return undefined
           if ('dDwW'.includes(n) || /[!-/:-@[-`{-~]/.test(n)) {
-            cls += `\\${n}`
+            cls += n === '-' ? '\\-' : escapeForUnicodeMode(n)
             j++
             continue
           }
@@ -203,7 +204,13 @@ export function translateRe2ToJs(pattern: string): string | undefined {
       lastAtomWasGroup = false
       continue
     }
-    if (ch === '.' || ch === '^' || ch === '$') {
+    if (ch === '.') {
+      // RE2's `.` excludes only `\n`; JS's also excludes `\r`, U+2028 and U+2029.
+      out += '[^\\n]'
+      lastAtomWasGroup = false
+      continue
+    }
+    if (ch === '^' || ch === '$') {
       out += ch
       lastAtomWasGroup = false
       continue
@@ -218,6 +225,11 @@ export function translateRe2ToJs(pattern: string): string | undefined {
   }
   if (groups.length > 0 || unbounded > 1) return undefined
   return out
+}
+
+/** `\x` for a letter class or a syntax character; the bare character otherwise (`u` mode forbids other escapes). */
+function escapeForUnicodeMode(n: string): string {
+  return 'dDwWbB^$\\.*+?()[]{}|/'.includes(n) ? `\\${n}` : n
 }
 
 /** The outcome of compiling one pattern: the matcher, or RE2's syntax error. */
