@@ -12,6 +12,8 @@ export const LOAD_CODES = {
   unhandledKind: 'PTC1004',
   /** A handled kind with an apiVersion that does not serve it. */
   apiVersion: 'PTC1005',
+  /** The same kind/namespace/name defined twice; the later definition replaces the earlier. */
+  duplicate: 'PTC1006',
   /** A field the schema does not know. */
   unknownField: 'PTC1010',
   /** A value of the wrong JSON type. */

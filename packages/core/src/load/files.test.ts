@@ -96,6 +96,27 @@ describe('loadResources', () => {
     })
   })
 
+  test('a resource defined in two files is reported once, at the later definition', async () => {
+    const { resources, diagnostics } = await loadResources(
+      [join('config', 'z.yaml'), '-', join('config', 'z.yaml')],
+      {
+        cwd: root,
+        stdin: dr('other'),
+      },
+    )
+    expect(resources.map((r) => r.metadata.name)).toEqual(['z', 'other', 'z'])
+    expect(diagnostics).toEqual([
+      {
+        severity: 'warning',
+        code: 'PTC1006',
+        message: `DestinationRule default/z is defined more than once; the later definition replaces the earlier one (first defined at ${join('config', 'z.yaml')}:1:1)`,
+        resource: { kind: 'DestinationRule', namespace: 'default', name: 'z' },
+        path: 'metadata.name',
+        source: { file: join('config', 'z.yaml'), line: 3, column: 12 },
+      },
+    ])
+  })
+
   test('- reads standard input given as a string', async () => {
     const { resources } = await loadResources(['-'], { stdin: dr('text') })
     expect(resources.map((r) => r.metadata.name)).toEqual(['text'])

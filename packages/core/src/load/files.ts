@@ -3,7 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import type { Diagnostic } from '../diagnostics/diagnostic.js'
 import type { Resource } from '../resources/index.js'
 import { LOAD_CODES } from './codes.js'
-import { type LoadResult, parseResources } from './parse.js'
+import { duplicateWarnings, type LoadResult, parseText } from './parse.js'
 
 /** Where standard input comes from: a stream, any async iterable of chunks, or the text itself. */
 export type StdinSource = AsyncIterable<string | Uint8Array> | string
@@ -53,7 +53,7 @@ export async function loadResources(
           stdinText = ''
           diagnostics.push(unreadable(STDIN_NAME, `cannot read standard input: ${messageOf(error)}`))
         }
-        add(parseResources(stdinText, STDIN_NAME))
+        add(parseText(stdinText, STDIN_NAME))
       }
       continue
     }
@@ -67,9 +67,10 @@ export async function loadResources(
         diagnostics.push(unreadable(file.display, `cannot read ${file.display}: ${reason(error)}`))
         continue
       }
-      add(parseResources(text, file.display))
+      add(parseText(text, file.display))
     }
   }
+  diagnostics.push(...duplicateWarnings(resources))
   return { resources, diagnostics }
 }
 

@@ -167,7 +167,11 @@ spec:
       'httpbin',
       'istio-ingressgateway-certs',
     ])
-    expect(diagnostics.map((d) => d.code)).toEqual(['PTC1001'])
+    // The seed's VirtualService has the same name as the first one: a duplicate warning.
+    expect(diagnostics.map((d) => d.code)).toEqual(['PTC1001', 'PTC1006'])
+    expect(diagnostics[1]?.message).toBe(
+      'VirtualService default/httpbin is defined more than once; the later definition replaces the earlier one (first defined at multi.yaml:1:1)',
+    )
     expect(diagnostics[0]?.source?.file).toBe('multi.yaml')
     expect(diagnostics[0]?.source?.line).toBeGreaterThanOrEqual(20)
     expect(diagnostics[0]?.message).toMatch(/^YAML syntax error: /)

@@ -5,7 +5,7 @@ import { checkResource, unpackList } from './check.js'
 import { LOAD_CODES } from './codes.js'
 import { LineIndex } from './line-index.js'
 import { PositionTable } from './positions.js'
-import { setSourceOf } from './source.js'
+import { setSourceOf, sourceOf } from './source.js'
 
 /** Resources read from text, with every finding. */
 export interface LoadResult {
@@ -24,6 +24,47 @@ const MAX_ALIAS_COUNT = 100
  * handle are a warning. Resources come out in document order. Never throws.
  */
 export function parseResources(text: string, file: string): LoadResult {
+  const result = parseText(text, file)
+  result.diagnostics.push(...duplicateWarnings(result.resources))
+  return result
+}
+
+/**
+ * Warnings for resources defined more than once (same kind, namespace and name): like
+ * `kubectl apply`, the later definition replaces the earlier one.
+ */
+export function duplicateWarnings(resources: readonly Resource[]): Diagnostic[] {
+  const first = new Map<string, Resource>()
+  const out: Diagnostic[] = []
+  for (const resource of resources) {
+    const namespace = resource.metadata.namespace ?? 'default'
+    const key = `${resource.kind}/${namespace}/${resource.metadata.name}`
+    const earlier = first.get(key)
+    if (earlier === undefined) {
+      first.set(key, resource)
+      continue
+    }
+    const was = sourceOf(earlier)
+    const at = was ? ` (first defined at ${was.file}:${formatLine(was.locate([]))})` : ''
+    const source = sourceOf(resource)?.locate(['metadata', 'name'])
+    out.push({
+      severity: 'warning',
+      code: LOAD_CODES.duplicate,
+      message: `${resource.kind} ${namespace}/${resource.metadata.name} is defined more than once; the later definition replaces the earlier one${at}`,
+      resource: { kind: resource.kind, namespace, name: resource.metadata.name },
+      path: 'metadata.name',
+      ...(source ? { source } : {}),
+    })
+  }
+  return out
+}
+
+function formatLine(location: { line: number; column: number }): string {
+  return `${location.line}:${location.column}`
+}
+
+/** {@link parseResources} without the duplicate check (the file loader checks across files). */
+export function parseText(text: string, file: string): { resources: Resource[]; diagnostics: Diagnostic[] } {
   const resources: Resource[] = []
   const diagnostics: Diagnostic[] = []
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text
