@@ -163,6 +163,34 @@ describe('gateway selection and binding', () => {
     expect(route(c, facts(80, 'b.com', '/')).kind).toBe('notFound')
   })
 
+  it('exportTo must make the VirtualService visible in the gateway namespace', () => {
+    const c = compileResources([
+      gw('g', [httpServer(['*'])], { namespace: 'istio-system' }),
+      vs(
+        'hidden',
+        {
+          hosts: ['a.com'],
+          gateways: ['istio-system/g'],
+          exportTo: ['.'],
+          http: [{ route: [{ destination: { host: 'a' } }] }],
+        },
+        'team',
+      ),
+      vs(
+        'shown',
+        {
+          hosts: ['b.com'],
+          gateways: ['istio-system/g'],
+          exportTo: ['istio-system'],
+          http: [{ route: [{ destination: { host: 'b' } }] }],
+        },
+        'team',
+      ),
+    ])
+    expect(route(c, facts(80, 'a.com', '/')).kind).toBe('notFound')
+    expect(route(c, facts(80, 'b.com', '/')).kind).toBe('route')
+  })
+
   it('plaintext servers of several gateways on one port merge into http.<port>', () => {
     const c = compileResources([
       gw('g1', [httpServer(['a.com'])]),

@@ -238,7 +238,15 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
     return routes
   }
 
-  const boundTo = (entry: ServerEntry) => vsList.filter((b) => b.gateways.has(refKey(entry.ref)))
+  // A VirtualService binds when it names the gateway and its `exportTo` (default `*`) makes it
+  // visible in the gateway's namespace (`.` = its own namespace).
+  const visibleIn = (b: BoundVs, namespace: string) => {
+    const exportTo = b.spec.exportTo
+    if (exportTo === undefined || exportTo.length === 0) return true
+    return exportTo.some((e) => e === '*' || e === namespace || (e === '.' && b.ref.namespace === namespace))
+  }
+  const boundTo = (entry: ServerEntry) =>
+    vsList.filter((b) => b.gateways.has(refKey(entry.ref)) && visibleIn(b, entry.ref.namespace))
 
   // 3. Route tables.
   const buildTable = (name: string, entries: readonly ServerEntry[], port: number): RouteTable => {
