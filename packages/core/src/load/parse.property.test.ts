@@ -119,7 +119,7 @@ describe('parseResources never throws', () => {
           for (const d of result.diagnostics) if (d.code >= 'PTC1010') expect(d.path).toBeDefined()
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 80 },
     )
   })
 })
@@ -164,7 +164,7 @@ describe('round trip: load → serialize → load gives equal resources', () => 
           expect(again.resources).toEqual(resources)
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 80 },
     )
   })
 })
