@@ -167,7 +167,12 @@ describe('httpbin fake: status codes', () => {
     })
     expect((await get('/status/407')).headers['proxy-authenticate']).toBe('Basic realm="Fake Realm"')
     expect((await get('/status/503')).status).toBe(503)
-    expect((await get('/status/204')).body.length).toBe(0)
+    const noContent = await get('/status/204')
+    expect(noContent.body.length).toBe(0)
+    expect(noContent.headers['content-length']).toBe('0')
+    const notModified = await get('/status/304')
+    expect(notModified.status).toBe(304)
+    expect(notModified.headers['content-type']).toBeUndefined()
   })
 
   it('draws weighted choices and rejects invalid codes with 400', async () => {
@@ -511,6 +516,14 @@ describe('httpbinHandler on node:http2', () => {
     const h1 = await request(port, { url: `https://${HOST}/status/418`, ca: ca.cert })
     expect(h1.protocol).toBe('http/1.1')
     expect(h1.status).toBe(418)
+    for (const path of ['/status/204', '/status/304']) {
+      const empty = await request(port, { url: `https://${HOST}${path}`, ca: ca.cert, http2: true })
+      expect(empty.status, path).toBe(Number(path.slice(-3)))
+      expect(empty.body.length).toBe(0)
+    }
+    const head = await request(port, { url: `https://${HOST}/get`, ca: ca.cert, http2: true, method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.body.length).toBe(0)
     const stream = await request(port, { url: `https://${HOST}/stream/2`, ca: ca.cert, http2: true })
     expect(stream.text().trimEnd().split('\n')).toHaveLength(2)
   })

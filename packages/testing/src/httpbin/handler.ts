@@ -903,12 +903,28 @@ function applyHeaders(res: ResponseView, headers: Headers): void {
     res.setHeader(name, values.length === 1 ? values[0]! : values)
 }
 
+const ENTITY_HEADERS = new Set([
+  'allow',
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-md5',
+  'content-range',
+  'content-type',
+  'last-modified',
+])
+
 function noBodyStatus(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200)
 }
 
 async function send(req: RequestView, res: ResponseView, ctx: Ctx, reply: Reply): Promise<void> {
-  const headers: Headers = [['Server', 'gunicorn/19.9.0'], ...reply.headers, ...corsHeaders(ctx)]
+  let headers: Headers = [['Server', 'gunicorn/19.9.0'], ...reply.headers, ...corsHeaders(ctx)]
+  // Werkzeug's get_wsgi_headers: 304 drops entity headers; 1xx and 204 say Content-Length: 0.
+  if (reply.status === 304) headers = headers.filter(([k]) => !ENTITY_HEADERS.has(k.toLowerCase()))
+  else if (reply.status === 204 || (reply.status >= 100 && reply.status < 200)) {
+    headers = [...headers.filter(([k]) => k.toLowerCase() !== 'content-length'), ['Content-Length', '0']]
+  }
   const body = reply.body === undefined ? undefined : Buffer.from(reply.body)
   if (
     body !== undefined &&
