@@ -362,6 +362,12 @@ spec:
     expect(diagnostics.map((d) => d.code)).toEqual(['PTC1001'])
   })
 
+  test('CRLF line endings keep the same lines and columns', () => {
+    const crlf = VS.replace(/\n/g, '\r\n')
+    const { diagnostics } = parseResources(crlf, 'crlf.yaml')
+    expect(brief(diagnostics)).toEqual(['11:5 PTC1010 spec.http[0].mach'])
+  })
+
   test('a byte-order mark is ignored', () => {
     expect(parseResources(`\uFEFF${seed}`, 'bom.yaml').diagnostics).toEqual([])
   })
