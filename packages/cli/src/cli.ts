@@ -1,11 +1,25 @@
+import { demoCommand, demoHelp } from './commands/demo.js'
+import { routesCommand, routesHelp } from './commands/routes.js'
 import { schemaCommand, schemaHelp } from './commands/schema.js'
+import { serveCommand, serveHelp } from './commands/serve.js'
 import { validateCommand, validateHelp } from './commands/validate.js'
 import { type CliIo, EXIT, println, UsageError } from './io.js'
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>
 
 const commands: Record<string, { run: Command; help: string; summary: string }> = {
+  serve: { run: serveCommand, help: serveHelp, summary: 'serve the configuration on Node listeners' },
+  demo: {
+    run: demoCommand,
+    help: demoHelp,
+    summary: "run the ingress task's httpbin example on 127.0.0.1:8080/8443",
+  },
   validate: { run: validateCommand, help: validateHelp, summary: 'validate configuration as Istio would' },
+  routes: {
+    run: routesCommand,
+    help: routesHelp,
+    summary: 'print the compiled route table, or --explain one request',
+  },
   schema: { run: schemaCommand, help: schemaHelp, summary: 'print the JSON Schema of the resource kinds' },
 }
 

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
-import { formatDiagnostics, hasErrors, loadResources, sortDiagnostics, validate } from '@portico/core'
+import { formatDiagnostics, hasErrors } from '@portico/core'
 import { outputFormat, requireFiles, usage } from '../args.js'
 import { type CliIo, EXIT, println } from '../io.js'
+import { loadConfig } from '../pipeline.js'
 
 export const validateHelp = 'portico validate -f <file-or-dir>... [--output text|json]'
 
@@ -18,8 +19,8 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
   )
   const files = requireFiles(values.filename)
   const format = outputFormat(values.output)
-  const loaded = await loadResources(files, { cwd: io.cwd, stdin: io.stdin })
-  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...validate(loaded.resources)])
+  const loaded = await loadConfig(files, io)
+  const diagnostics = loaded.diagnostics
   const failed = hasErrors(diagnostics)
   if (format === 'json') {
     println(io.stdout, JSON.stringify(diagnostics, null, 2))

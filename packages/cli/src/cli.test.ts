@@ -1,0 +1,148 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough, Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from './cli.js'
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs the CLI in-process with captured streams. */
+async function run(argv: string[], options: { stdin?: string; cwd?: string; signal?: AbortSignal } = {}): Promise<Run> {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let out = ''
+  let err = ''
+  stdout.on('data', (c: Buffer) => {
+    out += c.toString()
+  })
+  stderr.on('data', (c: Buffer) => {
+    err += c.toString()
+  })
+  const code = await main(argv, {
+    stdout,
+    stderr,
+    stdin: Readable.from([options.stdin ?? '']),
+    cwd: options.cwd ?? repoRoot,
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  return { code, stdout: out, stderr: err }
+}
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'portico-cli-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('portico (no command)', () => {
+  it('prints help and exits 2 without a command', async () => {
+    const r = await run([])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('usage: portico <command>')
+  })
+  it('exits 2 for an unknown command', async () => {
+    const r = await run(['frobnicate'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('unknown command "frobnicate"')
+  })
+})
+
+describe('portico validate', () => {
+  it('accepts the httpbin example', async () => {
+    const r = await run(['validate', '-f', 'examples/httpbin'])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^valid: 3 resources: 0 errors/m)
+  })
+
+  it('names file, line, column, code, resource and field of an error, and exits 1', async () => {
+    const file = join(dir, 'bad.yaml')
+    await writeFile(
+      file,
+      [
+        'apiVersion: networking.istio.io/v1',
+        'kind: VirtualService',
+        'metadata:',
+        '  name: httpbin',
+        'spec:',
+        '  hosts: ["*"]',
+        '  gateways: [httpbin-gateway]',
+        '  http:',
+        '  - mach:',
+        '    - uri: { prefix: /status }',
+        '    route:',
+        '    - destination: { host: httpbin }',
+        '',
+      ].join('\n'),
+    )
+    const r = await run(['validate', '-f', file])
+    expect(r.code).toBe(1)
+    const line = r.stdout.split('\n').find((l) => l.includes('spec.http[0].mach'))
+    expect(line).toBeDefined()
+    expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9:5  error  PTC\\d{4}  .*"match".*\\(VirtualService default/httpbin  spec\\.http\\[0\\]\\.mach\\)$`))
+    expect(r.stderr).toMatch(/^invalid: /m)
+  })
+
+  it('prints an array of diagnostics with --output json', async () => {
+    const r = await run(['validate', '-f', '-', '--output', 'json'], {
+      stdin: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: { name: gw }\nspec:\n  servers: []\n',
+    })
+    expect(r.code).toBe(1)
+    const diagnostics = JSON.parse(r.stdout) as { severity: string; path?: string; source?: { file: string } }[]
+    expect(Array.isArray(diagnostics)).toBe(true)
+    expect(diagnostics.some((d) => d.severity === 'error')).toBe(true)
+  })
+
+  it('reports an unreadable path as invalid, without a stack trace', async () => {
+    const r = await run(['validate', '-f', join(dir, 'missing.yaml')])
+    expect(r.code).toBe(1)
+    expect(r.stdout + r.stderr).toContain('missing.yaml')
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('exits 2 on a usage error', async () => {
+    expect((await run(['validate'])).code).toBe(2)
+    expect((await run(['validate', '-f', 'x', '--output', 'xml'])).code).toBe(2)
+    expect((await run(['validate', '--nope'])).code).toBe(2)
+  })
+})
+
+describe('portico schema', () => {
+  it('prints the JSON Schema of one kind', async () => {
+    const r = await run(['schema', 'gateway'])
+    expect(r.code).toBe(0)
+    const schema = JSON.parse(r.stdout) as { type?: string; properties?: Record<string, unknown> }
+    expect(schema.properties).toHaveProperty('spec')
+  })
+  it('rejects an unknown kind', async () => {
+    expect((await run(['schema', 'Deployment'])).code).toBe(2)
+  })
+})
+
+describe('portico routes', () => {
+  it('prints the compiled table of the example', async () => {
+    const r = await run(['routes', '-f', 'examples/httpbin'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('http.80')
+    expect(r.stdout).toContain('/status')
+    expect(r.stdout).toContain('outbound|8000||httpbin.default.svc.cluster.local')
+  })
+  it('explains which rule a request matches, and why another gets 404', async () => {
+    const hit = await run(['routes', '-f', 'examples/httpbin', '--explain', 'GET', 'http://httpbin.example.com/status/200'])
+    expect(hit.code).toBe(0)
+    expect(hit.stdout).toContain('default/httpbin')
+    const miss = await run(['routes', '-f', 'examples/httpbin', '--explain', 'GET', 'http://httpbin.example.com/headers', '-o', 'json'])
+    expect(miss.code).toBe(0)
+    expect(JSON.parse(miss.stdout)).toMatchObject({ kind: 'notFound', reason: 'no-route' })
+  })
+})

@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util'
+import {
+  describeRoutes,
+  explain,
+  formatDiagnostics,
+  formatRoutes,
+  type RequestFacts,
+  route,
+} from '@portico/core'
+import { outputFormat, parseLabels, requireFiles, usage } from '../args.js'
+import { type CliIo, EXIT, println, UsageError } from '../io.js'
+import { loadConfig } from '../pipeline.js'
+
+export const routesHelp =
+  "portico routes -f <file-or-dir>... [--output text|json] [--label k=v]... [--explain METHOD URL [-H 'name: value']... [--port <gw>]]"
+
+/** `portico routes`: the compiled route table, or the decision for one request with `--explain`. */
+export async function routesCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = usage(() =>
+    parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        filename: { type: 'string', short: 'f', multiple: true },
+        output: { type: 'string', short: 'o' },
+        label: { type: 'string', multiple: true },
+        explain: { type: 'boolean' },
+        header: { type: 'string', short: 'H', multiple: true },
+        port: { type: 'string' },
+      },
+    }),
+  )
+  const files = requireFiles(values.filename)
+  const format = outputFormat(values.output)
+  const config = await loadConfig(files, io, { labels: parseLabels(values.label) })
+  if (!config.compiled) {
+    println(io.stderr, formatDiagnostics(config.diagnostics))
+    println(io.stderr, 'portico routes: the configuration is invalid')
+    return EXIT.invalid
+  }
+  if (values.explain) {
+    const facts = requestFacts(positionals, values.header ?? [], values.port)
+    println(
+      io.stdout,
+      format === 'json'
+        ? JSON.stringify(route(config.compiled, facts), null, 2)
+        : explain(config.compiled, facts),
+    )
+    return EXIT.ok
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+  const table = describeRoutes(config.compiled)
+  println(io.stdout, format === 'json' ? JSON.stringify(table, null, 2) : formatRoutes(table))
+  return EXIT.ok
+}
+
+/** `--explain GET https://httpbin.example.com/status/200 -H 'x: y'` → the request facts. */
+function requestFacts(
+  positionals: readonly string[],
+  headers: readonly string[],
+  port: string | undefined,
+): RequestFacts {
+  if (positionals.length !== 2)
+    throw new UsageError(
+      '--explain wants METHOD URL, e.g. --explain GET http://httpbin.example.com/status/200',
+    )
+  const [method, target] = positionals as [string, string]
+  // Parsed by hand, not with URL: the path must reach the router exactly as typed (unnormalized).
+  const m = /^(https?):\/\/([^/?#]+)([^#]*)$/i.exec(target)
+  if (!m) throw new UsageError(`--explain wants an absolute http(s) URL, not "${target}"`)
+  const scheme = (m[1] as string).toLowerCase() === 'https' ? 'https' : 'http'
+  const host = m[2] as string
+  const rest = m[3] as string
+  const path = rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest
+  const portMatch = /:(\d+)$/.exec(host)
+  const gatewayPort =
+    port !== undefined ? Number(port) : portMatch ? Number(portMatch[1]) : scheme === 'https' ? 443 : 80
+  if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65535)
+    throw new UsageError(`--port must be a port number, not "${port}"`)
+  const headerMap: Record<string, string> = {}
+  for (const h of headers) {
+    const colon = h.indexOf(':')
+    if (colon <= 0) throw new UsageError(`-H wants "name: value", not "${h}"`)
+    headerMap[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim()
+  }
+  const authority = headerMap.host ?? host
+  return {
+    port: gatewayPort,
+    ...(scheme === 'https' ? { sni: host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '') } : {}),
+    scheme,
+    method: method.toUpperCase(),
+    authority,
+    path,
+    headers: { ...headerMap, host: authority },
+  }
+}

@@ -1,0 +1,78 @@
+import { once } from 'node:events'
+import { parseArgs } from 'node:util'
+import { formatDiagnostics, hasErrors } from '@portico/core'
+import { createGateway } from '@portico/server'
+import { parseLabels, parsePortMap, requireFiles, usage } from '../args.js'
+import { type CliIo, EXIT, println } from '../io.js'
+import { loadConfig } from '../pipeline.js'
+
+export const serveHelp =
+  'portico serve -f <file-or-dir>... [--port <gw>=<listen>]... [--bind 127.0.0.1] [--label k=v]...'
+
+/** `portico serve`: validates, compiles and serves until SIGINT/SIGTERM (or the io signal). */
+export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values } = usage(() =>
+    parseArgs({
+      args: [...argv],
+      options: {
+        filename: { type: 'string', short: 'f', multiple: true },
+        port: { type: 'string', short: 'p', multiple: true },
+        bind: { type: 'string' },
+        label: { type: 'string', multiple: true },
+      },
+    }),
+  )
+  const files = requireFiles(values.filename)
+  const ports = parsePortMap(values.port)
+  const labels = parseLabels(values.label)
+  const config = await loadConfig(files, io, { labels, portMap: ports })
+  if (config.diagnostics.length > 0) println(io.stderr, formatDiagnostics(config.diagnostics))
+  if (!config.compiled || hasErrors(config.diagnostics)) {
+    println(io.stderr, 'portico serve: the configuration is invalid; nothing started')
+    return EXIT.invalid
+  }
+  const gateway = await createGateway({
+    config: config.compiled,
+    ports,
+    ...(values.bind ? { bind: values.bind } : {}),
+  })
+  try {
+    const entries = Object.entries(gateway.addresses)
+    if (entries.length === 0) println(io.stdout, 'portico: no Gateway selects this process; nothing listens')
+    for (const [gwPort, where] of entries) {
+      const scheme =
+        where.protocol === 'HTTPS'
+          ? 'https'
+          : where.protocol === 'HTTP'
+            ? 'http'
+            : where.protocol.toLowerCase()
+      const host = where.address.includes(':') ? `[${where.address}]` : where.address
+      println(
+        io.stdout,
+        `portico: gateway port ${gwPort} (${where.protocol}) listening on ${scheme}://${host}:${where.port}`,
+      )
+    }
+    await stopRequested(io.signal)
+    println(io.stdout, 'portico: stopping')
+  } finally {
+    await gateway.close()
+  }
+  return EXIT.ok
+}
+
+/** Resolves on SIGINT or SIGTERM, or when `signal` aborts. */
+export async function stopRequested(signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return
+  const controller = new AbortController()
+  const stop = () => controller.abort()
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  signal?.addEventListener('abort', stop, { once: true })
+  try {
+    if (!controller.signal.aborted) await once(controller.signal, 'abort')
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+    signal?.removeEventListener('abort', stop)
+  }
+}

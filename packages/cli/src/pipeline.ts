@@ -1,0 +1,51 @@
+import {
+  type CompiledConfig,
+  compile,
+  createSnapshot,
+  type Diagnostic,
+  hasErrors,
+  loadResources,
+  type Resource,
+  sortDiagnostics,
+  sourceOf,
+  validate,
+} from '@portico/core'
+import type { CliIo } from './io.js'
+
+/** What the commands that read configuration get: resources, every finding, and the compiled config when valid. */
+export interface LoadedConfig {
+  readonly resources: readonly Resource[]
+  readonly diagnostics: readonly Diagnostic[]
+  /** Absent when loading or validation found errors. */
+  readonly compiled?: CompiledConfig
+}
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  readonly labels?: Readonly<Record<string, string>>
+  readonly portMap?: Readonly<Record<number, number>>
+  /** Resources added after the files' (e.g. a generated TLS Secret). */
+  readonly extra?: readonly Resource[]
+}
+
+/** Loads, validates and (when valid) compiles the configuration in `files`. */
+export async function loadConfig(
+  files: readonly string[],
+  io: CliIo,
+  options: LoadConfigOptions = {},
+): Promise<LoadedConfig> {
+  const loaded = await loadResources(files, { cwd: io.cwd, stdin: io.stdin })
+  const resources = [...loaded.resources, ...(options.extra ?? [])]
+  const findings = [...loaded.diagnostics, ...validate(resources)]
+  if (hasErrors(findings)) return { resources, diagnostics: sortDiagnostics(findings) }
+  const compiled = compile(createSnapshot(resources), {
+    ...(options.labels ? { labels: options.labels } : {}),
+    ...(options.portMap ? { portMap: options.portMap } : {}),
+    locate: (resource, path) => sourceOf(resource as Resource)?.locate(path),
+  })
+  return {
+    resources,
+    diagnostics: sortDiagnostics([...findings, ...compiled.diagnostics]),
+    compiled: compiled.value,
+  }
+}
