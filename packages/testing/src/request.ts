@@ -28,7 +28,7 @@ export interface RequestOptions {
 }
 
 /** A complete response. */
-export interface Response {
+export interface HttpResponse {
   readonly status: number
   /** Lower-case header names; repeated headers (set-cookie) as arrays. */
   readonly headers: IncomingHttpHeaders
@@ -65,7 +65,7 @@ function makeResponse(
   protocol: 'h2' | 'http/1.1',
   httpVersion: string,
   peerCertificate: PeerCertificate | undefined,
-): Response {
+): HttpResponse {
   return {
     status,
     headers,
@@ -85,6 +85,7 @@ function openSocket(
   alpn: string[],
   options: RequestOptions,
   servername: string | undefined,
+  opened: Array<Socket | ClientHttp2Session>,
 ): Promise<Socket | TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tls
@@ -100,6 +101,7 @@ function openSocket(
             : { cert: options.clientCert.cert, key: options.clientCert.key }),
         })
       : netConnect({ host: addr.host, port: addr.port })
+    opened.push(socket)
     socket.once('error', reject)
     socket.once(tls ? 'secureConnect' : 'connect', () => {
       socket.off('error', reject)
@@ -117,7 +119,7 @@ function headerList(headers: RequestOptions['headers']): Array<[string, string |
  * `target`, while SNI and Host / :authority carry the URL's name. h2 is negotiated by ALPN when
  * `http2` is set. Connection errors (refused, handshake failure) reject with Node's error, code kept.
  */
-export async function request(target: Target, options: RequestOptions): Promise<Response> {
+export async function request(target: Target, options: RequestOptions): Promise<HttpResponse> {
   const addr = parseTarget(target)
   const url = new URL(options.url)
   const tls = url.protocol === 'https:'
@@ -133,10 +135,9 @@ export async function request(target: Target, options: RequestOptions): Promise<
       reject(timeoutError(timeoutMs))
     }, timeoutMs)
   })
-  const exchange = async (): Promise<Response> => {
+  const exchange = async (): Promise<HttpResponse> => {
     const alpn = options.http2 ? ['h2', 'http/1.1'] : ['http/1.1']
-    const socket = await openSocket(addr, tls, alpn, options, servername)
-    sockets.push(socket)
+    const socket = await openSocket(addr, tls, alpn, options, servername, sockets)
     const peer = tls ? (socket as TLSSocket).getPeerCertificate() : undefined
     const useH2 = tls ? (socket as TLSSocket).alpnProtocol === 'h2' : options.http2 === true
     const path = `${url.pathname}${url.search}`
@@ -158,7 +159,7 @@ function exchangeH1(
   body: Buffer | undefined,
   options: RequestOptions,
   peer: PeerCertificate | undefined,
-): Promise<Response> {
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const headers = headerList(options.headers)
     if (!headers.some(([k]) => k.toLowerCase() === 'host')) headers.unshift(['Host', url.host])
@@ -203,7 +204,7 @@ function exchangeH2(
   options: RequestOptions,
   peer: PeerCertificate | undefined,
   sessions: Array<Socket | ClientHttp2Session>,
-): Promise<Response> {
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const session = http2Connect(url.origin, { createConnection: () => socket })
     sessions.push(session)
