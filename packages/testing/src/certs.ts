@@ -276,9 +276,15 @@ export function createCertificate(options: CreateCertificateOptions): Certificat
   return { cert, key: pemKey(subjectKey) }
 }
 
+const pemKeys = new Map<string, KeyObject>()
+
 function createPrivateKeyFromPem(pem: string): KeyObject {
-  for (const key of keyCache.values()) if (pemKey(key) === pem) return key
-  return createPrivateKey(pem)
+  let key = pemKeys.get(pem)
+  if (key === undefined) {
+    key = createPrivateKey(pem)
+    pemKeys.set(pem, key)
+  }
+  return key
 }
 
 /** A self-signed CA certificate for signing server and client certificates (SIMPLE and MUTUAL TLS tests). */
