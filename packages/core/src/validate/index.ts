@@ -43,9 +43,12 @@ export type ValidateOptions = AnalyzeOptions
 
 /**
  * Judges a whole config set: every resource on its own ({@link validateResource}), two resources
- * with the same kind, namespace and name (an error: a cluster holds one), then the
- * cross-resource {@link analyze} findings (warnings only). The config is valid when no
- * diagnostic is an error.
+ * with the same kind, namespace and name, then the cross-resource {@link analyze} findings
+ * (warnings only). The config is valid when no diagnostic is an error.
+ *
+ * Duplicates: resources read from files follow `kubectl apply` (the later document replaces the
+ * earlier one; the loader warns, PTC1006), so only pairs where a resource was built in code are
+ * reported here, as an error (PTC2290): a snapshot cannot hold two objects with one identity.
  */
 export function validate(resources: readonly Resource[], options: ValidateOptions = {}): Diagnostic[] {
   const diagnostics: Diagnostic[] = []
@@ -59,6 +62,7 @@ export function validate(resources: readonly Resource[], options: ValidateOption
       seen.set(key, resource)
       continue
     }
+    if (sourceOf(first) !== undefined && sourceOf(resource) !== undefined) continue
     const report = new Report(resource)
     report.error(
       CODES.duplicateResource,
