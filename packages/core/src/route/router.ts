@@ -18,6 +18,16 @@ const EMPTY_HEADER_OPS = {
   response: { set: [], add: [], remove: [] },
 } as const
 
+/** True when the target is exactly `path?query` (normalization changed nothing): reuse it. */
+function sameAsTarget(target: string, path: string, query: string): boolean {
+  if (query === '') return target.length === path.length && target === path
+  return (
+    target.length === path.length + 1 + query.length &&
+    target.charCodeAt(path.length) === 0x3f &&
+    target.startsWith(path)
+  )
+}
+
 function withQuery(path: string, query: string): string {
   return query === '' ? path : `${path}?${query}`
 }
@@ -46,7 +56,7 @@ export function route(compiled: CompiledConfig, facts: RequestFacts): RouteDecis
   if (!target.ok) return { kind: 'reject', status: 400, reason: target.reason, routeConfig, path: facts.path }
   const path = target.path
   const query = target.query
-  const matchedPath = withQuery(path, query)
+  const matchedPath = sameAsTarget(facts.path, path, query) ? facts.path : withQuery(path, query)
   if (target.redirect === true) {
     return {
       kind: 'redirect',
@@ -101,7 +111,7 @@ export function route(compiled: CompiledConfig, facts: RequestFacts): RouteDecis
         kind: 'route',
         origin: matched.origin,
         forward: action.route,
-        upstreamPath: upstreamPath(matched, action.route, path, query),
+        upstreamPath: upstreamPath(matched, action.route, path, query, matchedPath),
         upstreamAuthority: action.route.rewrite?.authority ?? facts.authority,
         routeConfig,
         virtualHost,
@@ -144,9 +154,10 @@ export function upstreamPath(
   forward: ForwardSpec,
   path: string,
   query: string,
+  pathWithQuery?: string,
 ): string {
   const rewrite = forward.rewrite
-  if (rewrite === undefined) return withQuery(path, query)
+  if (rewrite === undefined) return pathWithQuery ?? withQuery(path, query)
   if (rewrite.uriRegex !== undefined) {
     return withQuery(rewrite.uriRegex.regex.replaceAll(path, rewrite.uriRegex.substitution), query)
   }
