@@ -1,0 +1,40 @@
+import { configArbitrary } from './config.js'
+import { destinationRuleArbitrary } from './destination-rule.js'
+import { gatewayArbitrary } from './gateway.js'
+import { requestArbitrary } from './request.js'
+import { serviceEntryArbitrary } from './service-entry.js'
+import { httpRouteArbitrary, virtualServiceArbitrary } from './virtual-service.js'
+
+export type { ConfigArbitraryOptions } from './config.js'
+export type { DestinationRuleArbitraryOptions } from './destination-rule.js'
+export type { GatewayArbitraryOptions } from './gateway.js'
+export type { SizeOptions } from './primitives.js'
+export type { RequestArbitraryOptions } from './request.js'
+export type { ServiceEntryArbitraryOptions } from './service-entry.js'
+export type { RouteContext, VirtualServiceArbitraryOptions } from './virtual-service.js'
+
+/**
+ * fast-check arbitraries of resources Istio accepts (zero validation errors) and of requests
+ * aimed at them, for property tests of configs, routing and serving:
+ * ```ts
+ * fc.assert(fc.property(arbitraries.config(), (resources) => ...))
+ * fc.assert(fc.property(arbitraries.config().chain((c) => fc.tuple(fc.constant(c), arbitraries.request(c))), ...))
+ * ```
+ * Every factory takes an options object; `size` biases list lengths as fast-check's `size` does.
+ */
+export const arbitraries = {
+  /** A valid Gateway ({@link gatewayArbitrary}). */
+  gateway: gatewayArbitrary,
+  /** A valid VirtualService ({@link virtualServiceArbitrary}). */
+  virtualService: virtualServiceArbitrary,
+  /** One valid HTTP rule ({@link httpRouteArbitrary}). */
+  httpRoute: httpRouteArbitrary,
+  /** A valid DestinationRule ({@link destinationRuleArbitrary}). */
+  destinationRule: destinationRuleArbitrary,
+  /** A valid ServiceEntry ({@link serviceEntryArbitrary}). */
+  serviceEntry: serviceEntryArbitrary,
+  /** A coherent config set ({@link configArbitrary}). */
+  config: configArbitrary,
+  /** Requests aimed at a config ({@link requestArbitrary}). */
+  request: requestArbitrary,
+} as const
