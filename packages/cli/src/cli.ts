@@ -1,4 +1,8 @@
+import { applyCommand, applyHelp } from './commands/apply.js'
+import { createCommand, createHelp } from './commands/create.js'
+import { deleteCommand, deleteHelp } from './commands/delete.js'
 import { demoCommand, demoHelp } from './commands/demo.js'
+import { replaceCommand, replaceHelp } from './commands/replace.js'
 import { routesCommand, routesHelp } from './commands/routes.js'
 import { schemaCommand, schemaHelp } from './commands/schema.js'
 import { serveCommand, serveHelp } from './commands/serve.js'
@@ -21,6 +25,22 @@ const commands: Record<string, { run: Command; help: string; summary: string }> 
     summary: 'print the compiled route table, or --explain one request',
   },
   schema: { run: schemaCommand, help: schemaHelp, summary: 'print the JSON Schema of the resource kinds' },
+  create: {
+    run: createCommand,
+    help: createHelp,
+    summary: 'add resources to a running gateway (istioctl create)',
+  },
+  replace: {
+    run: replaceCommand,
+    help: replaceHelp,
+    summary: 'replace resources of a running gateway (istioctl replace)',
+  },
+  apply: { run: applyCommand, help: applyHelp, summary: 'create or replace resources of a running gateway' },
+  delete: {
+    run: deleteCommand,
+    help: deleteHelp,
+    summary: 'delete resources of a running gateway (istioctl delete)',
+  },
 }
 
 function helpText(): string {

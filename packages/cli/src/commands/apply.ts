@@ -1,0 +1,268 @@
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { request as httpRequest } from 'node:http'
+import { extname, isAbsolute, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import {
+  CONFIG_EXTENSIONS,
+  type Diagnostic,
+  formatDiagnostics,
+  hasErrors,
+  parseResources,
+  STDIN_NAME,
+} from '@portico/core'
+import type { ChangeOutcome } from '@portico/server'
+import { outputFormat, requireFiles, usage } from '../args.js'
+import { type CliIo, EXIT, println, UsageError } from '../io.js'
+
+export const applyHelp = 'portico apply -f <file|dir|->... [--admin <host:port>] [--output text|json]'
+
+/** Where `portico create/replace/apply/delete` send changes by default (the gateway's admin endpoint). */
+export const DEFAULT_ADMIN = '127.0.0.1:15000'
+
+/** `--admin <port|host:port>` → host and port. */
+export function parseAdminAddress(
+  value: string | undefined,
+  fallback = DEFAULT_ADMIN,
+): { host: string; port: number } {
+  const text = value ?? fallback
+  let host = '127.0.0.1'
+  let portText = text
+  const bracket = /^\[([^\]]+)\]:(\d+)$/.exec(text)
+  if (bracket !== null) {
+    host = bracket[1] ?? host
+    portText = bracket[2] ?? ''
+  } else if (text.includes(':')) {
+    const colon = text.lastIndexOf(':')
+    host = text.slice(0, colon)
+    portText = text.slice(colon + 1)
+  }
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN
+  if (!(port >= 0 && port <= 65535) || host === '' || host.includes(':') !== (bracket !== null)) {
+    throw new UsageError(`--admin wants <port> or <host>:<port>, not "${text}"`)
+  }
+  return { host, port }
+}
+
+/** One text sent to the gateway, and where each of its lines came from. */
+export interface ChangeBody {
+  readonly text: string
+  /** Local findings (syntax, schema) with the files' own positions. */
+  readonly diagnostics: readonly Diagnostic[]
+  /** Number of resources read. */
+  readonly count: number
+  /** Maps a line of `text` (1-based) back to its file and line. */
+  locate(line: number): { file: string; line: number } | undefined
+}
+
+async function expand(path: string): Promise<string[]> {
+  const info = await stat(path).catch(() => undefined)
+  if (info === undefined || !info.isDirectory()) return [path]
+  const out: string[] = []
+  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))
+  for (const e of entries) {
+    const full = join(path, e.name)
+    if (e.isDirectory()) out.push(...(await expand(full)))
+    else if (CONFIG_EXTENSIONS.includes(extname(e.name).toLowerCase())) out.push(full)
+  }
+  return out
+}
+
+async function readStdin(io: CliIo): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of io.stdin)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * Reads `-f` paths (files, directories, `-`) into one multi-document text, checking each file
+ * locally first so that syntax and schema errors carry the file's own line and column.
+ */
+export async function readChangeBody(paths: readonly string[], io: CliIo): Promise<ChangeBody> {
+  const parts: { file: string; text: string; start: number }[] = []
+  const diagnostics: Diagnostic[] = []
+  let count = 0
+  let line = 1
+  for (const path of paths) {
+    const files = path === '-' ? ['-'] : await expand(isAbsolute(path) ? path : resolve(io.cwd, path))
+    for (const file of files) {
+      let text: string
+      const name = file === '-' ? STDIN_NAME : file
+      try {
+        text = file === '-' ? await readStdin(io) : await readFile(file, 'utf8')
+      } catch (error) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'PTC1001',
+          message: `cannot read ${name}: ${(error as Error).message}`,
+        })
+        continue
+      }
+      const parsed = parseResources(text, name)
+      diagnostics.push(...parsed.diagnostics)
+      count += parsed.resources.length
+      const body = text.endsWith('\n') ? text : `${text}\n`
+      parts.push({ file: name, text: body, start: line + 1 })
+      line += 1 + (body.match(/\n/g)?.length ?? 0)
+    }
+  }
+  return {
+    text: parts.map((p) => `---\n${p.text}`).join(''),
+    diagnostics,
+    count,
+    locate(n) {
+      let found: (typeof parts)[number] | undefined
+      for (const p of parts) if (p.start <= n) found = p
+      return found === undefined ? undefined : { file: found.file, line: n - found.start + 1 }
+    },
+  }
+}
+
+/** Sends one request to the admin endpoint and parses its JSON answer. */
+export function callAdmin(
+  admin: { host: string; port: number },
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; outcome: ChangeOutcome }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = httpRequest(
+      {
+        host: admin.host,
+        port: admin.port,
+        method,
+        path,
+        agent: false,
+        headers:
+          body === undefined
+            ? {}
+            : { 'content-type': 'application/yaml', 'content-length': String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          try {
+            const value = JSON.parse(text) as ChangeOutcome & { error?: string }
+            if (value.error !== undefined && value.changes === undefined) {
+              reject(new Error(`the admin endpoint answered ${res.statusCode}: ${value.error}`))
+            } else resolvePromise({ status: res.statusCode ?? 0, outcome: value })
+          } catch {
+            reject(new Error(`the admin endpoint answered ${res.statusCode} with something that is not JSON`))
+          }
+        })
+        res.on('error', reject)
+      },
+    )
+    req.setTimeout(30_000, () => req.destroy(new Error('no answer from the admin endpoint within 30 s')))
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'ECONNREFUSED'
+          ? new Error(
+              `no gateway admin endpoint at ${admin.host}:${admin.port} (start one with "portico serve", or pass --admin)`,
+            )
+          : error,
+      ),
+    )
+    req.end(body)
+  })
+}
+
+const VERBS = { created: 'Created', replaced: 'Updated', unchanged: 'Unchanged', deleted: 'Deleted' } as const
+
+/** Prints an outcome as istioctl does (`Created config gateway/default/httpbin-gateway at version 2`), or as JSON. */
+export function printOutcome(
+  io: CliIo,
+  outcome: ChangeOutcome,
+  format: 'text' | 'json',
+  body?: ChangeBody,
+): number {
+  const diagnostics =
+    body === undefined
+      ? outcome.diagnostics
+      : outcome.diagnostics.map((d): Diagnostic => {
+          if (d.source === undefined) return d
+          const where = body.locate(d.source.line)
+          return where === undefined
+            ? d
+            : { ...d, source: { ...d.source, file: where.file, line: where.line } }
+        })
+  if (format === 'json') {
+    println(io.stdout, JSON.stringify({ ...outcome, diagnostics }, null, 2))
+    return outcome.ok ? EXIT.ok : EXIT.invalid
+  }
+  if (diagnostics.length > 0) println(io.stderr, formatDiagnostics(diagnostics))
+  if (!outcome.ok) {
+    println(io.stderr, `refused: nothing changed; the gateway serves version ${outcome.version}`)
+    return EXIT.invalid
+  }
+  for (const c of outcome.changes) {
+    println(
+      io.stdout,
+      `${VERBS[c.action]} config ${c.resource.kind.toLowerCase()}/${c.resource.namespace}/${c.resource.name} at version ${outcome.version}`,
+    )
+  }
+  return EXIT.ok
+}
+
+/** The shared body of `create`, `replace`, `apply` and `delete -f`. */
+export async function sendFiles(
+  verb: 'create' | 'replace' | 'apply' | 'delete',
+  argv: readonly string[],
+  io: CliIo,
+): Promise<number> {
+  const { values, positionals } = usage(() =>
+    parseArgs({
+      args: [...argv],
+      allowPositionals: verb === 'delete',
+      options: {
+        filename: { type: 'string', short: 'f', multiple: true },
+        admin: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        namespace: { type: 'string', short: 'n' },
+      },
+    }),
+  )
+  const format = outputFormat(values.output)
+  const admin = parseAdminAddress(values.admin)
+  if (verb === 'delete' && positionals.length > 0) {
+    if (values.filename !== undefined) throw new UsageError('give either -f or <kind> <name>..., not both')
+    const [kind, ...names] = positionals
+    if (kind === undefined || names.length === 0)
+      throw new UsageError('delete wants <kind> <name>... or -f <file>')
+    let code: number = EXIT.ok
+    for (const name of names) {
+      const ns = values.namespace === undefined ? '' : `${encodeURIComponent(values.namespace)}/`
+      const { outcome } = await callAdmin(
+        admin,
+        'DELETE',
+        `/config/${encodeURIComponent(kind)}/${ns}${encodeURIComponent(name)}`,
+      )
+      code = Math.max(code, printOutcome(io, outcome, format))
+    }
+    return code
+  }
+  const body = await readChangeBody(requireFiles(values.filename), io)
+  if (hasErrors(body.diagnostics)) {
+    if (format === 'json')
+      println(io.stdout, JSON.stringify({ ok: false, diagnostics: body.diagnostics }, null, 2))
+    else println(io.stderr, `${formatDiagnostics(body.diagnostics)}\nrefused: nothing sent to the gateway`)
+    return EXIT.invalid
+  }
+  if (body.count === 0) throw new UsageError('no resources in the given files')
+  const target = {
+    create: 'POST /config',
+    replace: 'PUT /config',
+    apply: 'POST /config/apply',
+    delete: 'DELETE /config',
+  }[verb]
+  const [method = 'POST', path = '/config'] = target.split(' ')
+  const { outcome } = await callAdmin(admin, method, `${path}?file=portico-${verb}`, body.text)
+  return printOutcome(io, outcome, format, body)
+}
+
+/** `portico apply -f …`: creates or replaces the resources on a running gateway. */
+export function applyCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  return sendFiles('apply', argv, io)
+}
