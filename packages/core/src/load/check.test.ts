@@ -111,6 +111,26 @@ describe('checkResources', () => {
   })
 })
 
+describe('YAML 1.1 booleans', () => {
+  test('yes/no are text in YAML 1.2; the message says how to write a boolean', () => {
+    const { diagnostics } = checkResource({
+      ...gateway,
+      spec: {
+        servers: [
+          {
+            port: { number: 80, name: 'http', protocol: 'HTTP' },
+            hosts: ['*'],
+            tls: { httpsRedirect: 'yes' },
+          },
+        ],
+      },
+    })
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      'httpsRedirect must be a boolean (true or false), got string "yes" (YAML 1.2 reads yes/no/on/off as text: write true or false)',
+    ])
+  })
+})
+
 describe('null fields', () => {
   test('a field set to null is absent, as Kubernetes prunes it; nulls in lists are errors', () => {
     const withNulls = {

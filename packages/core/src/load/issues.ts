@@ -11,6 +11,8 @@ export interface IssueContext {
   readonly locate?: (path: FieldPath) => SourceLocation
 }
 
+const YAML11_BOOLEANS = new Set(['yes', 'no', 'on', 'off', 'y', 'n'])
+
 const DURATION_HINT = 'expected Go duration syntax such as "10s", "1.5s" or "1h30m"'
 
 /**
@@ -123,10 +125,16 @@ function toDiagnostics(
         return [{ code: LOAD_CODES.missingField, message: `missing required field "${field}"`, path }]
       }
       const wanted = integerPaths.has(JSON.stringify(path)) ? 'an integer' : typeName(issue.expected)
+      const yaml11 =
+        issue.expected === 'boolean' &&
+        typeof issue.input === 'string' &&
+        YAML11_BOOLEANS.has(issue.input.toLowerCase())
+          ? ' (YAML 1.2 reads yes/no/on/off as text: write true or false)'
+          : ''
       return [
         {
           code: LOAD_CODES.wrongType,
-          message: `${field} must be ${wanted}, got ${describeValue(issue.input)}`,
+          message: `${field} must be ${wanted}, got ${describeValue(issue.input)}${yaml11}`,
           path,
         },
       ]
