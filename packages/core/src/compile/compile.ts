@@ -18,6 +18,7 @@ import type {
   CompiledServer,
   ListenerProtocol,
   PemSource,
+  RequestView,
   RouteActionSpec,
   RouteTable,
   ServerTls,
@@ -583,13 +584,21 @@ function makeVirtualHost(
   routes: CompiledRoute[],
   requireTls: boolean,
 ): VirtualHost {
-  const index = new RouteIndex(routes)
-  return {
-    name,
-    domains,
-    routes,
-    requireTls,
-    matchRoute: (request) => index.first(request),
+  return new IndexedVirtualHost(name, domains, routes, requireTls)
+}
+
+class IndexedVirtualHost implements VirtualHost {
+  readonly #index: RouteIndex
+  constructor(
+    readonly name: string,
+    readonly domains: readonly string[],
+    readonly routes: readonly CompiledRoute[],
+    readonly requireTls: boolean,
+  ) {
+    this.#index = new RouteIndex(routes)
+  }
+  matchRoute(request: RequestView): CompiledRoute | undefined {
+    return this.#index.first(request)
   }
 }
 

@@ -7,6 +7,8 @@ const LINEAR_LIMIT = 8
 const SCRATCH_LISTS: (readonly number[])[] = []
 const SCRATCH_MERGED: number[] = []
 const EMPTY_SURE = new Uint8Array(0)
+const NO_IDS: number[] = []
+const NO_EXACT: ReadonlyMap<string, number[]> = new Map()
 
 /** One literal prefix with its route ids (ascending); `next` chains hash collisions. */
 interface PrefixEntry {
@@ -77,9 +79,9 @@ function asciiLower(s: string): string {
 export class RouteIndex {
   readonly #routes: readonly CompiledRoute[]
   readonly #linear: boolean
-  readonly #always: number[] = []
-  readonly #exact = new Map<string, number[]>()
-  readonly #exactFold = new Map<string, number[]>()
+  readonly #always: number[]
+  readonly #exact: ReadonlyMap<string, number[]>
+  readonly #exactFold: ReadonlyMap<string, number[]>
   readonly #prefixes: readonly PrefixGroup[]
   readonly #prefixesFold: readonly PrefixGroup[]
   readonly #hasFold: boolean
@@ -89,6 +91,9 @@ export class RouteIndex {
   constructor(routes: readonly CompiledRoute[]) {
     this.#routes = routes
     this.#linear = routes.length <= LINEAR_LIMIT
+    const always: number[] = []
+    const exactMap = new Map<string, number[]>()
+    const exactFold = new Map<string, number[]>()
     const prefixes = new Map<number, Map<string, number[]>>()
     const prefixesFold = new Map<number, Map<string, number[]>>()
     let hasFold = false
@@ -98,10 +103,10 @@ export class RouteIndex {
         const uri = routes[id]!.uri
         if (uri !== undefined && uri.kind !== 'regex' && routes[id]!.pathOnly === true) this.#sure[id] = 1
         if (uri === undefined || uri.kind === 'regex') {
-          this.#always.push(id)
+          always.push(id)
         } else if (uri.kind === 'exact') {
-          if (uri.ignoreCase) addTo(this.#exactFold, asciiLower(uri.value), id)
-          else addTo(this.#exact, uri.value, id)
+          if (uri.ignoreCase) addTo(exactFold, asciiLower(uri.value), id)
+          else addTo(exactMap, uri.value, id)
           hasFold ||= uri.ignoreCase
         } else {
           const target = uri.ignoreCase ? prefixesFold : prefixes
@@ -115,6 +120,10 @@ export class RouteIndex {
         }
       }
     }
+    // Empty parts share one instance: a config with thousands of small hosts stays small.
+    this.#always = always.length === 0 ? NO_IDS : always
+    this.#exact = exactMap.size === 0 ? NO_EXACT : exactMap
+    this.#exactFold = exactFold.size === 0 ? NO_EXACT : exactFold
     this.#prefixes = groups(prefixes, false)
     this.#prefixesFold = groups(prefixesFold, true)
     this.#hasFold = hasFold
