@@ -1,13 +1,20 @@
 import { once } from 'node:events'
 import { parseArgs } from 'node:util'
 import { formatDiagnostics, hasErrors } from '@portico/core'
-import { createGateway } from '@portico/server'
+import { createManagedGateway } from '@portico/server'
 import { parseLabels, parsePortMap, requireFiles, usage } from '../args.js'
 import { type CliIo, EXIT, println } from '../io.js'
 import { loadConfig } from '../pipeline.js'
+import {
+  gatewayOperationOptions,
+  operationHelp,
+  operationOptions,
+  startOperations,
+} from './serve-operations.js'
 
 export const serveHelp =
-  'portico serve -f <file-or-dir>... [--port <gw>=<listen>]... [--bind 127.0.0.1] [--label k=v]...'
+  'portico serve -f <file-or-dir>... [--port <gw>=<listen>]... [--bind 127.0.0.1] [--label k=v]... ' +
+  operationHelp
 
 /** `portico serve`: validates, compiles and serves until SIGINT/SIGTERM (or the io signal). */
 export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -19,6 +26,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
         port: { type: 'string', short: 'p', multiple: true },
         bind: { type: 'string' },
         label: { type: 'string', multiple: true },
+        ...operationOptions,
       },
     }),
   )
@@ -31,12 +39,16 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     println(io.stderr, 'portico serve: the configuration is invalid; nothing started')
     return EXIT.invalid
   }
-  const gateway = await createGateway({
-    config: config.compiled,
+  const gateway = await createManagedGateway({
+    resources: config.resources,
+    compile: { labels, portMap: ports },
     ports,
     ...(values.bind ? { bind: values.bind } : {}),
+    ...gatewayOperationOptions(values, io),
   })
+  let operations: Awaited<ReturnType<typeof startOperations>> | undefined
   try {
+    operations = await startOperations(gateway, values, files, io)
     const entries = Object.entries(gateway.addresses)
     if (entries.length === 0) println(io.stdout, 'portico: no Gateway selects this process; nothing listens')
     for (const [gwPort, where] of entries) {
@@ -56,6 +68,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     println(io.stdout, 'portico: stopping')
   } finally {
     await gateway.close()
+    await operations?.close()
   }
   return EXIT.ok
 }

@@ -1,0 +1,127 @@
+import { formatDiagnostics, parseDuration } from '@portico/core'
+import {
+  type AccessLogOptions,
+  type AdminServer,
+  type ConfigWatcher,
+  DEFAULT_ADMIN_PORT,
+  type ManagedGateway,
+  startAdmin,
+  watchConfig,
+} from '@portico/server'
+import { type CliIo, println, UsageError } from '../io.js'
+import { parseAdminAddress } from './apply.js'
+
+/** The operating flags of `portico serve`, as `parseArgs` options. */
+export const operationOptions = {
+  admin: { type: 'string' },
+  watch: { type: 'boolean' },
+  'drain-timeout': { type: 'string' },
+  'access-log': { type: 'string' },
+  'access-log-format': { type: 'string' },
+} as const
+
+/** Help text of the operating flags. */
+export const operationHelp =
+  '[--admin <port|host:port|off>] [--watch] [--drain-timeout 5s] [--access-log off|stdout|stderr|<file>] [--access-log-format text|json]'
+
+interface OperationValues {
+  readonly admin?: string | undefined
+  readonly watch?: boolean | undefined
+  readonly 'drain-timeout'?: string | undefined
+  readonly 'access-log'?: string | undefined
+  readonly 'access-log-format'?: string | undefined
+}
+
+/** Gateway options from the operating flags: drain timeout and access log. */
+export function gatewayOperationOptions(
+  values: OperationValues,
+  io: CliIo,
+): { drainTimeoutMs?: number; accessLog?: AccessLogOptions } {
+  const out: { drainTimeoutMs?: number; accessLog?: AccessLogOptions } = {}
+  const drain = values['drain-timeout']
+  if (drain !== undefined) {
+    const ms = /^\d+$/.test(drain) ? Number(drain) * 1000 : parseDuration(drain)
+    if (ms === undefined || ms < 0)
+      throw new UsageError(`--drain-timeout wants a duration like 5s, not "${drain}"`)
+    out.drainTimeoutMs = ms
+  }
+  const format = values['access-log-format']
+  if (format !== undefined && format !== 'text' && format !== 'json') {
+    throw new UsageError(`--access-log-format must be "text" or "json", not "${format}"`)
+  }
+  const sink = values['access-log']
+  if (sink !== undefined && sink !== 'off') {
+    out.accessLog = {
+      sink:
+        sink === 'stdout'
+          ? { stream: io.stdout }
+          : sink === 'stderr'
+            ? { stream: io.stderr }
+            : { file: sink },
+      ...(format === undefined ? {} : { format }),
+    }
+  }
+  return out
+}
+
+/** What {@link startOperations} started. */
+export interface Operations {
+  close(): Promise<void>
+}
+
+/**
+ * Starts the admin endpoint (default 127.0.0.1:15000; a busy default port is reported and
+ * skipped, a busy requested one fails) and, with `--watch`, the file watcher.
+ */
+export async function startOperations(
+  gateway: ManagedGateway,
+  values: OperationValues,
+  files: readonly string[],
+  io: CliIo,
+): Promise<Operations> {
+  let admin: AdminServer | undefined
+  if (values.admin !== 'off') {
+    const where = parseAdminAddress(values.admin, `127.0.0.1:${DEFAULT_ADMIN_PORT}`)
+    try {
+      admin = await startAdmin(gateway, {
+        host: where.host,
+        port: where.port,
+        allowRemote: values.admin !== undefined,
+      })
+      const host = admin.address.address.includes(':') ? `[${admin.address.address}]` : admin.address.address
+      println(io.stdout, `portico: admin listening on http://${host}:${admin.address.port}`)
+    } catch (error) {
+      if (values.admin !== undefined) throw error
+      println(
+        io.stderr,
+        `portico: admin endpoint not started (${(error as Error).message}); use --admin <port>`,
+      )
+    }
+  }
+  let watcher: ConfigWatcher | undefined
+  if (values.watch === true) {
+    watcher = watchConfig({
+      gateway,
+      paths: files,
+      cwd: io.cwd,
+      onReport: (report) => {
+        if (report.diagnostics.length > 0) println(io.stderr, formatDiagnostics(report.diagnostics))
+        if (report.ok)
+          println(io.stdout, `portico: applied ${report.files.join(', ')}; serving version ${report.version}`)
+        else
+          println(
+            io.stderr,
+            `portico: refused ${report.files.join(', ')}; still serving version ${report.version}`,
+          )
+      },
+    })
+    await watcher.ready
+    println(io.stdout, `portico: watching ${files.filter((f) => f !== '-').join(', ')}`)
+  }
+  return {
+    async close() {
+      watcher?.close()
+      await admin?.close()
+    },
+  }
+}
