@@ -203,6 +203,19 @@ describe('gateway selection and binding', () => {
     expect(route(c, facts(80, 'b.com', '/'))).toMatchObject({ origin: { virtualService: { name: 'b' } } })
   })
 
+  it('a VirtualService bound to two gateways of one port contributes its routes once', () => {
+    const c = compileResources([
+      gw('g1', [httpServer(['*'])]),
+      gw('g2', [httpServer(['*'])]),
+      vs('v', {
+        hosts: ['a.com'],
+        gateways: ['g1', 'g2'],
+        http: [{ route: [{ destination: { host: 'a' } }] }],
+      }),
+    ])
+    expect(c.listeners.get(80)!.servers[0]!.http!.virtualHosts[0]!.routes).toHaveLength(1)
+  })
+
   it('a port with servers but no VirtualService answers 404 from a blackhole vhost', () => {
     const c = compileResources([gw('g', [httpServer(['a.com'])])])
     expect(route(c, facts(80, 'a.com', '/'))).toMatchObject({ kind: 'notFound', reason: 'no-route' })

@@ -251,7 +251,7 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
 
   // 3. Route tables.
   const buildTable = (name: string, entries: readonly ServerEntry[], port: number): RouteTable => {
-    const vhosts = new Map<string, { routes: CompiledRoute[]; requireTls: boolean }>()
+    const vhosts = new Map<string, { routes: CompiledRoute[]; requireTls: boolean; from: Set<string> }>()
     for (const entry of entries) {
       const requireTls = entry.kind === 'HTTP' && entry.server.tls?.httpsRedirect === true
       const gwNs = entry.ref.namespace
@@ -260,19 +260,26 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
         const hosts = intersectHosts(serverHosts, b.hosts)
         if (hosts.length === 0) continue
         const routes = routesFor(b, entry)
+        const vsKey = refKey(b.ref)
         for (const host of hosts) {
           let vh = vhosts.get(host)
           if (vh === undefined) {
-            vh = { routes: [], requireTls }
+            vh = { routes: [], requireTls, from: new Set() }
             vhosts.set(host, vh)
           }
-          vh.routes.push(...routes)
+          if (requireTls) vh.requireTls = true
+          // A VirtualService bound to several gateways of the port contributes its routes once.
+          if (vh.from.has(vsKey)) continue
+          vh.from.add(vsKey)
+          for (const r of routes) vh.routes.push(r)
         }
       }
       if (requireTls) {
         for (const h of entry.server.hosts) {
           const host = parseServerHost(h, gwNs).host
-          if (!vhosts.has(host)) vhosts.set(host, { routes: [], requireTls: true })
+          const vh = vhosts.get(host)
+          if (vh === undefined) vhosts.set(host, { routes: [], requireTls: true, from: new Set() })
+          else vh.requireTls = true
         }
       }
     }
