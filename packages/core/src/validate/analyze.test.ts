@@ -233,4 +233,20 @@ ${vs('  hosts: ["*"]\n  http: [{ route: [{ destination: { host: httpbin } }] }]'
     ])
     expect(resources.flatMap(validateResource).every((d) => d.code !== 'IST0101')).toBe(true)
   })
+
+  it('applies the metadata rules to VirtualServices too', () => {
+    const resources = load(`
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: web.vs
+  annotations: { internal.istio.io/webhook-always-reject: "true" }
+spec:
+  hosts: [a.example.com]
+  http: [{ directResponse: { status: 200 } }]
+`)
+    expect(resources.flatMap(validateResource).map(brief)).toEqual([
+      'E PTC2001 metadata.annotations["internal.istio.io/webhook-always-reject"] | "internal.istio.io/webhook-always-reject" annotation found, rejecting',
+    ])
+  })
 })

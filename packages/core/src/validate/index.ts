@@ -5,6 +5,7 @@ import { type AnalyzeOptions, analyze } from './analyze.js'
 import { CODES } from './codes.js'
 import { validateDestinationRule } from './destination-rule.js'
 import { validateGateway } from './gateway.js'
+import { validateMetadata } from './metadata.js'
 import { Report, refOf } from './report.js'
 import { validateSecret } from './secret.js'
 import { validateServiceEntry } from './service-entry.js'
@@ -27,8 +28,11 @@ export function validateResource(resource: Resource): Diagnostic[] {
   switch (resource.kind) {
     case 'Gateway':
       return validateGateway(resource)
-    case 'VirtualService':
-      return validateVirtualService(resource)
+    case 'VirtualService': {
+      const report = new Report(resource)
+      validateMetadata(resource, report)
+      return [...report.diagnostics, ...validateVirtualService(resource)]
+    }
     case 'DestinationRule':
       return validateDestinationRule(resource)
     case 'ServiceEntry':
