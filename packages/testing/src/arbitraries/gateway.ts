@@ -80,9 +80,12 @@ export function terminatingTls(files: boolean | undefined): fc.Arbitrary<ServerT
     .tuple(
       credential,
       fc.constantFrom('MUTUAL' as const, 'OPTIONAL_MUTUAL' as const),
-      fc.option(fc.constantFrom<string[]>(['client.example.com'], ['spiffe://cluster.local/ns/default/sa/client']), {
-        nil: undefined,
-      }),
+      fc.option(
+        fc.constantFrom<string[]>(['client.example.com'], ['spiffe://cluster.local/ns/default/sa/client']),
+        {
+          nil: undefined,
+        },
+      ),
     )
     .map(
       ([source, mode, sans]): ServerTLSSettings => ({

@@ -36,7 +36,7 @@ export function servicePorts(httpOnly: boolean, options: SizeOptions = {}): fc.A
         protocol,
         targetPort: portNumber,
       },
-      { requiredKeys: ['number', 'name'] },
+      { requiredKeys: httpOnly ? ['number', 'name', 'protocol'] : ['number', 'name'] },
     )
     .map((p): ServicePort => {
       const { protocol: proto, ...rest } = p
