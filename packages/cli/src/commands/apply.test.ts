@@ -1,0 +1,221 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { type AddressInfo, connect, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough, Readable } from 'node:stream'
+import { type RunningHttpbin, request, startHttpbin } from '@portico/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../cli.js'
+import { parseAdminAddress } from './apply.js'
+
+const gatewayYaml = `apiVersion: networking.istio.io/v1alpha3
+kind: Gateway
+metadata:
+  name: httpbin-gateway
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port: { number: 80, name: http, protocol: HTTP }
+    hosts: ["httpbin.example.com"]
+`
+const vsYaml = `apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata:
+  name: httpbin
+spec:
+  hosts: ["*"]
+  gateways: [httpbin-gateway]
+  http:
+  - match:
+    - uri: { prefix: /status }
+    - uri: { prefix: /delay }
+    route:
+    - destination: { port: { number: 8000 }, host: httpbin }
+`
+const seYaml = (port: number) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: httpbin }
+spec:
+  hosts: [httpbin.default.svc.cluster.local]
+  ports: [{ number: 8000, name: http, protocol: HTTP }]
+  resolution: STATIC
+  endpoints: [{ address: 127.0.0.1, ports: { http: ${port} } }]
+`
+
+interface Captured {
+  readonly stream: PassThrough
+  text(): string
+}
+function capture(): Captured {
+  const stream = new PassThrough()
+  let text = ''
+  stream.on('data', (c: Buffer) => {
+    text += c.toString()
+  })
+  return { stream, text: () => text }
+}
+
+async function run(argv: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = capture()
+  const err = capture()
+  const code = await main(argv, {
+    stdout: out.stream,
+    stderr: err.stream,
+    stdin: Readable.from([stdin]),
+    cwd: dir,
+  })
+  await new Promise((r) => setImmediate(r))
+  return { code, stdout: out.text(), stderr: err.text() }
+}
+
+async function until<T>(read: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const value = read()
+    if (value !== undefined) return value
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error('timed out')
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port })
+    s.once('connect', () => {
+      s.destroy()
+      resolve(false)
+    })
+    s.once('error', () => resolve(true))
+  })
+}
+
+let dir: string
+let httpbin: RunningHttpbin
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'portico-apply-'))
+  httpbin = await startHttpbin()
+})
+afterAll(async () => {
+  await httpbin.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('parseAdminAddress', () => {
+  it('reads a port, host:port and [v6]:port, and refuses the rest', () => {
+    expect(parseAdminAddress(undefined)).toEqual({ host: '127.0.0.1', port: 15000 })
+    expect(parseAdminAddress('15001')).toEqual({ host: '127.0.0.1', port: 15001 })
+    expect(parseAdminAddress('localhost:9901')).toEqual({ host: 'localhost', port: 9901 })
+    expect(parseAdminAddress('[::1]:15000')).toEqual({ host: '::1', port: 15000 })
+    expect(() => parseAdminAddress('host:')).toThrow(/--admin/)
+    expect(() => parseAdminAddress('::1:15000')).toThrow(/--admin/)
+    expect(() => parseAdminAddress('99999')).toThrow(/--admin/)
+  })
+})
+
+describe('portico serve --admin, then create / replace / apply / delete against it, then SIGTERM', () => {
+  it("runs the seed's istioctl steps on a live gateway and drains on SIGTERM", async () => {
+    await writeFile(join(dir, 'gateway.yaml'), gatewayYaml)
+    await writeFile(join(dir, 'se.yaml'), seYaml(httpbin.port))
+    const out = capture()
+    const err = capture()
+    const serving = main(
+      [
+        'serve',
+        '-f',
+        'gateway.yaml',
+        '-f',
+        'se.yaml',
+        '--port',
+        '80=0',
+        '--admin',
+        '127.0.0.1:0',
+        '--drain-timeout',
+        '5s',
+      ],
+      { stdout: out.stream, stderr: err.stream, stdin: Readable.from(['']), cwd: dir },
+    )
+    const port = Number(
+      await until(
+        () => /gateway port 80 \(HTTP\) listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out.text())?.[1],
+      ),
+    )
+    const adminPort = await until(
+      () => /admin listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out.text())?.[1],
+    )
+    const admin = ['--admin', `127.0.0.1:${adminPort}`]
+    const get = (path: string) => request(port, { url: `http://httpbin.example.com${path}` })
+
+    expect((await get('/status/200')).status).toBe(404)
+    const created = await run(['create', '-f', '-', ...admin], vsYaml)
+    expect(created.stderr).toBe('')
+    expect(created.code).toBe(0)
+    expect(created.stdout).toMatch(/^Created config virtualservice\/default\/httpbin at version \d+$/m)
+    expect((await get('/status/200')).status).toBe(200)
+
+    const again = await run(['create', '-f', '-', ...admin], vsYaml)
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('PTC4200')
+    expect(again.stderr).toContain('refused: nothing changed')
+
+    await writeFile(join(dir, 'vs.yaml'), vsYaml.replace('prefix: /delay', 'prefix: /headers'))
+    const replaced = await run(['replace', '-f', 'vs.yaml', ...admin])
+    expect(replaced.code).toBe(0)
+    expect(replaced.stdout).toMatch(/^Updated config virtualservice\/default\/httpbin/m)
+    expect((await get('/headers')).status).toBe(200)
+
+    await writeFile(
+      join(dir, 'broken.yaml'),
+      'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: x\n',
+    )
+    const broken = await run(['apply', '-f', 'broken.yaml', ...admin])
+    expect(broken.code).toBe(1)
+    expect(broken.stderr).toContain(join(dir, 'broken.yaml'))
+    expect(broken.stderr).toContain('nothing sent to the gateway')
+
+    const applied = await run(['apply', '-f', '-', ...admin, '--output', 'json'], vsYaml)
+    expect(applied.code).toBe(0)
+    expect(JSON.parse(applied.stdout)).toMatchObject({ ok: true, changes: [{ action: 'replaced' }] })
+
+    const deleted = await run(['delete', 'gateway', 'httpbin-gateway', ...admin])
+    expect(deleted.code).toBe(0)
+    expect(deleted.stdout).toMatch(/^Deleted config gateway\/default\/httpbin-gateway/m)
+    expect(await refused(port)).toBe(true)
+    const missing = await run(['delete', 'gw', 'httpbin-gateway', '-n', 'default', ...admin])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('PTC4202')
+    expect((await run(['delete', 'vs', ...admin])).code).toBe(2)
+
+    const back = await run(['create', '-f', 'gateway.yaml', ...admin])
+    expect(back.code).toBe(0)
+    const dump = (await request(Number(adminPort), { url: 'http://127.0.0.1/config_dump' })).json<{
+      listeners: { port: number; listenPort: number }[]
+    }>()
+    const port2 = dump.listeners.find((l) => l.port === 80)!.listenPort
+    const get2 = (path: string) => request(port2, { url: `http://httpbin.example.com${path}` })
+    expect((await get2('/status/200')).status).toBe(200)
+
+    // A slow request in flight when SIGTERM arrives completes; the port then refuses connections.
+    const slow = get2('/delay/1')
+    await new Promise((r) => setTimeout(r, 200))
+    process.kill(process.pid, 'SIGTERM')
+    const answer = await slow
+    expect(answer.status).toBe(200)
+    expect(await serving).toBe(0)
+    expect(out.text()).toContain('portico: stopping')
+    expect(await refused(port2)).toBe(true)
+    expect(err.text()).toBe('')
+  })
+
+  it('exits 1 with a clear message when no gateway listens on the admin address', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = createServer()
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port
+        s.close(() => resolve(p))
+      })
+    })
+    const r = await run(['apply', '-f', '-', '--admin', String(closed)], vsYaml)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`no gateway admin endpoint at 127.0.0.1:${closed}`)
+  })
+})
