@@ -110,4 +110,55 @@ describe('load balancing', () => {
   it('brackets IPv6 endpoint addresses', () => {
     expect(endpointKey({ address: '::1', port: 80, labels: {}, weight: 1 })).toBe('[::1]:80')
   })
+
+  it('ejects an endpoint after consecutive errors, and readmits it after the ejection time', async () => {
+    const b = new Balancer()
+    const c = cluster('od', [{ port: 1 }, { port: 2 }], {
+      loadBalancer: { kind: 'ROUND_ROBIN' },
+      outlierDetection: {
+        consecutive5xxErrors: 3,
+        intervalMs: 1000,
+        baseEjectionTimeMs: 100,
+        maxEjectionPercent: 10,
+      },
+    })
+    const bad = c.endpoints[0]!
+    b.report(c, bad, 'error')
+    b.report(c, bad, 'error')
+    b.report(c, bad, 'success')
+    b.report(c, bad, 'error')
+    expect(new Set(Array.from({ length: 4 }, () => portOf(b, c))).size).toBe(2)
+    b.report(c, bad, 'error')
+    b.report(c, bad, 'gateway-error')
+    // Ejected: only the healthy endpoint is chosen, although 10% of 2 endpoints is less than one.
+    for (let i = 0; i < 6; i++) expect(portOf(b, c)).toBe(2)
+    // No more than maxEjectionPercent beyond the first: the second endpoint stays.
+    for (let i = 0; i < 5; i++) b.report(c, c.endpoints[1]!, 'error')
+    expect(portOf(b, c)).toBe(2)
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(new Set(Array.from({ length: 4 }, () => portOf(b, c))).size).toBe(2)
+  })
+
+  it('counts only gateway errors toward consecutiveGatewayErrors', () => {
+    const b = new Balancer()
+    const c = cluster('gw', [{ port: 1 }, { port: 2 }], {
+      loadBalancer: { kind: 'ROUND_ROBIN' },
+      outlierDetection: {
+        consecutive5xxErrors: 0,
+        consecutiveGatewayErrors: 2,
+        intervalMs: 1000,
+        baseEjectionTimeMs: 10_000,
+        maxEjectionPercent: 100,
+      },
+    })
+    b.report(c, c.endpoints[0]!, 'error')
+    b.report(c, c.endpoints[0]!, 'error')
+    expect(new Set(Array.from({ length: 4 }, () => portOf(b, c))).size).toBe(2)
+    b.report(c, c.endpoints[0]!, 'gateway-error')
+    b.report(c, c.endpoints[0]!, 'gateway-error')
+    for (let i = 0; i < 4; i++) expect(portOf(b, c)).toBe(2)
+    b.report(c, c.endpoints[1]!, 'gateway-error')
+    b.report(c, c.endpoints[1]!, 'gateway-error')
+    expect(b.pick(c, undefined)).toBeUndefined()
+  })
 })

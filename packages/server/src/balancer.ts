@@ -21,6 +21,13 @@ export function endpointKey(endpoint: Endpoint): string {
   return `${host}:${endpoint.port}`
 }
 
+interface OutlierState {
+  consecutive5xx: number
+  consecutiveGateway: number
+  ejectedUntil: number
+  ejections: number
+}
+
 interface ClusterState {
   next: number
   /** Smooth weighted round-robin current weights (only when weights differ). */
@@ -48,6 +55,7 @@ function fnv1a(text: string): number {
 export class Balancer {
   readonly #state = new WeakMap<Cluster, ClusterState>()
   readonly #inflight = new Map<string, number>()
+  readonly #outliers = new Map<string, OutlierState>()
 
   /** Counts a request started on an endpoint (for least request). */
   acquire(endpoint: Endpoint): void {
@@ -63,6 +71,53 @@ export class Balancer {
     else this.#inflight.set(key, n)
   }
 
+  /**
+   * Records the outcome of a request for outlier detection (DestinationRule `outlierDetection`):
+   * `consecutive5xxErrors` 5xx answers or connection failures in a row, or
+   * `consecutiveGatewayErrors` 502/503/504 (and connection failures) in a row, eject the
+   * endpoint for `baseEjectionTime` × the number of times it was ejected, while no more than
+   * `maxEjectionPercent` of the cluster is ejected (one endpoint always may be, as in Envoy).
+   */
+  report(cluster: Cluster, endpoint: Endpoint, outcome: 'success' | 'error' | 'gateway-error'): void {
+    const od = cluster.trafficPolicy.outlierDetection
+    if (od === undefined) return
+    const key = `${cluster.name}|${endpointKey(endpoint)}`
+    let state = this.#outliers.get(key)
+    if (outcome === 'success') {
+      if (state !== undefined) {
+        state.consecutive5xx = 0
+        state.consecutiveGateway = 0
+      }
+      return
+    }
+    if (state === undefined) {
+      state = { consecutive5xx: 0, consecutiveGateway: 0, ejectedUntil: 0, ejections: 0 }
+      this.#outliers.set(key, state)
+    }
+    state.consecutive5xx++
+    if (outcome === 'gateway-error') state.consecutiveGateway++
+    else state.consecutiveGateway = 0
+    const tripped =
+      (od.consecutive5xxErrors > 0 && state.consecutive5xx >= od.consecutive5xxErrors) ||
+      (od.consecutiveGatewayErrors !== undefined &&
+        od.consecutiveGatewayErrors > 0 &&
+        state.consecutiveGateway >= od.consecutiveGatewayErrors)
+    if (!tripped) return
+    const now = performance.now()
+    if (state.ejectedUntil > now) return
+    const ejected = cluster.endpoints.filter((e) => this.#isEjected(cluster, e, now)).length
+    if (ejected > 0 && ((ejected + 1) / cluster.endpoints.length) * 100 > od.maxEjectionPercent) return
+    state.ejections++
+    state.ejectedUntil = now + od.baseEjectionTimeMs * state.ejections
+    state.consecutive5xx = 0
+    state.consecutiveGateway = 0
+  }
+
+  #isEjected(cluster: Cluster, endpoint: Endpoint, now: number): boolean {
+    const state = this.#outliers.get(`${cluster.name}|${endpointKey(endpoint)}`)
+    return state !== undefined && state.ejectedUntil > now
+  }
+
   /** In-flight requests on an endpoint. */
   inflight(endpoint: Endpoint): number {
     return this.#inflight.get(endpointKey(endpoint)) ?? 0
@@ -75,6 +130,12 @@ export class Balancer {
   pick(cluster: Cluster, input: HashInput | undefined, exclude?: ReadonlySet<Endpoint>): Pick | undefined {
     let candidates = cluster.endpoints
     if (candidates.length === 0) return undefined
+    if (cluster.trafficPolicy.outlierDetection !== undefined && this.#outliers.size > 0) {
+      const now = performance.now()
+      candidates = candidates.filter((e) => !this.#isEjected(cluster, e, now))
+      // Istio's minHealthPercent 0: with every endpoint ejected there is no healthy upstream.
+      if (candidates.length === 0) return undefined
+    }
     if (exclude !== undefined && exclude.size > 0) {
       const rest = candidates.filter((e) => !exclude.has(e))
       if (rest.length > 0) candidates = rest

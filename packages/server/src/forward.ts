@@ -368,11 +368,26 @@ export async function forward(
       }
       if (response === undefined) {
         const failure = lastError?.failure
+        if (failure === 'connect' || failure === 'timeout-connect' || failure === 'reset') {
+          ctx.balancer.report(cluster, pick.endpoint, 'gateway-error')
+        } else if (failure === 'protocol') {
+          ctx.balancer.report(cluster, pick.endpoint, 'error')
+        }
         if (failure === 'aborted') return
         if (failure === 'route-timeout') break
         if (attempt < maxAttempts && failure !== undefined && retriesFailure(policy, failure)) continue
         break
       }
+      const status = response.statusCode
+      ctx.balancer.report(
+        cluster,
+        pick.endpoint,
+        status === 502 || status === 503 || status === 504
+          ? 'gateway-error'
+          : status >= 500
+            ? 'error'
+            : 'success',
+      )
       if (attempt < maxAttempts && retriesStatus(policy, response.statusCode, response.headers)) {
         ctx.balancer.release(pick.endpoint)
         routeTimer.signal.removeEventListener('abort', onRoute)

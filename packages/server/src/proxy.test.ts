@@ -325,4 +325,44 @@ describe('proxying', () => {
     expect(r.body).toMatch(/reset reason: protocol error/)
     expect((await http1(port(gw), '/status/200')).status).toBe(200)
   })
+
+  it('stops sending to an endpoint that outlier detection ejected', async () => {
+    const good = await upstream('good')
+    const { createServer } = await import('node:http')
+    let badCount = 0
+    const bad = createServer((_req, res) => {
+      badCount++
+      res.writeHead(500).end()
+    })
+    await new Promise<void>((resolve) => bad.listen(0, '127.0.0.1', resolve))
+    cleanup.push(() => new Promise<void>((resolve) => bad.close(() => resolve())))
+    bad.on('connection', (s) => cleanup.push(async () => void s.destroy()))
+    const gw = await gateway(
+      [
+        {
+          prefix: '/',
+          action: forwardTo(C1, {
+            retries: { attempts: 0, retryOn: [], retriableStatusCodes: [], isDefault: false },
+          }),
+        },
+      ],
+      [
+        cluster(C1, [{ port: good.port }, { port: (bad.address() as { port: number }).port }], {
+          loadBalancer: { kind: 'ROUND_ROBIN' },
+          outlierDetection: {
+            consecutive5xxErrors: 2,
+            intervalMs: 1000,
+            baseEjectionTimeMs: 30_000,
+            maxEjectionPercent: 50,
+          },
+        }),
+      ],
+    )
+    const statuses: number[] = []
+    for (let i = 0; i < 10; i++) statuses.push((await http1(port(gw), '/anything')).status)
+    // Round robin sends the 1st and 2nd 500 to the bad endpoint, which is then ejected.
+    expect(badCount).toBe(2)
+    expect(statuses.filter((s) => s === 500).length).toBe(2)
+    expect(statuses.slice(4).every((s) => s === 200)).toBe(true)
+  })
 })
