@@ -3,8 +3,14 @@ import { sourceOf } from '../load/source.js'
 import { intersectHosts, parseServerHost, serverHostsForNamespace } from '../model/hosts.js'
 import { MESH_GATEWAY, resolveGatewayName, resolveShortname } from '../model/names.js'
 import { namespaceOf, type Snapshot, type SnapshotResource } from '../model/snapshot.js'
-import type { GatewaySpec, Server } from '../resources/gateway.js'
-import type { HTTPRoute, VirtualServiceSpec } from '../resources/virtual-service.js'
+import { destinationRuleSpecSchema } from '../resources/destination-rule.js'
+import { type GatewaySpec, gatewaySpecSchema, type Server } from '../resources/gateway.js'
+import { serviceEntrySpecSchema } from '../resources/service-entry.js'
+import {
+  type HTTPRoute,
+  type VirtualServiceSpec,
+  virtualServiceSpecSchema,
+} from '../resources/virtual-service.js'
 import { createHostTable } from '../route/host-table.js'
 import type { PathPolicy } from '../route/normalize.js'
 import { RouteIndex } from '../route/route-index.js'
@@ -115,7 +121,8 @@ const SEED_CERT_DIR = '/etc/istio/ingressgateway-certs/'
 export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOptions = {}): CompileResult {
   const diagnostics: Diagnostic[] = []
   const labels = options.labels ?? DEFAULT_LABELS
-  const list = (kind: string) => snapshot.list(kind) as readonly Res[]
+  const list = (kind: string) =>
+    (snapshot.list(kind) as readonly Res[]).filter((r) => wellFormed(r, diagnostics))
   const locator =
     (resource: Res) =>
     (path: readonly (string | number)[]): SourceLocation | undefined =>
@@ -571,6 +578,59 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
   return { value, diagnostics }
 }
 
+const SPEC_SCHEMAS: Readonly<Record<string, { safeParse(value: unknown): { success: boolean } }>> = {
+  Gateway: gatewaySpecSchema,
+  VirtualService: virtualServiceSpecSchema,
+  ServiceEntry: serviceEntrySpecSchema,
+  DestinationRule: destinationRuleSpecSchema,
+}
+
+const isStringRecord = (v: unknown) =>
+  v === undefined ||
+  (typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.values(v).every((x) => typeof x === 'string'))
+
+const checked = new WeakMap<object, boolean>()
+
+/** Loader-produced resources passed the schema already; others are checked once per object. */
+function shapeOk(r: Res): boolean {
+  if (sourceOf(r) !== undefined) return true
+  const known = checked.get(r)
+  if (known !== undefined) return known
+  const schema = SPEC_SCHEMAS[r.kind]
+  const ok =
+    schema !== undefined
+      ? schema.safeParse(r.spec).success
+      : r.kind !== 'Secret' || (isStringRecord(r.data) && isStringRecord(r.stringData))
+  checked.set(r, ok)
+  return ok
+}
+
+/**
+ * Compilation trusts the schema: a resource whose shape does not match it (one built in code and
+ * never validated) is left out with PTC4005 instead of making compile() throw.
+ */
+function wellFormed(r: Res, diagnostics: Diagnostic[]): boolean {
+  const meta = r.metadata as unknown
+  const metaOk =
+    typeof meta === 'object' &&
+    meta !== null &&
+    typeof r.metadata.name === 'string' &&
+    (r.metadata.namespace === undefined || typeof r.metadata.namespace === 'string')
+  const ok = metaOk && shapeOk(r)
+  if (!ok) {
+    diagnostics.push({
+      severity: 'warning',
+      code: 'PTC4005',
+      message: `${r.kind} left out of compilation: it does not match the ${r.kind} schema (validate it first)`,
+      ...(metaOk ? { resource: { kind: r.kind, namespace: namespaceOf(r), name: r.metadata.name } } : {}),
+    })
+  }
+  return ok
+}
+
 function withSource(source: SourceLocation | undefined): { source?: SourceLocation } {
   return source === undefined ? {} : { source }
 }
@@ -660,7 +720,8 @@ function expandDelegates(
     const name = route.delegate.name ?? ''
     const target = snapshot.get('VirtualService', ns, name) as Res | undefined
     const spec = target?.spec as VirtualServiceSpec | undefined
-    if (target === undefined || spec === undefined) return
+    if (target === undefined || spec === undefined || !virtualServiceSpecSchema.safeParse(spec).success)
+      return
     const ref: ResourceRef = { kind: 'VirtualService', namespace: ns, name }
     ;(spec.http ?? []).forEach((d, di) => {
       if (d.delegate !== undefined) return
