@@ -331,6 +331,16 @@ export async function forward(
       }
       if (pick.setCookie !== undefined) setCookie = pick.setCookie
       tried.add(pick.endpoint)
+      // DestinationRule connectionPool: beyond maxConnections + http1MaxPendingRequests the
+      // request overflows (Envoy UO), per endpoint since each endpoint has its own pool.
+      const limits = cluster.trafficPolicy
+      if (
+        limits.maxPendingRequests !== undefined &&
+        limits.maxConnections !== undefined &&
+        ctx.balancer.inflight(pick.endpoint) >= limits.maxConnections + limits.maxPendingRequests
+      ) {
+        return localReply(res, 503, server, `${LOCAL_BODY.connectError}reset reason: overflow`)
+      }
       const controller = new AbortController()
       const abortAttempt = (reason: unknown) => {
         if (!controller.signal.aborted) controller.abort(reason)

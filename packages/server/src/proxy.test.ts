@@ -365,4 +365,18 @@ describe('proxying', () => {
     expect(statuses.filter((s) => s === 500).length).toBe(2)
     expect(statuses.slice(4).every((s) => s === 200)).toBe(true)
   })
+
+  it('answers 503 overflow beyond maxConnections + maxPendingRequests (UO)', async () => {
+    const u = await upstream()
+    const gw = await gateway(
+      [{ prefix: '/', action: forwardTo(C1) }],
+      [cluster(C1, [{ port: u.port }], { maxConnections: 1, maxPendingRequests: 1 })],
+    )
+    const replies = await Promise.all(Array.from({ length: 4 }, () => http1(port(gw), '/delay/300')))
+    const statuses = replies.map((r) => r.status).sort()
+    expect(statuses).toEqual([200, 200, 503, 503])
+    expect(replies.find((r) => r.status === 503)?.body).toBe(
+      'upstream connect error or disconnect/reset before headers. reset reason: overflow',
+    )
+  })
 })
