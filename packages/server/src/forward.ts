@@ -21,7 +21,7 @@ import {
 } from './headers.js'
 import { LOCAL_BODY, localReply } from './local-reply.js'
 import type { Downstream, Logger, Upstreamable } from './types.js'
-import type { UpstreamPools } from './upstream.js'
+import { speaksH2, type UpstreamPools } from './upstream.js'
 
 /** Bodies up to this size are buffered so that a retry or a mirror can replay them. */
 export const REPLAY_LIMIT = 64 * 1024
@@ -275,6 +275,9 @@ export async function forward(
     delete headers[':authority']
   }
   headers.host = authority
+  // gRPC servers require `te: trailers`, the one TE value HTTP/2 allows.
+  if (speaksH2(cluster) && headerText(req.headers, 'te')?.toLowerCase() === 'trailers')
+    headers.te = 'trailers'
 
   // Body: none, buffered (replayable), or streamed (one attempt).
   let body: Buffer | Upstreamable | undefined
@@ -494,6 +497,14 @@ function relay(
       if (!res.write(chunk)) upstreamBody.pause()
     })
     upstreamBody.once('end', () => {
+      const trailers = (response as { trailers?: Record<string, string | string[]> }).trailers
+      if (trailers !== undefined && Object.keys(trailers).length > 0 && res.addTrailers !== undefined) {
+        try {
+          res.addTrailers(endToEnd(trailers))
+        } catch {
+          // Trailers a downstream cannot carry are dropped.
+        }
+      }
       res.end()
       finish()
     })

@@ -39,6 +39,8 @@ export interface Downstream {
   readonly writableFinished: boolean
   readonly destroyed: boolean
   writeHead(status: number, headers?: OutgoingHttpHeaders): unknown
+  /** Trailers sent after the body (HTTP/2; HTTP/1.1 chunked only when announced). */
+  addTrailers?(headers: OutgoingHttpHeaders): void
   write(chunk: Uint8Array): boolean
   end(): unknown
   end(chunk: Uint8Array): unknown

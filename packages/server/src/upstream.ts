@@ -1,5 +1,5 @@
 import type { Cluster, Endpoint } from '@portico/core'
-import { Pool } from 'undici'
+import { type Dispatcher, H2CClient, Pool } from 'undici'
 import { endpointKey } from './balancer.js'
 import { readPem } from './tls.js'
 
@@ -12,16 +12,16 @@ const DEFAULT_KEEP_ALIVE_MS = 4_000
  * stay the same; `retain` closes the others once their requests are done.
  */
 export class UpstreamPools {
-  readonly #pools = new Map<string, Pool>()
+  readonly #pools = new Map<string, Dispatcher>()
 
   #key(cluster: Cluster, endpoint: Endpoint): string {
     const p = cluster.trafficPolicy
     const tls = p.tls !== undefined && p.tls.mode !== 'DISABLE' ? `${p.tls.mode}:${p.tls.sni ?? ''}` : ''
-    return `${endpointKey(endpoint)}|${p.connectTimeoutMs}|${p.maxConnections ?? ''}|${p.maxRequestsPerConnection ?? ''}|${p.idleTimeoutMs ?? ''}|${tls}`
+    return `${endpointKey(endpoint)}|${speaksH2(cluster) ? 'h2' : 'h1'}|${p.connectTimeoutMs}|${p.maxConnections ?? ''}|${p.maxRequestsPerConnection ?? ''}|${p.idleTimeoutMs ?? ''}|${tls}`
   }
 
   /** The pool for an endpoint of a cluster, created on first use. */
-  get(cluster: Cluster, endpoint: Endpoint): Pool {
+  get(cluster: Cluster, endpoint: Endpoint): Dispatcher {
     const key = this.#key(cluster, endpoint)
     let pool = this.#pools.get(key)
     if (pool === undefined) {
@@ -50,14 +50,30 @@ export class UpstreamPools {
   }
 }
 
-function createPool(cluster: Cluster, endpoint: Endpoint): Pool {
+/** Clusters whose port protocol is HTTP/2 (HTTP2, GRPC, GRPC-WEB) are spoken to in HTTP/2. */
+export function speaksH2(cluster: Cluster): boolean {
+  const protocol = cluster.protocol.toUpperCase()
+  return protocol === 'HTTP2' || protocol === 'GRPC' || protocol === 'GRPC-WEB'
+}
+
+function createPool(cluster: Cluster, endpoint: Endpoint): Dispatcher {
   const p = cluster.trafficPolicy
   const tls =
     p.tls !== undefined && p.tls.mode !== 'DISABLE' && p.tls.mode !== 'ISTIO_MUTUAL' ? p.tls : undefined
   const origin = `${tls ? 'https' : 'http'}://${endpointKey(endpoint)}`
   const idle = p.idleTimeoutMs ?? DEFAULT_KEEP_ALIVE_MS
   const name = `cluster ${cluster.name}`
+  if (speaksH2(cluster) && tls === undefined) {
+    // HTTP/2 prior knowledge: one multiplexed connection per endpoint.
+    return new H2CClient(origin, {
+      connectTimeout: p.connectTimeoutMs,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      keepAliveTimeout: Math.min(idle, DEFAULT_KEEP_ALIVE_MS),
+    })
+  }
   return new Pool(origin, {
+    ...(speaksH2(cluster) ? { allowH2: true } : {}),
     pipelining: 1,
     ...(p.maxConnections === undefined ? {} : { connections: p.maxConnections }),
     ...(p.maxRequestsPerConnection ? { maxRequestsPerClient: p.maxRequestsPerConnection } : {}),
