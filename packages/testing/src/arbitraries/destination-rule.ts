@@ -265,16 +265,26 @@ export function destinationRuleArbitrary(
           ),
         trafficPolicy: trafficPolicyArbitrary({ portLevel: true }),
         subsets: options.subsets ?? subsetsArbitrary(options),
-        exportTo: fc.constantFrom<string[]>(['.'], ['*']),
+        scope: fc.oneof(
+          fc.constantFrom<string[]>(['.'], ['*']).map((exportTo) => ({ exportTo })),
+          labels(2)
+            .filter((l) => Object.keys(l).length > 0)
+            .map((matchLabels) => ({ workloadSelector: { matchLabels }, exportTo: ['.'] })),
+        ),
       },
       { requiredKeys: ['apiVersion', 'metadata', 'host'] },
     )
     .map(
-      ({ apiVersion, metadata, host, subsets, ...rest }): DestinationRuleResource => ({
+      ({ apiVersion, metadata, host, subsets, scope, ...rest }): DestinationRuleResource => ({
         apiVersion,
         kind: 'DestinationRule',
         metadata,
-        spec: { host, ...rest, ...(subsets === undefined || subsets.length === 0 ? {} : { subsets }) },
+        spec: {
+          host,
+          ...rest,
+          ...(subsets === undefined || subsets.length === 0 ? {} : { subsets }),
+          ...(scope ?? {}),
+        },
       }),
     )
 }

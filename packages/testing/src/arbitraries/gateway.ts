@@ -70,8 +70,24 @@ const versions = fc.record(
 /** TLS settings of a terminating (SIMPLE / MUTUAL / OPTIONAL_MUTUAL) HTTPS server. */
 export function terminatingTls(files: boolean | undefined): fc.Arbitrary<ServerTLSSettings> {
   const credential = dnsLabel.map((name) => ({ credentialName: `${name}-credential` }))
+  const several = fc.oneof(
+    fc
+      .uniqueArray(dnsLabel, { minLength: 1, maxLength: 2 })
+      .map((names) => ({ credentialNames: names.map((n) => `${n}-credential`) })),
+    fc.array(certFiles, { minLength: 1, maxLength: 2 }).map((tlsCertificates) => ({ tlsCertificates })),
+  )
+  const source =
+    files === undefined
+      ? fc.oneof(
+          { weight: 3, arbitrary: credential },
+          { weight: 3, arbitrary: certFiles },
+          { weight: 1, arbitrary: several },
+        )
+      : files
+        ? certFiles
+        : credential
   const simple = fc
-    .tuple(files === undefined ? fc.oneof(credential, certFiles) : files ? certFiles : credential, versions)
+    .tuple(source, versions)
     .map(([source, v]): ServerTLSSettings => ({ mode: 'SIMPLE', ...source, ...v }))
   const mutualFiles = fc
     .tuple(certFiles, caFile, fc.constantFrom('MUTUAL' as const, 'OPTIONAL_MUTUAL' as const))

@@ -141,6 +141,8 @@ export function duration(options: { readonly maxMs?: number } = {}): fc.Arbitrar
   const maxMs = options.maxMs ?? 3_600_000
   return fc.oneof(
     fc.integer({ min: 1, max: Math.min(maxMs, 5_000) }).map((ms) => `${ms}ms`),
+    fc.integer({ min: 1, max: Math.min(maxMs, 5_000) }).map((ms) => `${ms * 1000}us`),
+    fc.integer({ min: 1, max: Math.min(maxMs, 5_000) }).map((ms) => `${ms}000000ns`),
     fc.integer({ min: 1, max: Math.max(1, Math.floor(maxMs / 1000)) }).map((s) => `${s}s`),
     fc.integer({ min: 1, max: Math.min(maxMs, 60_000) }).map((ms) => `${ms / 1000}s`),
     fc.integer({ min: 1, max: Math.max(1, Math.floor(maxMs / 60_000)) }).map((m) => `${m}m`),
@@ -277,4 +279,24 @@ export function virtualServiceHosts(options: SizeOptions & { readonly max?: numb
   return uniqueList(entry, ([key]) => key, 1, options.max ?? 3, options).map((entries) =>
     entries.map(([, host]) => host),
   )
+}
+
+type Values<T extends Record<string, fc.Arbitrary<unknown>>> = {
+  [K in keyof T]?: T[K] extends fc.Arbitrary<infer U> ? U : never
+}
+
+/**
+ * A record with at most `max` of the model's keys (a random few, not most of them, as real
+ * configs set few fields per object).
+ */
+export function sparseRecord<T extends Record<string, fc.Arbitrary<unknown>>>(
+  model: T,
+  max: number,
+): fc.Arbitrary<Values<T>> {
+  const keys = Object.keys(model)
+  return fc
+    .shuffledSubarray(keys, { maxLength: max })
+    .chain(
+      (chosen) => fc.record(Object.fromEntries(chosen.map((k) => [k, model[k]!]))) as fc.Arbitrary<Values<T>>,
+    )
 }

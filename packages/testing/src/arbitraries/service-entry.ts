@@ -77,7 +77,12 @@ export function serviceEntryArbitrary(
   const hosts =
     options.hosts ??
     fc.uniqueArray(
-      fc.oneof({ weight: 4, arbitrary: fqdn }, { weight: 1, arbitrary: fqdn.map((h) => `*.${h}`) }),
+      fc.oneof(
+        { weight: 8, arbitrary: fqdn },
+        { weight: 2, arbitrary: fqdn.map((h) => `*.${h}`) },
+        // A partial wildcard is only a warning on a ServiceEntry.
+        { weight: 1, arbitrary: fqdn.map((h) => `*${h}`) },
+      ),
       { minLength: 1, maxLength: 3 },
     )
   return fc

@@ -37,6 +37,7 @@ import {
   portNumber,
   regex,
   type SizeOptions,
+  sparseRecord,
   stringMatch,
   virtualServiceHosts,
 } from './primitives.js'
@@ -135,7 +136,6 @@ function matchRequest(context: RouteContext): fc.Arbitrary<HTTPMatchRequest> {
   const port = context.ports === undefined ? portNumber : fc.constantFrom(...context.ports)
   const keys = {
     name: dnsLabel,
-    uri: uriMatch,
     method: fc.oneof(
       fc.constantFrom(...METHODS).map((exact): StringMatch => ({ exact })),
       fc.constant<StringMatch>({ regex: '^(GET|HEAD)$' }),
@@ -144,7 +144,15 @@ function matchRequest(context: RouteContext): fc.Arbitrary<HTTPMatchRequest> {
     scheme: fc.constantFrom<StringMatch>({ exact: 'http' }, { exact: 'https' }),
     authority,
     headers: dictionary(headerName, stringMatch(plainValue, regex(), { presence: true }), 2),
-    withoutHeaders: dictionary(headerName, stringMatch(plainValue, regex(), { presence: true }), 1),
+    withoutHeaders: dictionary(
+      headerName,
+      fc.oneof(
+        { weight: 5, arbitrary: stringMatch(plainValue, regex(), { presence: true }) },
+        // Istio accepts `regex: "*"` here as "header present".
+        { weight: 1, arbitrary: fc.constant<StringMatch>({ regex: '*' }) },
+      ),
+      1,
+    ),
     queryParams: dictionary(
       fc.constantFrom('user', 'debug', 'version', 'q', 'id'),
       stringMatch(plainValue, regex()),
@@ -156,17 +164,19 @@ function matchRequest(context: RouteContext): fc.Arbitrary<HTTPMatchRequest> {
     gateways: fc.uniqueArray(dnsLabel, { minLength: 1, maxLength: 2 }),
     sourceNamespace: namespaceName,
   }
-  return fc.record(keys, { requiredKeys: [] }).map((m): HTTPMatchRequest => {
-    const out: HTTPMatchRequest = { ...m }
-    // ignoreUriCase is meaningful (and emitted by users) only beside an exact/prefix uri.
-    if (out.uri === undefined || out.uri.regex !== undefined) delete out.ignoreUriCase
-    if (!context.meshFields) {
-      delete out.sourceLabels
-      delete out.gateways
-      delete out.sourceNamespace
-    }
-    return out
-  })
+  return fc
+    .tuple(fc.option(uriMatch, { nil: undefined, freq: 3 }), sparseRecord(keys, 3))
+    .map(([uri, m]): HTTPMatchRequest => {
+      const out: HTTPMatchRequest = { ...(uri === undefined ? {} : { uri }), ...m }
+      // ignoreUriCase is meaningful (and emitted by users) only beside an exact/prefix uri.
+      if (out.uri === undefined || out.uri.regex !== undefined) delete out.ignoreUriCase
+      if (!context.meshFields) {
+        delete out.sourceLabels
+        delete out.gateways
+        delete out.sourceNamespace
+      }
+      return out
+    })
 }
 
 function routeDestinations(destination: fc.Arbitrary<Destination>, options: SizeOptions) {
@@ -225,7 +235,11 @@ const faultArbitrary: fc.Arbitrary<HTTPFaultInjection> = fc
   .record(
     {
       delay: fc.record(
-        { fixedDelay: duration({ maxMs: 10_000 }), percentage: faultPercentage.map((value) => ({ value })) },
+        {
+          fixedDelay: duration({ maxMs: 10_000 }),
+          percent: fc.integer({ min: 0, max: 100 }),
+          percentage: faultPercentage.map((value) => ({ value })),
+        },
         { requiredKeys: ['fixedDelay'] },
       ),
       abort: fc
@@ -256,13 +270,13 @@ const corsArbitrary: fc.Arbitrary<CorsPolicy> = fc.record(
       { minLength: 1, maxLength: 2 },
     ),
     allowMethods: fc.uniqueArray(
-      fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
+      fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', '*'),
       {
         minLength: 1,
         maxLength: 3,
       },
     ),
-    allowHeaders: fc.uniqueArray(headerName, { minLength: 1, maxLength: 2 }),
+    allowHeaders: fc.uniqueArray(fc.oneof(headerName, fc.constant('*')), { minLength: 1, maxLength: 2 }),
     exposeHeaders: fc.uniqueArray(headerName, { minLength: 1, maxLength: 2 }),
     maxAge: durationSeconds,
     allowCredentials: fc.boolean(),
@@ -319,36 +333,50 @@ export function httpRouteArbitrary(context: RouteContext = {}): fc.Arbitrary<HTT
   )
   const common = { name: dnsLabel, corsPolicy: corsArbitrary, headers: headersArbitrary }
   const forward = fc
-    .record(
-      {
-        ...common,
-        route: routeDestinations(destination, context),
-        rewrite: rewriteArbitrary,
-        timeout: duration({ maxMs: 60_000 }),
-        retries: retriesArbitrary,
-        fault: faultArbitrary,
-        mirrors: fc.oneof(
-          destination.map((mirror) => ({ mirror })),
-          fc
-            .tuple(destination, mirrorPercentage)
-            .map(([mirror, value]) => ({ mirror, mirrorPercentage: { value } })),
-          fc
-            .array(
-              fc.record(
-                { destination, percentage: mirrorPercentage.map((value) => ({ value })) },
-                { requiredKeys: ['destination'] },
-              ),
-              {
-                minLength: 1,
-                maxLength: 2,
-              },
-            )
-            .map((mirrors) => ({ mirrors })),
-        ),
-      },
-      { requiredKeys: ['route'] },
+    .tuple(
+      routeDestinations(destination, context),
+      sparseRecord(
+        {
+          ...common,
+          rewrite: rewriteArbitrary,
+          timeout: duration({ maxMs: 60_000 }),
+          retries: retriesArbitrary,
+          fault: faultArbitrary,
+          mirrors: fc.oneof(
+            destination.map((mirror) => ({ mirror })),
+            fc
+              .tuple(destination, mirrorPercentage)
+              .map(([mirror, value]) => ({ mirror, mirrorPercentage: { value } })),
+            fc
+              .array(
+                fc.record(
+                  { destination, percentage: mirrorPercentage.map((value) => ({ value })) },
+                  { requiredKeys: ['destination'] },
+                ),
+                { minLength: 1, maxLength: 2 },
+              )
+              .map((mirrors) => ({ mirrors })),
+          ),
+        },
+        4,
+      ),
     )
-    .map(({ mirrors, ...rest }): Omit<HTTPRoute, 'match'> => ({ ...rest, ...(mirrors ?? {}) }))
+    .chain(([route, { mirrors, ...rest }]) =>
+      fc.integer({ min: 0, max: 7 }).chain((roll) => {
+        const plain: Omit<HTTPRoute, 'match'> = { route, ...rest, ...(mirrors ?? {}) }
+        if (roll !== 0 || rest.rewrite?.authority !== undefined) return fc.constant(plain)
+        // The authority may be set once: here by a request header instead of a rewrite.
+        return fc.tuple(fc.constantFrom('host', ':authority', 'Host'), fqdn).map(
+          ([name, value]): Omit<HTTPRoute, 'match'> => ({
+            ...plain,
+            headers: {
+              ...plain.headers,
+              request: { ...plain.headers?.request, set: { ...plain.headers?.request?.set, [name]: value } },
+            },
+          }),
+        )
+      }),
+    )
   const direct = fc
     .record(
       {
@@ -356,7 +384,7 @@ export function httpRouteArbitrary(context: RouteContext = {}): fc.Arbitrary<HTT
         directResponse: fc.record(
           {
             status: fc.oneof(
-              fc.constantFrom(200, 204, 403, 404, 418, 503),
+              fc.constantFrom(200, 204, 403, 404, 418, 503, 600),
               fc.integer({ min: 200, max: 599 }),
             ),
             body: fc.oneof(
