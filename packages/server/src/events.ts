@@ -184,7 +184,7 @@ export function observeRequest(
         servername?: string | false | null
       }
     | undefined
-  const protocol = `HTTP/${request.httpVersion}`
+  const protocol = request.httpVersion === '2.0' ? 'HTTP/2' : `HTTP/${request.httpVersion}`
   const startTime = Date.now()
   const base: RequestStartEvent = {
     startTime,
