@@ -164,6 +164,15 @@ describe('portico serve --admin, then create / replace / apply / delete against 
     expect((await get('/headers')).status).toBe(200)
 
     await writeFile(
+      join(dir, 'invalid.yaml'),
+      `${gatewayYaml}---\n${vsYaml.replace('prefix: /delay', 'regex: "("')}`,
+    )
+    const invalid = await run(['apply', '-f', 'invalid.yaml', ...admin])
+    expect(invalid.code).toBe(1)
+    // The gateway's finding points into the local file: line 11 of the second document.
+    expect(invalid.stderr).toContain(`${join(dir, 'invalid.yaml')}:${11 + gatewayYaml.split('\n').length}:`)
+    expect(invalid.stderr).toContain('PTC2332')
+    await writeFile(
       join(dir, 'broken.yaml'),
       'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: x\n',
     )

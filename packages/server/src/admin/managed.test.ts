@@ -127,6 +127,46 @@ describe('managed gateway: istioctl create / replace / delete on a live gateway'
     expect((await http1(g.addresses[80]!.port, '/status/200')).status).toBe(200)
   })
 
+  it('refuses a change that fails validation, with its position, and keeps the running config', async () => {
+    const g = await start(seedYaml(upstream.port))
+    const v = g.version
+    const invalid = virtualServiceYaml().replace('prefix: /delay', 'regex: "("')
+    const refused = await g.replace(invalid, { file: 'vs.yaml' })
+    expect(refused.ok).toBe(false)
+    expect(refused.diagnostics).toContainEqual(
+      expect.objectContaining({
+        severity: 'error',
+        code: 'PTC2332',
+        path: 'spec.http[0].match[1].uri.regex',
+        source: expect.objectContaining({ file: 'vs.yaml', line: 11 }),
+      }),
+    )
+    expect(g.version).toBe(v)
+    expect((await http1(g.addresses[80]!.port, '/delay/1')).status).toBe(200)
+  })
+
+  it('drains the open keep-alive connections of a removed port, then closes them', async () => {
+    const cert = selfSigned(['httpbin.example.com'])
+    const g = await start(seedYaml(upstream.port))
+    const port = g.addresses[80]!.port
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const closed = new Promise<void>((resolve) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path: '/status/200', agent, headers: { host: 'httpbin.example.com' } },
+        (res) => {
+          res.resume()
+          res.on('end', () => req.socket?.once('close', () => resolve()))
+        },
+      )
+      req.end()
+    })
+    await new Promise((r) => setTimeout(r, 50))
+    expect((await g.replace(gatewayYaml(['https'], cert))).ok).toBe(true)
+    await closed
+    expect(await tryConnect(port)).toBe('refused')
+    agent.destroy()
+  })
+
   it('refuses YAML that does not parse, with file:line:col, and keeps the running config', async () => {
     const g = await start(seedYaml(upstream.port))
     const broken = await g.apply('kind: Gateway\nmetadata: {name: x\n', { file: 'broken.yaml' })

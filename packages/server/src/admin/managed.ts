@@ -1,4 +1,3 @@
-import * as core from '@portico/core'
 import {
   type ChangeOperation,
   type ChangePlan,
@@ -7,12 +6,14 @@ import {
   compile,
   createConfigStore,
   type Diagnostic,
+  parseResources,
   type Resource,
   type ResourceChange,
   type ResourceKey,
   type Snapshot,
   type SnapshotResource,
   sourceOf,
+  validate,
 } from '@portico/core'
 import { type AccessLog, type AccessLogOptions, createAccessLog } from '../access-log/access-log.js'
 import { publishConfig } from '../events.js'
@@ -83,10 +84,7 @@ const PTC_PARSE_REFUSED = 'PTC4210'
 const PTC_COMPILE_REFUSED = 'PTC4211'
 const PTC_INVALID_START = 'PTC4212'
 
-function defaultValidate(): ValidateFunction | undefined {
-  const fn = (core as Record<string, unknown>).validate
-  return typeof fn === 'function' ? (fn as ValidateFunction) : undefined
-}
+const defaultValidate: ValidateFunction = (resources) => validate(resources as readonly Resource[])
 
 function errorDiagnostic(code: string, message: string): Diagnostic {
   return { severity: 'error', code, message }
@@ -125,17 +123,17 @@ function hostPort(address: string, port: number): string {
  * {@link ConfigurationError} when the initial resources do not validate.
  */
 export async function createManagedGateway(options: ManagedGatewayOptions = {}): Promise<ManagedGateway> {
-  const validate = options.validate ?? defaultValidate()
+  const check = options.validate ?? defaultValidate
   const compileOptions: CompileOptions = {
     locate: (resource, path) => sourceOf(resource)?.locate(path),
     ...options.compile,
   }
   const initial = options.resources ?? []
-  const initialFindings = validate?.(initial) ?? []
+  const initialFindings = check(initial)
   if (initialFindings.some((d) => d.severity === 'error')) throw new ConfigurationError(initialFindings)
   const store = createConfigStore<SnapshotResource>({
     resources: initial,
-    ...(validate === undefined ? {} : { validate }),
+    validate: check,
   })
   const first = compile(store.snapshot, compileOptions)
   const {
@@ -245,7 +243,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
     file: string | undefined,
   ): { resources: SnapshotResource[]; diagnostics: Diagnostic[] } {
     if (typeof input !== 'string') return { resources: [...input], diagnostics: [] }
-    const loaded = core.parseResources(input, file ?? '<request>')
+    const loaded = parseResources(input, file ?? '<request>')
     return { resources: loaded.resources as Resource[], diagnostics: loaded.diagnostics }
   }
 

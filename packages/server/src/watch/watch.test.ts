@@ -83,6 +83,17 @@ describe('watchConfig', () => {
     expect((await http1(port, '/anything')).status).toBe(200)
     expect((await http1(port, '/status/200')).status).toBe(200)
 
+    const parsedButInvalid = virtualServiceYaml().replace('prefix: /delay', 'regex: "("')
+    writeFileSync(join(dir, 'vs.yaml'), parsedButInvalid)
+    await eventually(() => reports.some((r) => !r.ok && r.diagnostics.some((d) => d.code === 'PTC2332')))
+    const invalid = reports.find((r) => r.diagnostics.some((d) => d.code === 'PTC2332'))!
+    expect(invalid.diagnostics.find((d) => d.code === 'PTC2332')?.source).toMatchObject({
+      file: join(dir, 'vs.yaml'),
+      line: 11,
+    })
+    expect(g.version).toBe(version)
+    expect((await http1(port, '/anything')).status).toBe(200)
+
     writeFileSync(join(dir, 'vs.yaml'), virtualServiceYaml())
     unlinkSync(join(dir, 'se.yaml'))
     await eventually(async () => (await http1(port, '/status/200')).status === 503)
