@@ -131,71 +131,130 @@ function encodeQuery(query: readonly [string, string][]): string {
   return `?${query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`
 }
 
+interface Target {
+  readonly listener: Listener
+  readonly hosts: readonly string[]
+  readonly match: HTTPMatchRequest
+}
+
+/** True when the host pattern (`*`, `*.a.com`, `a.com`) admits the lowercase name. */
+function admits(pattern: string, name: string): boolean {
+  const p = pattern.toLowerCase()
+  if (p === '*') return true
+  if (p.startsWith('*.')) return name.endsWith(p.slice(1))
+  return p === name
+}
+
+/** Listener × VirtualService × match entry combinations a request can satisfy. */
+function targetsOf(resources: readonly Resource[]): Target[] {
+  const listenersByGateway = new Map<string, Listener[]>()
+  for (const r of resources) {
+    if (r.kind !== 'Gateway') continue
+    listenersByGateway.set(`${r.metadata.namespace ?? 'default'}/${r.metadata.name}`, listenersOf([r]))
+  }
+  const out: Target[] = []
+  for (const r of resources) {
+    if (r.kind !== 'VirtualService') continue
+    const ns = r.metadata.namespace ?? 'default'
+    const listeners = (r.spec.gateways ?? []).flatMap(
+      (g) => listenersByGateway.get(g.includes('/') ? g : `${ns}/${g}`) ?? [],
+    )
+    const hosts = r.spec.hosts ?? []
+    for (const http of r.spec.http ?? []) {
+      for (const match of http.match ?? [{}]) {
+        for (const listener of listeners) {
+          if (match.port !== undefined && match.port !== listener.port) continue
+          if (match.scheme?.exact !== undefined && match.scheme.exact !== listener.scheme) continue
+          out.push({ listener, hosts, match })
+        }
+      }
+    }
+  }
+  return out
+}
+
+/** A name both the VirtualService hosts and the server hosts admit (or one of the VS's, when none is found). */
+function hostFor(target: Target): fc.Arbitrary<string> {
+  if (target.match.authority?.exact !== undefined) return fc.constant(target.match.authority.exact)
+  const candidates = [...target.hosts, ...target.listener.hosts]
+  const fallback = concrete(target.hosts[0] ?? '*')
+  return fc
+    .constantFrom(...(candidates.length > 0 ? candidates : ['*']))
+    .chain((pattern) => concrete(pattern))
+    .chain((name) => {
+      const lower = name.toLowerCase()
+      const both =
+        target.hosts.some((h) => admits(h, lower)) && target.listener.hosts.some((h) => admits(h, lower))
+      return both ? fc.constant(name) : fallback
+    })
+}
+
+function facts(listener: Listener, name: string, parts: Partial<Parts>, portStyle: number): RequestFacts {
+  const withPort = parts.authority === undefined && portStyle > 0
+  const authority = withPort ? `${name}:${portStyle === 1 ? listener.port : 1024 + portStyle}` : name
+  return {
+    port: listener.port,
+    scheme: listener.scheme,
+    ...(listener.scheme === 'https' ? { sni: name.toLowerCase() } : {}),
+    method: parts.method ?? 'GET',
+    authority,
+    path: `${parts.path ?? '/'}${encodeQuery(parts.query ?? [])}`,
+    headers: { ...(parts.headers ?? {}), 'user-agent': 'fast-check' },
+  }
+}
+
 /**
- * Requests aimed at a config, as `route()` receives them: a listener port and scheme of one of
- * its servers (SNI for HTTPS), an authority from the server / VirtualService hosts in random case
- * with or without a port, and a path, method, headers and query parameters built from one match
- * entry: satisfying it, or missing it narrowly (a prefix cut short, an exact with a character
- * more, a header value changed), or unrelated.
+ * Requests aimed at a config, as `route()` receives them. Most are aimed at one match entry of
+ * one rule: a listener port and scheme of a server the VirtualService is bound to (SNI for
+ * HTTPS), an authority both admit in random case with or without a port, and a path, method,
+ * headers and query parameters that satisfy the entry. Others miss it narrowly (a prefix cut
+ * short, an exact with a character more, a header value changed, a forbidden header present)
+ * or are unrelated (any listener, any host, any path).
  */
 export function requestArbitrary(
   resources: readonly Resource[],
   options: RequestArbitraryOptions = {},
 ): fc.Arbitrary<RequestFacts> {
   const listeners = listenersOf(resources)
-  const vsHosts = resources.flatMap((r) => (r.kind === 'VirtualService' ? (r.spec.hosts ?? []) : []))
-  const matches = resources.flatMap((r) =>
-    r.kind === 'VirtualService' ? (r.spec.http ?? []).flatMap((h) => h.match ?? [{}]) : [],
-  )
+  const targets = targetsOf(resources)
+  const pool = [
+    ...new Set([
+      ...listeners.flatMap((l) => l.hosts),
+      ...resources.flatMap((r) => (r.kind === 'VirtualService' ? (r.spec.hosts ?? []) : [])),
+    ]),
+  ]
   const listener =
     listeners.length > 0
       ? fc.constantFrom(...listeners)
       : fc.constant<Listener>({ port: 80, scheme: 'http', hosts: ['*'] })
-  const aimedShare = Math.round((options.aimed ?? 0.6) * 10)
-  const parts: fc.Arbitrary<Partial<Parts>> =
-    matches.length === 0
-      ? fc.record({ path: randomPath })
-      : fc
-          .constantFrom(...matches)
-          .chain((m) =>
-            fc.oneof(
-              { weight: aimedShare, arbitrary: matchParts(m, true) },
-              { weight: Math.max(1, 10 - aimedShare - 1), arbitrary: matchParts(m, false) },
-              { weight: 1, arbitrary: fc.record({ path: randomPath }) },
-            ),
-          )
-  return fc
+  const portStyle = fc.integer({ min: 0, max: 3 }).map((n) => (n === 3 ? 2 + n : n === 2 ? 0 : n))
+  const unrelated = fc
     .record({
       listener,
-      parts,
-      hostChoice: fc.nat(),
-      portStyle: fc.integer({ min: 0, max: 3 }),
-      otherHost: fqdn,
+      host: fc.oneof(fc.constantFrom(...(pool.length > 0 ? pool : ['*'])).chain(concrete), fqdn),
+      path: randomPath,
+      portStyle,
     })
-    .chain(({ listener, parts, hostChoice, portStyle, otherHost }) => {
-      const pool = [...listener.hosts, ...vsHosts]
-      const hostPattern = pool.length === 0 ? '*' : pool[hostChoice % pool.length]!
-      const host =
-        parts.authority !== undefined
-          ? fc.constant(parts.authority)
-          : hostChoice % 11 === 10
-            ? fc.constant(otherHost)
-            : concrete(hostPattern)
-      return host.chain(randomCase).map((name): RequestFacts => {
-        const hasPort = parts.authority === undefined && portStyle > 1
-        const authority = hasPort
-          ? `${name}:${portStyle === 2 ? listener.port : 1 + (hostChoice % 65535)}`
-          : name
-        const sniName = name.toLowerCase().replace(/:\d+$/, '')
-        return {
-          port: listener.port,
-          scheme: listener.scheme,
-          ...(listener.scheme === 'https' ? { sni: sniName } : {}),
-          method: parts.method ?? 'GET',
-          authority,
-          path: `${parts.path ?? '/'}${encodeQuery(parts.query ?? [])}`,
-          headers: { ...(parts.headers ?? {}), 'user-agent': 'fast-check' },
-        }
-      })
-    })
+    .chain(({ listener, host, path, portStyle }) =>
+      randomCase(host).map((name) => facts(listener, name, { path }, portStyle)),
+    )
+  if (targets.length === 0) return unrelated
+  const aimedWeight = Math.round((options.aimed ?? 0.6) * 10)
+  const toward = (aimed: boolean) =>
+    fc
+      .constantFrom(...targets)
+      .chain((target) =>
+        fc
+          .record({ parts: matchParts(target.match, aimed), host: hostFor(target), portStyle })
+          .chain(({ parts, host, portStyle }) =>
+            (parts.authority === undefined ? randomCase(host) : fc.constant(host)).map((name) =>
+              facts(target.listener, parts.authority ?? name, parts, portStyle),
+            ),
+          ),
+      )
+  return fc.oneof(
+    { weight: aimedWeight, arbitrary: toward(true) },
+    { weight: Math.max(1, 10 - aimedWeight - 1), arbitrary: toward(false) },
+    { weight: 1, arbitrary: unrelated },
+  )
 }
