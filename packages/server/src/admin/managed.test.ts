@@ -1,5 +1,6 @@
 import { copyFileSync, writeFileSync } from 'node:fs'
 import { Agent, request as httpRequest } from 'node:http'
+import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { http1, selfSigned, startUpstream, type Upstream } from '../test-config.js'
 import { createManagedGateway, type ManagedGateway } from './managed.js'
@@ -186,6 +187,25 @@ describe('managed gateway: istioctl create / replace / delete on a live gateway'
     expect(g.version).toBe(v)
     expect(g.addresses[443]).toBeUndefined()
     expect((await http1(g.addresses[80]!.port, '/status/200')).status).toBe(200)
+  })
+
+  it('refuses a change whose new port cannot listen, and keeps serving the old config', async () => {
+    const cert = selfSigned(['httpbin.example.com'])
+    const busy = createNetServer()
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+    const busyPort = (busy.address() as AddressInfo).port
+    gw = await createManagedGateway({ ports: { 80: 0, 443: busyPort }, drainTimeoutMs: 500 })
+    const g = gw
+    expect((await g.create(seedYaml(upstream.port))).ok).toBe(true)
+    const v = g.version
+    const refused = await g.replace(gatewayYaml(['http', 'https'], cert))
+    expect(refused.ok).toBe(false)
+    expect(refused.diagnostics.map((d) => d.code)).toContain('PTC4104')
+    expect(g.version).toBe(v)
+    expect(g.addresses[443]).toBeUndefined()
+    expect(g.config.listeners.has(443)).toBe(false)
+    expect((await http1(g.addresses[80]!.port, '/status/200')).status).toBe(200)
+    await new Promise<void>((resolve) => busy.close(() => resolve()))
   })
 
   it('loses no request of a steady load across replaces', async () => {
