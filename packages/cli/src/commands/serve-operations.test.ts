@@ -1,0 +1,114 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough, Readable } from 'node:stream'
+import { type RunningHttpbin, request, startHttpbin } from '@portico/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../cli.js'
+
+const config = (port: number, prefixes: string[]) => `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: httpbin-gateway }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+  - port: { number: 80, name: http, protocol: HTTP }
+    hosts: ["httpbin.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: httpbin }
+spec:
+  hosts: ["*"]
+  gateways: [httpbin-gateway]
+  http:
+  - match:
+${prefixes.map((p) => `    - uri: { prefix: ${p} }`).join('\n')}
+    route:
+    - destination: { port: { number: 8000 }, host: httpbin }
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: httpbin }
+spec:
+  hosts: [httpbin.default.svc.cluster.local]
+  ports: [{ number: 8000, name: http, protocol: HTTP }]
+  resolution: STATIC
+  endpoints: [{ address: 127.0.0.1, ports: { http: ${port} } }]
+`
+
+async function until<T>(read: () => T | undefined | false): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const value = read()
+    if (value !== undefined && value !== false) return value
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error('timed out')
+}
+
+let dir: string
+let httpbin: RunningHttpbin
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'portico-serve-'))
+  httpbin = await startHttpbin()
+})
+afterAll(async () => {
+  await httpbin.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('portico serve --watch --access-log stdout', () => {
+  it('re-applies an edited file, reports a broken edit with file:line:col and keeps serving, and logs each request', async () => {
+    const file = join(dir, 'httpbin.yaml')
+    await writeFile(file, config(httpbin.port, ['/status']))
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    let out = ''
+    let err = ''
+    stdout.on('data', (c: Buffer) => {
+      out += c.toString()
+    })
+    stderr.on('data', (c: Buffer) => {
+      err += c.toString()
+    })
+    const stop = new AbortController()
+    const serving = main(
+      [
+        'serve',
+        '-f',
+        'httpbin.yaml',
+        '--port',
+        '80=0',
+        '--admin',
+        'off',
+        '--watch',
+        '--access-log',
+        'stdout',
+      ],
+      { stdout, stderr, stdin: Readable.from(['']), cwd: dir, signal: stop.signal },
+    )
+    const port = Number(await until(() => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]))
+    expect(out).toContain(`portico: watching httpbin.yaml`)
+    expect(out).not.toContain('admin listening')
+    const get = (path: string) => request(port, { url: `http://httpbin.example.com${path}` })
+    expect((await get('/headers')).status).toBe(404)
+
+    await writeFile(file, config(httpbin.port, ['/status', '/headers']))
+    await until(() => out.includes('portico: applied'))
+    expect((await get('/headers')).status).toBe(200)
+
+    await writeFile(file, `${config(httpbin.port, ['/status', '/headers'])}  tcp: [\n`)
+    await until(() => err.includes('portico: refused'))
+    expect(err).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+`))
+    expect((await get('/headers')).status).toBe(200)
+
+    await until(() =>
+      /"GET \/headers HTTP\/1\.1" 200 - 0 \d+ \d+ \d+ "-" "-" "[^"]+" "httpbin\.example\.com" "127\.0\.0\.1:\d+"\n/.test(
+        out,
+      ),
+    )
+    expect(out).toMatch(/"GET \/headers HTTP\/1\.1" 404 NR 0 0 \d+ - /)
+    stop.abort()
+    expect(await serving).toBe(0)
+  })
+})
