@@ -56,6 +56,8 @@ export interface RouteContext extends SizeOptions {
   readonly maxRoutes?: number
   /** Most match entries per rule (default 3). */
   readonly maxMatches?: number
+  /** Sometimes delegate a rule to another VirtualService instead of acting (root VirtualServices). */
+  readonly delegates?: boolean
 }
 
 /** A destination with a random host (short name, FQDN or wildcard), subset and port. */
@@ -403,11 +405,21 @@ export function httpRouteArbitrary(context: RouteContext = {}): fc.Arbitrary<HTT
     const redirect = fc
       .record({ ...common, redirect: redirectArbitrary(prefixOnly) }, { requiredKeys: ['redirect'] })
       .map((r): Omit<HTTPRoute, 'match'> => r)
+    const delegate = fc
+      .record(
+        {
+          name: dnsLabel,
+          delegate: fc.record({ name: dnsLabel, namespace: namespaceName }, { requiredKeys: ['name'] }),
+        },
+        { requiredKeys: ['delegate'] },
+      )
+      .map((r): Omit<HTTPRoute, 'match'> => r)
     return fc
       .oneof(
         { weight: 6, arbitrary: forward },
         { weight: 2, arbitrary: redirect },
         { weight: 1, arbitrary: direct },
+        { weight: context.delegates ? 1 : 0, arbitrary: delegate },
       )
       .map(
         ({ name, ...rest }): HTTPRoute => ({
@@ -514,15 +526,30 @@ export function virtualServiceArbitrary(
       binding,
       hosts: virtualServiceHosts(options),
       http: list(
-        httpRouteArbitrary({ meshFields: true, ...options, destination }),
+        httpRouteArbitrary({ meshFields: true, delegates: true, ...options, destination }),
         1,
         options.maxRoutes ?? 4,
         options,
       ),
-      l4: fc.integer({ min: 0, max: 5 }),
+      delegateHttp: list(
+        httpRouteArbitrary({ ...options, delegates: false, destination }),
+        1,
+        options.maxRoutes ?? 4,
+        options,
+      ),
+      l4: fc.integer({ min: 0, max: 7 }),
       exportTo: fc.option(fc.constantFrom<string[]>(['.'], ['*'], ['prod']), { nil: undefined, freq: 4 }),
     })
-    .chain(({ apiVersion, metadata, binding, hosts, http, l4, exportTo }) => {
+    .chain(({ apiVersion, metadata, binding, hosts, http, delegateHttp, l4, exportTo }) => {
+      if (l4 === 7) {
+        // A delegate: no hosts, no gateways, HTTP rules only, none of which delegates further.
+        return fc.constant<VirtualServiceResource>({
+          apiVersion,
+          kind: 'VirtualService',
+          metadata,
+          spec: { http: delegateHttp, ...(exportTo === undefined ? {} : { exportTo }) },
+        })
+      }
       const vsHosts = binding.star && !binding.mesh ? ['*'] : hosts
       const gateways = binding.mesh ? [...binding.gateways, 'mesh'] : binding.gateways
       const extra: fc.Arbitrary<Pick<VirtualServiceResource['spec'], 'tls' | 'tcp'>> =
