@@ -157,6 +157,15 @@ function sameData(a: unknown, b: unknown): boolean {
   return true
 }
 
+/** Same data once an absent namespace reads as `default` (as the API server fills it in). */
+function sameResource(a: SnapshotResource, b: SnapshotResource): boolean {
+  const withNamespace = (r: SnapshotResource) => ({
+    ...r,
+    metadata: { ...r.metadata, namespace: namespaceOf(r) },
+  })
+  return sameData(withNamespace(a), withNamespace(b))
+}
+
 /** Creates a {@link ConfigStore} holding `options.resources` as its first snapshot. */
 export function createConfigStore<R extends SnapshotResource = SnapshotResource>(
   options: ConfigStoreOptions<R> = {},
@@ -210,7 +219,7 @@ export function createConfigStore<R extends SnapshotResource = SnapshotResource>
         refusals.push(refusal('PTC4201', `${display(ref)} does not exist; use create or apply`, ref))
         continue
       }
-      if (existing !== undefined && sameData(existing, resource)) {
+      if (existing !== undefined && sameResource(existing, resource)) {
         changes.push({ action: 'unchanged', resource: ref })
         continue
       }
