@@ -27,9 +27,7 @@ const operation = fc.oneof(
   fc.record({ op: fc.constant('delete'), items: fc.array(resource, { minLength: 1, maxLength: 2 }) }),
 )
 
-const build = (
-  r: fc.RecordValue<{ kind: string; name: string; namespace: string | undefined; value: number }>,
-): Res => ({
+const build = (r: { kind: string; name: string; namespace: string | undefined; value: number }): Res => ({
   kind: r.kind,
   metadata: r.namespace === undefined ? { name: r.name } : { name: r.name, namespace: r.namespace },
   spec: { value: r.value },
