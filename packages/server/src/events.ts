@@ -42,6 +42,8 @@ export interface RequestStartEvent {
   readonly path: string
   readonly authority: string | undefined
   readonly protocol: string
+  /** Istio's `request_protocol`: `grpc` for `application/grpc*` requests, `http` otherwise. */
+  readonly requestProtocol: 'http' | 'grpc'
 }
 
 /** Published on `portico:request:end`: everything an access-log line or a metric needs. */
@@ -194,6 +196,7 @@ export function observeRequest(
     path: request.url ?? '/',
     authority: text(h[':authority']) ?? text(h.host),
     protocol,
+    requestProtocol: text(h['content-type'])?.startsWith('application/grpc') === true ? 'grpc' : 'http',
   }
   const state: Observed = {
     start: performance.now(),

@@ -182,6 +182,7 @@ describe('access log', () => {
       path: '/a b',
       authority: 'h',
       protocol: 'HTTP/1.1',
+      requestProtocol: 'http',
       responseCode: 200,
       responseFlags: [],
       bytesReceived: 0,

@@ -118,7 +118,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       destination_service_namespace: service.namespace,
       destination_version: event.destinationSubset ?? 'unknown',
       destination_port: event.destinationPort === undefined ? 'unknown' : String(event.destinationPort),
-      request_protocol: 'http',
+      request_protocol: event.requestProtocol,
       response_code: String(event.responseCode),
       response_flags: event.responseFlags.length === 0 ? '-' : event.responseFlags.join(','),
       connection_security_policy: 'unknown',
