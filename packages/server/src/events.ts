@@ -146,7 +146,7 @@ interface ObservableRequest {
   readonly httpVersion: string
   readonly headers: Readonly<Record<string, string | string[] | undefined>>
   readonly socket: unknown
-  emit(event: string | symbol, ...args: unknown[]): boolean
+  push(chunk: unknown, encoding?: unknown): boolean
 }
 interface ObservableResponse {
   readonly statusCode: number
@@ -226,33 +226,33 @@ export function observeRequest(
   observed.set(response, state)
   if (startChannel.hasSubscribers) startChannel.publish(base)
 
-  const emit = request.emit
-  request.emit = function (this: unknown, event: string | symbol, ...args: unknown[]) {
-    if (event === 'data') state.bytesReceived += byteLength(args[0])
-    return emit.call(this, event, ...args)
+  // Fixed-arity wrappers: `push` sees only body chunks (not every event, as `emit` would).
+  const push = request.push
+  request.push = function (this: unknown, chunk: unknown, encoding?: unknown) {
+    if (chunk !== null) state.bytesReceived += byteLength(chunk)
+    return push.call(this, chunk, encoding)
   }
   const writeHead = response.writeHead
-  response.writeHead = function (this: unknown, ...args: unknown[]) {
+  response.writeHead = function (this: unknown, status: unknown, a?: unknown, b?: unknown) {
     state.headersAt ??= performance.now()
-    const headers = args.find((a, i) => i > 0 && typeof a === 'object' && a !== null) as
-      | Record<string, unknown>
-      | undefined
-    const ust = headers?.['x-envoy-upstream-service-time']
+    const headers = (typeof a === 'object' && a !== null ? a : b) as Record<string, unknown> | undefined
+    const ust =
+      typeof headers === 'object' && headers !== null ? headers['x-envoy-upstream-service-time'] : undefined
     if (ust !== undefined) state.upstreamServiceTime = Number(ust)
-    return writeHead.apply(this, args)
+    return writeHead.call(this, status, a, b)
   }
   const write = response.write
-  response.write = function (this: unknown, ...args: unknown[]) {
-    if (!state.ending) state.bytesSent += byteLength(args[0])
-    return write.apply(this, args)
+  response.write = function (this: unknown, chunk: unknown, encoding?: unknown, cb?: unknown) {
+    if (!state.ending) state.bytesSent += byteLength(chunk)
+    return write.call(this, chunk, encoding, cb)
   }
   const end = response.end
-  response.end = function (this: unknown, ...args: unknown[]) {
+  response.end = function (this: unknown, chunk?: unknown, encoding?: unknown, cb?: unknown) {
     if (!state.ending) {
       state.ending = true
-      if (typeof args[0] !== 'function') state.bytesSent += byteLength(args[0])
+      state.bytesSent += byteLength(chunk)
     }
-    return end.apply(this, args)
+    return end.call(this, chunk, encoding, cb)
   }
   response.once('close', () => finishRequest(response, state))
 }

@@ -108,10 +108,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const upstreamTotal = new Map<string, number>()
   let active = 0
 
-  const record = (event: RequestEndEvent): void => {
-    if (options.filter !== undefined && !options.filter(event)) return
+  const labelSets = new Map<string, Labels>()
+  const labelsOf = (event: RequestEndEvent, flags: string): Labels => {
     const service = serviceParts(event.destinationService)
-    const labels: Labels = {
+    return {
       ...source,
       destination_service: event.destinationService ?? 'unknown',
       destination_service_name: service.name,
@@ -120,14 +120,24 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       destination_port: event.destinationPort === undefined ? 'unknown' : String(event.destinationPort),
       request_protocol: event.requestProtocol,
       response_code: String(event.responseCode),
-      response_flags: event.responseFlags.length === 0 ? '-' : event.responseFlags.join(','),
+      response_flags: flags,
       connection_security_policy: 'unknown',
       gateway_port: String(event.gatewayPort),
     }
-    requests.inc(labels)
-    duration.observe(labels, event.durationMs)
-    requestBytes.observe(labels, event.bytesReceived)
-    responseBytes.observe(labels, event.bytesSent)
+  }
+  const record = (event: RequestEndEvent): void => {
+    if (options.filter !== undefined && !options.filter(event)) return
+    const flags = event.responseFlags.length === 0 ? '-' : event.responseFlags.join(',')
+    const key = `${event.destinationService}|${event.destinationSubset}|${event.destinationPort}|${event.requestProtocol}|${event.responseCode}|${flags}|${event.gatewayPort}`
+    let labels = labelSets.get(key)
+    if (labels === undefined) {
+      labels = labelsOf(event, flags)
+      labelSets.set(key, labels)
+    }
+    requests.inc(labels, 1, key)
+    duration.observe(labels, event.durationMs, key)
+    requestBytes.observe(labels, event.bytesReceived, key)
+    responseBytes.observe(labels, event.bytesSent, key)
   }
   const onEnd = (message: unknown): void => {
     active = Math.max(0, active - 1)

@@ -28,8 +28,8 @@ export class CounterFamily {
     readonly help: string,
   ) {}
 
-  inc(labels: Labels, by = 1): void {
-    const key = labelText(labels)
+  /** Adds `by` to the series of `labels`; `key`, when given, identifies the label set (saves rendering it). */
+  inc(labels: Labels, by = 1, key: string = labelText(labels)): void {
     const s = this.#series.get(key)
     if (s === undefined) this.#series.set(key, { labels, value: by })
     else s.value += by
@@ -37,12 +37,14 @@ export class CounterFamily {
 
   /** The value for a label set (0 when never incremented). */
   get(labels: Labels): number {
-    return this.#series.get(labelText(labels))?.value ?? 0
+    for (const s of this.#series.values()) if (labelText(s.labels) === labelText(labels)) return s.value
+    return 0
   }
 
   render(out: string[]): void {
     out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`)
-    for (const [key, s] of this.#series) out.push(`${this.name}${key} ${numberText(s.value)}`)
+    for (const s of this.#series.values())
+      out.push(`${this.name}${labelText(s.labels)} ${numberText(s.value)}`)
   }
 }
 
@@ -62,8 +64,8 @@ export class HistogramFamily {
     readonly buckets: readonly number[],
   ) {}
 
-  observe(labels: Labels, value: number): void {
-    const key = labelText(labels)
+  /** Counts `value` in the series of `labels`; `key`, when given, identifies the label set. */
+  observe(labels: Labels, value: number, key: string = labelText(labels)): void {
     let s = this.#series.get(key)
     if (s === undefined) {
       s = { labels, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 }
