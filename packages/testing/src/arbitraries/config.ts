@@ -30,6 +30,8 @@ export interface ConfigArbitraryOptions extends SizeOptions {
   readonly maxServices?: number
   /** Most HTTP rules per VirtualService (default 4). */
   readonly maxRoutes?: number
+  /** Plaintext HTTP servers only, so the config can be served without certificates (default false). */
+  readonly plaintext?: boolean
   /** Namespaces to place resources in (default `default` and `prod`). */
   readonly namespaces?: readonly string[]
 }
@@ -124,6 +126,7 @@ export function configArbitrary(options: ConfigArbitraryOptions = {}): fc.Arbitr
         ...options,
         domains: [domain],
         httpOnly: true,
+        plaintext: options.plaintext ?? false,
         certificateFiles: true,
         namespacedHosts: false,
         maxServers: 3,

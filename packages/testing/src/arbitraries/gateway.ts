@@ -24,6 +24,8 @@ export interface GatewayArbitraryOptions extends SizeOptions {
   readonly httpOnly?: boolean
   /** Certificate paths for SIMPLE/MUTUAL servers instead of `credentialName`s. */
   readonly certificateFiles?: boolean
+  /** Only plaintext HTTP-class servers (no TLS at all). */
+  readonly plaintext?: boolean
   /** Let server hosts carry a namespace (`ns/host`, `./host`, `*` namespace); default true. */
   readonly namespacedHosts?: boolean
 }
@@ -160,6 +162,7 @@ function server(options: GatewayArbitraryOptions): fc.Arbitrary<Server> {
         ...(name === undefined ? {} : { name }),
       }),
     )
+  if (options.plaintext) return http
   if (options.httpOnly) return fc.oneof({ weight: 3, arbitrary: http }, { weight: 2, arbitrary: https })
   const passthrough = fc
     .record({

@@ -92,6 +92,29 @@ function miss(m: StringMatch, fallback: fc.Arbitrary<string>): fc.Arbitrary<stri
   return fallback
 }
 
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
+
+/** True when the method satisfies the match (regexes are tried as JavaScript patterns). */
+function methodMatches(m: StringMatch, method: string): boolean {
+  if (m.exact !== undefined) return m.exact === method
+  if (m.prefix !== undefined) return method.startsWith(m.prefix)
+  if (m.regex !== undefined) {
+    try {
+      return new RegExp(`^(?:${m.regex.replace(/^\(\?i\)/, '')})$`).test(method)
+    } catch {
+      return false
+    }
+  }
+  return true
+}
+
+/** A standard method (HTTP/1 servers refuse unknown ones before any routing); one the match accepts when aimed. */
+function methodFor(m: StringMatch | undefined, aimed: boolean): fc.Arbitrary<string> {
+  if (m === undefined || !aimed) return fc.constantFrom(...METHODS)
+  const accepted = METHODS.filter((method) => methodMatches(m, method))
+  return accepted.length > 0 ? fc.constantFrom(...accepted) : satisfy(m, fc.constant('GET'))
+}
+
 function matchParts(m: HTTPMatchRequest, aimed: boolean): fc.Arbitrary<Partial<Parts>> {
   const pick = (sm: StringMatch, fallback: fc.Arbitrary<string>) =>
     aimed ? satisfy(sm, fallback) : fc.oneof(satisfy(sm, fallback), miss(sm, fallback))
@@ -105,8 +128,7 @@ function matchParts(m: HTTPMatchRequest, aimed: boolean): fc.Arbitrary<Partial<P
   const query = Object.entries(m.queryParams ?? {}).map(([name, sm]) =>
     pick(sm, plainValue).map((v) => [name, v] as [string, string]),
   )
-  const method =
-    m.method === undefined ? fc.constantFrom('GET', 'POST', 'HEAD') : pick(m.method, fc.constant('GET'))
+  const method = methodFor(m.method, aimed)
   const authority = m.authority === undefined ? fc.constant(undefined) : pick(m.authority, fqdn)
   return fc
     .record({
