@@ -2,7 +2,6 @@ import {
   type ChangeOperation,
   type ChangePlan,
   type CompileOptions,
-  type ConfigStore,
   compile,
   createConfigStore,
   type Diagnostic,
@@ -17,7 +16,7 @@ import {
 } from '@portico/core'
 import { type AccessLog, type AccessLogOptions, createAccessLog } from '../access-log/access-log.js'
 import { publishConfig } from '../events.js'
-import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js'
+import { createGateway, type Gateway, type GatewayConfig, type GatewayOptions } from '../gateway.js'
 import { createMetrics, type Metrics } from '../metrics/metrics.js'
 
 /** Validates a whole resource set (`validate` of `@portico/core`). */
@@ -56,7 +55,6 @@ export type ResourceInput = readonly SnapshotResource[] | string
  * that fails anywhere is refused with its diagnostics and the running config is kept.
  */
 export interface ManagedGateway extends Gateway {
-  readonly store: ConfigStore<SnapshotResource>
   /** The resources being served. */
   readonly snapshot: Snapshot<SnapshotResource>
   /** The snapshot version being served. */
@@ -65,6 +63,11 @@ export interface ManagedGateway extends Gateway {
   readonly ready: boolean
   /** The gateway's Istio-style metrics. */
   readonly metrics: Metrics
+  /**
+   * Serves a config that does not come from the gateway's resources (`Gateway.update`); the next
+   * `create`/`replace`/`apply`/`delete` compiles from the resources again.
+   */
+  update(config: GatewayConfig): Promise<void>
   create(input: ResourceInput, options?: { file?: string }): Promise<ChangeOutcome>
   replace(input: ResourceInput, options?: { file?: string }): Promise<ChangeOutcome>
   /** Creates or replaces; `prune` deletes resources in the same change (missing ones are skipped). */
@@ -292,9 +295,6 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
     },
     get config() {
       return gateway.config
-    },
-    get store() {
-      return store
     },
     get snapshot() {
       return store.snapshot
