@@ -220,9 +220,9 @@ export const path: fc.Arbitrary<string> = fc
   .map(([segments, slash]) => `/${segments.join('/')}${slash ? '/' : ''}`)
 
 /**
- * An RE2 pattern that is also a JavaScript pattern with the same meaning, built from literal
- * segments, character classes and alternations; `(?i)` sometimes in front (RE2 only). No `.`,
- * so witnesses stay printable.
+ * An RE2 pattern built from literal segments, character classes and alternations, mostly also a
+ * JavaScript pattern with the same meaning; sometimes `(?i)` in front or RE2-only syntax
+ * (`(?P<id>…)`, `[[:digit:]]`, `\pL`, `\Q…\E`, `(?i:…)`). No `.`, so witnesses stay printable.
  */
 export function regex(options: { readonly path?: boolean } = {}): fc.Arbitrary<string> {
   const literal = pathSegment.map((s) => s.replaceAll('-', '\\-'))
@@ -236,15 +236,23 @@ export function regex(options: { readonly path?: boolean } = {}): fc.Arbitrary<s
       weight: 1,
       arbitrary: fc.tuple(literal, literal).map(([a, b]) => (a === b ? a : `(${a}|${b})`)),
     },
+    // RE2 syntax JavaScript lacks or reads differently (Istio validates with RE2).
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('(?P<id>[0-9]+)', '[[:digit:]]+', '\\pL+', '\\Qv1.0\\E', '(?i:abc)'),
+    },
   )
   const body = options.path
     ? fc
         .tuple(fc.array(atom, { minLength: 1, maxLength: 3 }), fc.boolean())
         .map(([atoms, tail]) => `/${atoms.join('/')}${tail ? '(/[a-z0-9/]*)?' : ''}`)
     : fc.array(atom, { minLength: 1, maxLength: 2 }).map((atoms) => atoms.join(''))
-  return fc
-    .tuple(body, fc.integer({ min: 0, max: 9 }))
-    .map(([pattern, flag]) => (flag === 0 ? `(?i)${pattern}` : pattern))
+  return fc.tuple(body, fc.integer({ min: 0, max: 9 })).map(([pattern, flag]) => {
+    // Capture group names must be unique within a pattern.
+    let n = 0
+    const named = pattern.replaceAll('(?P<id>', () => `(?P<id${++n}>`)
+    return flag === 0 ? `(?i)${named}` : named
+  })
 }
 
 /**
