@@ -25,7 +25,7 @@ export interface AccessLogOptions {
 }
 
 /** A running access log. */
-export interface AccessLog {
+export interface AccessLog extends AsyncDisposable {
   /** Stops logging; a file sink is flushed and closed. */
   close(): Promise<void>
 }
@@ -98,7 +98,10 @@ export function formatJsonLine(event: RequestEndEvent): string {
  */
 export function createAccessLog(options: AccessLogOptions = {}): AccessLog {
   const sink = options.sink ?? 'stdout'
-  if (sink === 'off') return { close: async () => {} }
+  if (sink === 'off') {
+    const none = async () => {}
+    return { close: none, [Symbol.asyncDispose]: none }
+  }
   const format = options.format === 'json' ? formatJsonLine : formatTextLine
   let write: (line: string, event: RequestEndEvent) => void
   let owned: Writable | undefined
@@ -126,14 +129,13 @@ export function createAccessLog(options: AccessLogOptions = {}): AccessLog {
   }
   subscribe(CHANNELS.requestEnd, onEnd)
   let closed: Promise<void> | undefined
-  return {
-    close() {
-      closed ??= new Promise<void>((resolve) => {
-        unsubscribe(CHANNELS.requestEnd, onEnd)
-        if (owned === undefined) return resolve()
-        owned.end(() => resolve())
-      })
-      return closed
-    },
+  const close = () => {
+    closed ??= new Promise<void>((resolve) => {
+      unsubscribe(CHANNELS.requestEnd, onEnd)
+      if (owned === undefined) return resolve()
+      owned.end(() => resolve())
+    })
+    return closed
   }
+  return { close, [Symbol.asyncDispose]: close }
 }

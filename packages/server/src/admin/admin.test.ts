@@ -73,8 +73,12 @@ describe('admin endpoint', () => {
     expect(isLoopback('10.0.0.1')).toBe(false)
   })
 
-  it('answers /ready with 200 while serving and 503 once draining', async () => {
+  it('answers /ready with 200 while serving, 503 when failed by hand and once draining', async () => {
     expect(await call(admin.address.port, 'GET', '/ready')).toMatchObject({ status: 200, body: 'LIVE\n' })
+    expect((await call(admin.address.port, 'POST', '/healthcheck/fail', '')).status).toBe(200)
+    expect((await call(admin.address.port, 'GET', '/ready')).status).toBe(503)
+    expect((await call(admin.address.port, 'POST', '/healthcheck/ok', '')).status).toBe(200)
+    expect((await call(admin.address.port, 'GET', '/ready')).status).toBe(200)
     await gw.close()
     expect((await call(admin.address.port, 'GET', '/ready')).status).toBe(503)
   })

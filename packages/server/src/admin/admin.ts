@@ -94,6 +94,8 @@ function outcomeStatus(outcome: ChangeOutcome): number {
  * - `GET /config_dump`: version, resources (Secret values redacted) and compiled listeners, routes and clusters as JSON;
  * - `GET /routes`: the route table as `portico routes` prints it (`?format=json` for JSON);
  * - `GET /stats/prometheus`: Istio's standard metrics and process gauges;
+ * - `POST /healthcheck/fail` and `/healthcheck/ok`: make `/ready` fail (to take the gateway out of a
+ *   load balancer before a drain) and pass again, as Envoy's admin does;
  * - `POST /config` (create), `PUT /config` (replace), `POST /config/apply` (apply),
  *   `DELETE /config` (delete the resources of a YAML body) and `DELETE /config/<kind>/<name>?namespace=`:
  *   YAML or JSON bodies; the answer is the {@link ChangeOutcome} as JSON (200 accepted, 422 refused).
@@ -107,6 +109,7 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
   }
   const limit = options.maxBodyBytes ?? 4 * 1024 * 1024
   const sockets = new Set<Socket>()
+  let healthFailed = false
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/'
@@ -119,6 +122,7 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
     if (method === 'GET' || method === 'HEAD') {
       switch (path) {
         case '/ready':
+          if (healthFailed) return send(res, 503, 'text/plain', 'FAILED\n')
           return gateway.ready
             ? send(res, 200, 'text/plain', 'LIVE\n')
             : send(res, 503, 'text/plain', 'DRAINING\n')
@@ -148,11 +152,16 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
             res,
             200,
             'text/plain',
-            'portico admin\n  GET /ready\n  GET /config_dump\n  GET /routes\n  GET /stats/prometheus\n  POST|PUT /config, POST /config/apply, DELETE /config[/<kind>/<name>]\n',
+            'portico admin\n  GET /ready\n  POST /healthcheck/fail, /healthcheck/ok\n  GET /config_dump\n  GET /routes\n  GET /stats/prometheus\n  POST|PUT /config, POST /config/apply, DELETE /config[/<kind>/<name>]\n',
           )
         default:
           throw new HttpError(404, `no admin page ${path}`)
       }
+    }
+
+    if (method === 'POST' && (path === '/healthcheck/fail' || path === '/healthcheck/ok')) {
+      healthFailed = path === '/healthcheck/fail'
+      return send(res, 200, 'text/plain', 'OK\n')
     }
 
     if (

@@ -149,10 +149,11 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
   } = options
   const gateway = await createGateway({ ...rest, config: first.value })
   let ready = true
-  let localAddresses = new Set<string>()
+  // Addresses this gateway ever listened on: requests still draining on a removed port count too.
+  const localAddresses = new Set<string>()
   let upstreams = new Set<string>()
   const refresh = () => {
-    localAddresses = new Set(Object.values(gateway.addresses).map((a) => hostPort(a.address, a.port)))
+    for (const a of Object.values(gateway.addresses)) localAddresses.add(hostPort(a.address, a.port))
     upstreams = new Set<string>()
     for (const cluster of gateway.config.clusters.values()) {
       for (const e of cluster.endpoints) upstreams.add(hostPort(e.address, e.port))

@@ -45,7 +45,7 @@ export interface WatchOptions {
 }
 
 /** A running watcher. */
-export interface ConfigWatcher {
+export interface ConfigWatcher extends Disposable {
   /** Resolves once the files are read and watched. */
   readonly ready: Promise<void>
   /** Stops watching. */
@@ -237,5 +237,5 @@ export function watchConfig(options: WatchOptions): ConfigWatcher {
     watched.clear()
   }
   options.signal?.addEventListener('abort', close, { once: true })
-  return { ready, close }
+  return { ready, close, [Symbol.dispose]: close }
 }
