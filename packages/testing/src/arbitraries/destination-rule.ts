@@ -35,6 +35,12 @@ export const loadBalancerArbitrary: fc.Arbitrary<LoadBalancerSettings> = fc.oneo
         'PASSTHROUGH' as const,
       ),
       warmupDurationSecs: duration({ maxMs: 600_000 }),
+      localityLbSetting: fc.oneof(
+        fc.constant({ enabled: true }),
+        fc.integer({ min: 1, max: 99 }).map((w) => ({
+          distribute: [{ from: 'us-west/zone1/*', to: { 'us-west/zone1/*': w, 'us-west/zone2/*': 100 - w } }],
+        })),
+      ),
     },
     { requiredKeys: ['simple'] },
   ),

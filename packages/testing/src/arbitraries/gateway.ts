@@ -201,12 +201,21 @@ function server(options: GatewayArbitraryOptions): fc.Arbitrary<Server> {
         ...(bind === undefined ? {} : { bind }),
       }),
     )
+  // A unix domain socket listener: port number 0 with an absolute `unix://` path.
+  const unix = fc.record({ portName, hosts, socket: dnsLabel }).map(
+    ({ portName, hosts, socket }): Server => ({
+      port: { number: 0, name: portName, protocol: 'HTTP' },
+      hosts,
+      bind: `unix:///var/run/${socket}.sock`,
+    }),
+  )
   return fc.oneof(
-    { weight: 4, arbitrary: http },
-    { weight: 3, arbitrary: https },
-    { weight: 1, arbitrary: passthrough },
-    { weight: 1, arbitrary: istioMutual },
-    { weight: 1, arbitrary: tcp },
+    { weight: 8, arbitrary: http },
+    { weight: 6, arbitrary: https },
+    { weight: 2, arbitrary: passthrough },
+    { weight: 2, arbitrary: istioMutual },
+    { weight: 2, arbitrary: tcp },
+    { weight: 1, arbitrary: unix },
   )
 }
 

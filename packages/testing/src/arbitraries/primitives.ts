@@ -283,6 +283,7 @@ export function virtualServiceHosts(options: SizeOptions & { readonly max?: numb
       ),
     },
     { weight: 1, arbitrary: dnsLabel.map((short) => [short, short] as const) },
+    { weight: 1, arbitrary: fc.ipV4().map((ip) => [ip, ip] as const) },
   )
   return uniqueList(entry, ([key]) => key, 1, options.max ?? 3, options).map((entries) =>
     entries.map(([, host]) => host),

@@ -119,17 +119,21 @@ export function serviceEntryArbitrary(
             )
             break
           case 'STATIC':
-            rest = selector
-              ? labels(2)
-                  .filter((l) => Object.keys(l).length > 0)
-                  .map((l) => ({ workloadSelector: { labels: l } }))
-              : fc.record(
-                  {
-                    addresses: fc.array(fc.oneof(cidr, fc.ipV4()), { minLength: 1, maxLength: 2 }),
-                    endpoints: fc.array(endpoint(names, fc.ipV4()), { minLength: 1, maxLength: 3 }),
-                  },
-                  { requiredKeys: ['endpoints'] },
-                )
+            rest =
+              ports.length === 1 && hosts.length === 1 && selector && metadata.name.length % 3 === 0
+                ? // A unix domain socket endpoint: one service port, no endpoint ports.
+                  dnsLabel.map((socket) => ({ endpoints: [{ address: `unix:///var/run/${socket}.sock` }] }))
+                : selector
+                  ? labels(2)
+                      .filter((l) => Object.keys(l).length > 0)
+                      .map((l) => ({ workloadSelector: { labels: l } }))
+                  : fc.record(
+                      {
+                        addresses: fc.array(fc.oneof(cidr, fc.ipV4()), { minLength: 1, maxLength: 2 }),
+                        endpoints: fc.array(endpoint(names, fc.ipV4()), { minLength: 1, maxLength: 3 }),
+                      },
+                      { requiredKeys: ['endpoints'] },
+                    )
             break
           case 'DNS':
             rest = fc.record(

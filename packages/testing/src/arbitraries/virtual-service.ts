@@ -349,6 +349,10 @@ export function httpRouteArbitrary(context: RouteContext = {}): fc.Arbitrary<HTT
             fc
               .tuple(destination, mirrorPercentage)
               .map(([mirror, value]) => ({ mirror, mirrorPercentage: { value } })),
+            // Deprecated (a warning), still accepted.
+            fc
+              .tuple(destination, fc.integer({ min: 0, max: 100 }))
+              .map(([mirror, mirrorPercent]) => ({ mirror, mirrorPercent })),
             fc
               .array(
                 fc.record(
