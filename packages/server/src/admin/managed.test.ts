@@ -1,6 +1,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs'
 import { Agent, request as httpRequest } from 'node:http'
 import { type AddressInfo, createServer as createNetServer } from 'node:net'
+import { createCertificate, tlsSecretYaml } from '@portico/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { http1, selfSigned, startUpstream, type Upstream } from '../test-config.js'
 import { createManagedGateway, type ManagedGateway } from './managed.js'
@@ -246,6 +247,35 @@ describe('managed gateway: istioctl create / replace / delete on a live gateway'
     writeFileSync(live.keyFile, '-----BEGIN PRIVATE KEY-----\nnot a key\n')
     const refused = await g.reload()
     expect(refused.ok).toBe(false)
+    expect(await servedFingerprint(port, 'httpbin.example.com')).toBe(fingerprintOf(second.cert))
+  })
+
+  it('rotates a credentialName certificate when its Secret is replaced (as SDS would push it)', async () => {
+    const first = createCertificate({ commonName: 'httpbin.example.com' })
+    const second = createCertificate({ commonName: 'httpbin.example.com' })
+    const gateway = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: httpbin-gateway }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+  - port: { number: 443, name: https, protocol: HTTPS }
+    tls: { mode: SIMPLE, credentialName: httpbin-credential }
+    hosts: ["httpbin.example.com"]
+`
+    const secret = (pair: { cert: string; key: string }) =>
+      tlsSecretYaml({ name: 'httpbin-credential', namespace: 'istio-system', ...pair })
+    const g = await start([gateway, virtualServiceYaml(), secret(first)].join('---\n'))
+    const port = g.addresses[443]!.port
+    expect(await servedFingerprint(port, 'httpbin.example.com')).toBe(fingerprintOf(first.cert))
+    const rotated = await g.replace(secret(second))
+    expect(rotated.ok).toBe(true)
+    expect(await servedFingerprint(port, 'httpbin.example.com')).toBe(fingerprintOf(second.cert))
+    expect(g.addresses[443]!.port).toBe(port)
+    const other = createCertificate({ commonName: 'other.example.com', keyType: 'rsa' })
+    const mismatched = await g.replace(secret({ cert: first.cert, key: other.key }))
+    expect(mismatched.ok).toBe(false)
+    expect(mismatched.diagnostics.map((d) => d.code)).toContain('PTC4102')
     expect(await servedFingerprint(port, 'httpbin.example.com')).toBe(fingerprintOf(second.cert))
   })
 
