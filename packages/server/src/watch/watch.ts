@@ -164,7 +164,8 @@ export function watchConfig(options: WatchOptions): ConfigWatcher {
   }
 
   async function round(): Promise<void> {
-    if (closed) return
+    // A gateway that is draining takes no more changes.
+    if (closed || !gateway.ready) return
     const changed = pending
     pending = new Map()
     const files = [...changed.keys()]
