@@ -5,7 +5,8 @@ import type { Cluster, Diagnostic, Endpoint, RouteDecision } from '@portico/core
  * Envoy's response flags that Portico sets (`%RESPONSE_FLAGS%`): NR no route, NC no cluster,
  * UH no healthy upstream, UF upstream connection failure, URX retry limit exceeded, UC upstream
  * connection termination, UPE upstream protocol error, UT upstream request timeout, DC downstream
- * connection termination, FI fault abort, DI fault delay, RL rate limited, LR local reset.
+ * connection termination, UO upstream overflow (connection pool full), FI fault abort, DI fault
+ * delay, RL rate limited, LR local reset.
  */
 export type ResponseFlag =
   | 'NR'
@@ -16,6 +17,7 @@ export type ResponseFlag =
   | 'UC'
   | 'UPE'
   | 'UT'
+  | 'UO'
   | 'DC'
   | 'FI'
   | 'DI'

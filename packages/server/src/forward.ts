@@ -342,6 +342,7 @@ export async function forward(
         limits.maxConnections !== undefined &&
         ctx.balancer.inflight(pick.endpoint) >= limits.maxConnections + limits.maxPendingRequests
       ) {
+        observeFlag(res, 'UO')
         return localReply(res, 503, server, `${LOCAL_BODY.connectError}reset reason: overflow`)
       }
       const controller = new AbortController()
