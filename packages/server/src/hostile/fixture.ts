@@ -151,14 +151,14 @@ function respond(req: IncomingMessage, res: ServerResponse, record: Received): v
   res.end(JSON.stringify({ url, headers: record.headers, body: record.body }))
 }
 
-/** A certificate and key on disk for the given names. */
+/** A certificate and key on disk for the given names (RSA, so RSA key-transport suites could apply). */
 export function certificateFiles(names: readonly string[]): {
   cert: string
   key: string
   certFile: string
   keyFile: string
 } {
-  const pair = createCertificate({ commonName: names[0]!, altNames: names })
+  const pair = createCertificate({ commonName: names[0]!, altNames: names, keyType: 'rsa' })
   const dir = mkdtempSync(join(tmpdir(), 'portico-hostile-'))
   const certFile = join(dir, 'tls.crt')
   const keyFile = join(dir, 'tls.key')
