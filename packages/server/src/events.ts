@@ -30,6 +30,10 @@ export const CHANNELS = {
   requestStart: 'portico:request:start',
   /** {@link RequestEndEvent}: a request finished or was cut; one per request, the access-log record. */
   requestEnd: 'portico:request:end',
+  /** {@link ConnectionEvent}: a TCP or TLS-passthrough connection was accepted for proxying. */
+  connectionStart: 'portico:connection:start',
+  /** {@link ConnectionEvent} with byte counts and flags: such a connection closed. */
+  connectionEnd: 'portico:connection:end',
   /** {@link ConfigEvent}: a configuration change was applied or refused. */
   config: 'portico:config',
 } as const
@@ -95,6 +99,31 @@ export interface ConfigEvent {
   readonly diagnostics: readonly Diagnostic[]
 }
 
+/** Published on `portico:connection:start` and `portico:connection:end` (TCP and TLS passthrough). */
+export interface ConnectionEvent {
+  /** Epoch milliseconds. */
+  readonly startTime: number
+  readonly downstreamLocalAddress: string | undefined
+  readonly downstreamRemoteAddress: string | undefined
+  /** SNI, when the gateway terminated TLS for this connection. */
+  readonly requestedServerName: string | undefined
+  readonly upstreamCluster: string | undefined
+  readonly destinationService: string | undefined
+  readonly destinationPort: number | undefined
+  readonly destinationSubset: string | undefined
+  readonly upstreamHost: string | undefined
+  /** Bytes read from the client (0 at start). */
+  readonly bytesReceived: number
+  /** Bytes written to the client (0 at start). */
+  readonly bytesSent: number
+  /** Milliseconds the connection lasted (0 at start). */
+  readonly durationMs: number
+  /** NC no cluster, UH no endpoint, UF upstream connection failure. */
+  readonly responseFlags: readonly ResponseFlag[]
+}
+
+const connectionStartChannel = channel(CHANNELS.connectionStart)
+const connectionEndChannel = channel(CHANNELS.connectionEnd)
 const startChannel = channel(CHANNELS.requestStart)
 const endChannel = channel(CHANNELS.requestEnd)
 const configChannel = channel(CHANNELS.config)
@@ -353,6 +382,71 @@ export function observeUpstreamFailure(
           : 'UC'
   if (!state.flags.includes(flag)) state.flags.push(flag)
   if (flag !== 'UT' && maxAttempts > 1 && state.attempts >= maxAttempts) state.flags.push('URX')
+}
+
+interface ObservableSocket {
+  readonly remoteAddress?: string | undefined
+  readonly localAddress?: string | undefined
+  readonly localPort?: number | undefined
+  readonly bytesRead: number
+  readonly bytesWritten: number
+  once(event: 'close' | 'connect', listener: () => void): unknown
+}
+
+/**
+ * Observes one proxied TCP or TLS-passthrough connection (called by the L4 proxy with the upstream
+ * socket it opened, or without one when there was no cluster or endpoint). Publishes
+ * `portico:connection:start` now and `portico:connection:end` when the client connection closes.
+ */
+export function observeConnection(
+  client: object,
+  upstream: object | undefined,
+  clusterName: string | undefined,
+  cluster: Cluster | undefined,
+  endpoint: Endpoint | undefined,
+): void {
+  if (!connectionEndChannel.hasSubscribers && !connectionStartChannel.hasSubscribers) return
+  const socket = client as ObservableSocket & { servername?: string | false | null }
+  const start = performance.now()
+  const base = {
+    startTime: Date.now(),
+    downstreamLocalAddress:
+      socket.localPort === undefined ? undefined : hostPort(socket.localAddress ?? '', socket.localPort),
+    downstreamRemoteAddress: socket.remoteAddress?.replace(/^::ffff:/, ''),
+    requestedServerName: typeof socket.servername === 'string' ? socket.servername : undefined,
+    upstreamCluster: clusterName,
+    destinationService: cluster?.host,
+    destinationPort: cluster?.port,
+    destinationSubset: cluster?.subset,
+    upstreamHost: endpoint === undefined ? undefined : hostPort(endpoint.address, endpoint.port),
+  }
+  const flags: ResponseFlag[] = []
+  if (upstream === undefined) flags.push(cluster === undefined ? 'NC' : 'UH')
+  if (connectionStartChannel.hasSubscribers) {
+    connectionStartChannel.publish({
+      ...base,
+      bytesReceived: 0,
+      bytesSent: 0,
+      durationMs: 0,
+      responseFlags: flags,
+    })
+  }
+  let connected = false
+  ;(upstream as ObservableSocket | undefined)?.once('connect', () => {
+    connected = true
+  })
+  socket.once('close', () => {
+    if (upstream !== undefined && !connected) flags.push('UF')
+    if (!connectionEndChannel.hasSubscribers) return
+    const event: ConnectionEvent = {
+      ...base,
+      bytesReceived: socket.bytesRead,
+      bytesSent: socket.bytesWritten,
+      durationMs: performance.now() - start,
+      responseFlags: flags,
+    }
+    connectionEndChannel.publish(event)
+  })
 }
 
 /** Publishes a configuration change on `portico:config`. */

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net'
 import { type CompiledConfig, pickDestination, type TcpRouteEntry, type TlsRouteEntry } from '@portico/core'
 import type { Balancer } from './balancer.js'
+import { observeConnection } from './events.js'
 import { plainAddress } from './headers.js'
 
 /** True when a TLS route's `sniHosts` entry accepts an SNI (exact, `*.suffix`, or `*`). */
@@ -55,12 +56,14 @@ export function proxyStream(
           queryParam: () => undefined,
         })
   if (cluster === undefined || pick === undefined) {
+    observeConnection(client, undefined, destination?.clusterName, cluster, undefined)
     client.destroy()
     return
   }
   const endpoint = pick.endpoint
   balancer.acquire(endpoint)
   const upstream = connect({ host: endpoint.address, port: endpoint.port })
+  observeConnection(client, upstream, destination?.clusterName, cluster, endpoint)
   const timer = setTimeout(() => upstream.destroy(), cluster.trafficPolicy.connectTimeoutMs)
   let released = false
   const release = () => {

@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
+import { type AddressInfo, createServer as createNetServer, connect as netConnect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createManagedGateway, type ManagedGateway } from '../admin/managed.js'
-import { gatewayYaml, serviceEntryYaml } from '../admin/test-fixtures.js'
+import { gatewayYaml, parsePrometheus, serviceEntryYaml, sum } from '../admin/test-fixtures.js'
 import type { RequestEndEvent } from '../events.js'
 import { closedPort, http1, startUpstream, type Upstream } from '../test-config.js'
 import { type AccessLog, createAccessLog, formatTextLine } from './access-log.js'
@@ -70,7 +71,7 @@ describe('access log', () => {
     log = createAccessLog({
       sink: (line, event) => {
         lines.push(line)
-        events.push(event)
+        events.push(event as RequestEndEvent)
       },
     })
     const port = gw.addresses[80]!.port
@@ -104,7 +105,7 @@ describe('access log', () => {
     log = createAccessLog({
       sink: (line, event) => {
         lines.push(line)
-        events.push(event)
+        events.push(event as RequestEndEvent)
       },
     })
     const port = gw.addresses[80]!.port
@@ -208,5 +209,69 @@ describe('access log', () => {
     expect(line).toBe(
       '[1970-01-01T00:00:00.000Z] "GET /a%20b HTTP/1.1" 200 - 0 0 1 - "-" "evil\\"agent\\x0a" "-" "h" "-"\n',
     )
+  })
+
+  it('logs proxied TCP connections in the same format, with bytes both ways, and counts them as istio_tcp_*', async () => {
+    const echo = createNetServer((socket) => socket.pipe(socket))
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve))
+    const echoPort = (echo.address() as AddressInfo).port
+    const tcp = await createManagedGateway({ ports: { 31400: 0 } })
+    try {
+      const created = await tcp.create(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: tcp-gateway }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+  - port: { number: 31400, name: tcp, protocol: TCP }
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: tcp-echo }
+spec:
+  hosts: ["*"]
+  gateways: [tcp-gateway]
+  tcp:
+  - match: [{ port: 31400 }]
+    route: [{ destination: { host: tcp-echo, port: { number: 9000 } } }]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: tcp-echo }
+spec:
+  hosts: [tcp-echo.default.svc.cluster.local]
+  ports: [{ number: 9000, name: tcp, protocol: TCP }]
+  resolution: STATIC
+  endpoints: [{ address: 127.0.0.1, ports: { tcp: ${echoPort} } }]
+`)
+      expect(created.ok).toBe(true)
+      log = createAccessLog({ sink: (line) => lines.push(line) })
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = netConnect({ host: '127.0.0.1', port: tcp.addresses[31400]!.port })
+        let got = ''
+        socket.on('data', (c: Buffer) => {
+          got += c.toString()
+          if (got.length >= 5) socket.end()
+        })
+        socket.once('close', () => resolve(got))
+        socket.once('error', reject)
+        socket.write('hello')
+      })
+      expect(reply).toBe('hello')
+      await logged(1)
+      expect(lines[0]).toMatch(
+        new RegExp(`^\\[[^\\]]+\\] "- - -" 0 - 5 5 \\d+ - "-" "-" "-" "-" "127\\.0\\.0\\.1:${echoPort}"\\n$`),
+      )
+      const { samples } = parsePrometheus(tcp.metrics.render())
+      const svc = { destination_service: 'tcp-echo.default.svc.cluster.local' }
+      expect(sum(samples, 'istio_tcp_connections_opened_total', svc)).toBe(1)
+      expect(sum(samples, 'istio_tcp_connections_closed_total', svc)).toBe(1)
+      expect(sum(samples, 'istio_tcp_received_bytes_total', svc)).toBe(5)
+      expect(sum(samples, 'istio_tcp_sent_bytes_total', svc)).toBe(5)
+    } finally {
+      await tcp.close()
+      await new Promise<void>((resolve) => echo.close(() => resolve()))
+    }
   })
 })

@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
-import { CHANNELS, type RequestEndEvent } from '../events.js'
+import { CHANNELS, type ConnectionEvent, type RequestEndEvent } from '../events.js'
 
 /** Where access-log lines go. */
 export type AccessLogSink =
@@ -13,15 +13,15 @@ export type AccessLogSink =
   /** Written to this stream (left open on close). */
   | { readonly stream: Writable }
   /** Called with each formatted line (newline included) and the event it came from. */
-  | ((line: string, event: RequestEndEvent) => void)
+  | ((line: string, event: RequestEndEvent | ConnectionEvent) => void)
 
 /** Options of {@link createAccessLog}. */
 export interface AccessLogOptions {
   readonly sink?: AccessLogSink
   /** `text`: Envoy's default format (the default); `json`: one JSON object per line. */
   readonly format?: 'text' | 'json'
-  /** Logs only the requests this accepts (e.g. those of one gateway's listeners). */
-  readonly filter?: (event: RequestEndEvent) => boolean
+  /** Logs only the requests and connections this accepts (e.g. those of one gateway's listeners). */
+  readonly filter?: (event: RequestEndEvent | ConnectionEvent) => boolean
 }
 
 /** A running access log. */
@@ -64,6 +64,32 @@ export function formatTextLine(event: RequestEndEvent): string {
   )
 }
 
+/** One line for a proxied TCP connection, in Envoy's default format (HTTP fields are `-`). */
+export function formatTcpTextLine(event: ConnectionEvent): string {
+  return (
+    `[${new Date(event.startTime).toISOString()}] "- - -" 0 ` +
+    `${event.responseFlags.length === 0 ? '-' : event.responseFlags.join(',')} ${event.bytesReceived} ${event.bytesSent} ` +
+    `${Math.round(event.durationMs)} - "-" "-" "-" "-" ${quoted(event.upstreamHost)}\n`
+  )
+}
+
+/** One JSON line for a proxied TCP connection, with the same field names as HTTP lines. */
+export function formatTcpJsonLine(event: ConnectionEvent): string {
+  const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v)
+  return `${JSON.stringify({
+    start_time: new Date(event.startTime).toISOString(),
+    response_flags: event.responseFlags.length === 0 ? '-' : event.responseFlags.join(','),
+    bytes_received: event.bytesReceived,
+    bytes_sent: event.bytesSent,
+    duration: Math.round(event.durationMs),
+    upstream_host: n(event.upstreamHost),
+    upstream_cluster: n(event.upstreamCluster),
+    downstream_local_address: n(event.downstreamLocalAddress),
+    downstream_remote_address: n(event.downstreamRemoteAddress),
+    requested_server_name: n(event.requestedServerName),
+  })}\n`
+}
+
 /** One JSON line with Istio's JSON access-log field names (absent values are `null`), newline included. */
 export function formatJsonLine(event: RequestEndEvent): string {
   const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v)
@@ -103,7 +129,7 @@ export function createAccessLog(options: AccessLogOptions = {}): AccessLog {
     return { close: none, [Symbol.asyncDispose]: none }
   }
   const format = options.format === 'json' ? formatJsonLine : formatTextLine
-  let write: (line: string, event: RequestEndEvent) => void
+  let write: (line: string, event: RequestEndEvent | ConnectionEvent) => void
   let owned: Writable | undefined
   if (typeof sink === 'function') write = sink
   else if (sink === 'stdout' || sink === 'stderr') {
@@ -127,11 +153,23 @@ export function createAccessLog(options: AccessLogOptions = {}): AccessLog {
       // A failing sink never fails a request.
     }
   }
+  const tcpFormat = options.format === 'json' ? formatTcpJsonLine : formatTcpTextLine
+  const onConnection = (message: unknown): void => {
+    const event = message as ConnectionEvent
+    if (options.filter !== undefined && !options.filter(event)) return
+    try {
+      write(tcpFormat(event), event)
+    } catch {
+      // A failing sink never fails a connection.
+    }
+  }
   subscribe(CHANNELS.requestEnd, onEnd)
+  subscribe(CHANNELS.connectionEnd, onConnection)
   let closed: Promise<void> | undefined
   const close = () => {
     closed ??= new Promise<void>((resolve) => {
       unsubscribe(CHANNELS.requestEnd, onEnd)
+      unsubscribe(CHANNELS.connectionEnd, onConnection)
       if (owned === undefined) return resolve()
       owned.end(() => resolve())
     })

@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { readdirSync } from 'node:fs'
 import type { Socket } from 'node:net'
-import { CHANNELS, type RequestEndEvent } from '../events.js'
+import { CHANNELS, type ConnectionEvent, type RequestEndEvent } from '../events.js'
 import { CounterFamily, HistogramFamily, type Labels, renderGauge } from './prometheus.js'
 
 /** Istio's default buckets for `istio_request_duration_milliseconds`. */
@@ -17,8 +17,8 @@ export const SIZE_BUCKETS: readonly number[] = [
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
-  /** Counts only the requests this accepts (e.g. those that arrived on one gateway's listeners). */
-  readonly filter?: (event: RequestEndEvent) => boolean
+  /** Counts only the requests and connections this accepts (e.g. those of one gateway's listeners). */
+  readonly filter?: (event: RequestEndEvent | ConnectionEvent) => boolean
   /** `source_workload` (default `istio-ingressgateway`, as Istio labels its gateway). */
   readonly workload?: string
   /** `source_workload_namespace` (default `istio-system`). */
@@ -104,6 +104,40 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     'Response body sizes in bytes.',
     SIZE_BUCKETS,
   )
+  const tcpOpened = new CounterFamily('istio_tcp_connections_opened_total', 'TCP connections opened.')
+  const tcpClosed = new CounterFamily('istio_tcp_connections_closed_total', 'TCP connections closed.')
+  const tcpSent = new CounterFamily('istio_tcp_sent_bytes_total', 'Bytes sent to clients on TCP connections.')
+  const tcpReceived = new CounterFamily(
+    'istio_tcp_received_bytes_total',
+    'Bytes received from clients on TCP connections.',
+  )
+  const tcpLabels = (event: ConnectionEvent): Labels => {
+    const service = serviceParts(event.destinationService)
+    return {
+      ...source,
+      destination_service: event.destinationService ?? 'unknown',
+      destination_service_name: service.name,
+      destination_service_namespace: service.namespace,
+      destination_version: event.destinationSubset ?? 'unknown',
+      destination_port: event.destinationPort === undefined ? 'unknown' : String(event.destinationPort),
+      request_protocol: 'tcp',
+      response_flags: event.responseFlags.length === 0 ? '-' : event.responseFlags.join(','),
+      connection_security_policy: 'unknown',
+    }
+  }
+  const onConnectionStart = (message: unknown): void => {
+    const event = message as ConnectionEvent
+    if (options.filter !== undefined && !options.filter(event)) return
+    tcpOpened.inc(tcpLabels(event))
+  }
+  const onConnectionEnd = (message: unknown): void => {
+    const event = message as ConnectionEvent
+    if (options.filter !== undefined && !options.filter(event)) return
+    const labels = tcpLabels(event)
+    tcpClosed.inc(labels)
+    tcpSent.inc(labels, event.bytesSent)
+    tcpReceived.inc(labels, event.bytesReceived)
+  }
   const upstreamActive = new Map<string, number>()
   const upstreamTotal = new Map<string, number>()
   let active = 0
@@ -158,6 +192,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   }
   subscribe(CHANNELS.requestEnd, onEnd)
   subscribe(CHANNELS.requestStart, onStart)
+  subscribe(CHANNELS.connectionStart, onConnectionStart)
+  subscribe(CHANNELS.connectionEnd, onConnectionEnd)
   subscribe('undici:client:connected', onConnected)
   let closed = false
 
@@ -169,6 +205,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       duration.render(out)
       requestBytes.render(out)
       responseBytes.render(out)
+      tcpOpened.render(out)
+      tcpClosed.render(out)
+      tcpSent.render(out)
+      tcpReceived.render(out)
       renderGauge(out, 'portico_downstream_rq_active', 'Requests in flight.', [[{}, active]])
       renderGauge(
         out,
@@ -207,6 +247,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       closed = true
       unsubscribe(CHANNELS.requestEnd, onEnd)
       unsubscribe(CHANNELS.requestStart, onStart)
+      unsubscribe(CHANNELS.connectionStart, onConnectionStart)
+      unsubscribe(CHANNELS.connectionEnd, onConnectionEnd)
       unsubscribe('undici:client:connected', onConnected)
     },
   }
