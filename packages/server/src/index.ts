@@ -5,6 +5,7 @@ export { PorticoServerError, type ServerErrorCode } from './errors.js'
 export {
   CHANNELS,
   type ConfigEvent,
+  type ConnectionEvent,
   type RequestEndEvent,
   type RequestStartEvent,
   type ResponseFlag,

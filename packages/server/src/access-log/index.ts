@@ -4,5 +4,7 @@ export {
   type AccessLogSink,
   createAccessLog,
   formatJsonLine,
+  formatTcpJsonLine,
+  formatTcpTextLine,
   formatTextLine,
 } from './access-log.js'
