@@ -84,7 +84,9 @@ function classify(error: unknown, signal: AbortSignal): AttemptError {
   const code = (error as { code?: string } | undefined)?.code ?? ''
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { failure: 'timeout-connect', detail: 'connection timeout' }
   if (CONNECT_CODES.has(code)) return { failure: 'connect', detail: `connection failure (${code})` }
-  if (code.startsWith('HPE_') || PROTOCOL_CODES.has(code)) {
+  // undici's HTTPParserError often carries no code: match it by name (garbage, bare CR → 502 UPE).
+  const name = (error as { name?: string } | undefined)?.name
+  if (code.startsWith('HPE_') || PROTOCOL_CODES.has(code) || name === 'HTTPParserError') {
     return { failure: 'protocol', detail: 'protocol error' }
   }
   return { failure: 'reset', detail: 'connection termination' }
