@@ -295,8 +295,17 @@ function finishRequest(response: ObservableResponse, state: Observed): void {
   if (!endChannel.hasSubscribers) return
   const now = performance.now()
   const cluster = state.cluster
+  const base = state.base
+  // Fields copied one by one: an object spread here costs tens of microseconds per request.
   const event: RequestEndEvent = {
-    ...state.base,
+    startTime: base.startTime,
+    gatewayPort: base.gatewayPort,
+    scheme: base.scheme,
+    method: base.method,
+    path: base.path,
+    authority: base.authority,
+    protocol: base.protocol,
+    requestProtocol: base.requestProtocol,
     responseCode: response.headersSent ? response.statusCode : 0,
     responseFlags: state.flags,
     bytesReceived: state.bytesReceived,
@@ -393,6 +402,33 @@ interface ObservableSocket {
   once(event: 'close' | 'connect', listener: () => void): unknown
 }
 
+type ConnectionBase = Omit<ConnectionEvent, 'bytesReceived' | 'bytesSent' | 'durationMs' | 'responseFlags'>
+
+/** Builds a connection event field by field (object spreads are slow on this path). */
+function connectionEvent(
+  base: ConnectionBase,
+  bytesReceived: number,
+  bytesSent: number,
+  durationMs: number,
+  responseFlags: readonly ResponseFlag[],
+): ConnectionEvent {
+  return {
+    startTime: base.startTime,
+    downstreamLocalAddress: base.downstreamLocalAddress,
+    downstreamRemoteAddress: base.downstreamRemoteAddress,
+    requestedServerName: base.requestedServerName,
+    upstreamCluster: base.upstreamCluster,
+    destinationService: base.destinationService,
+    destinationPort: base.destinationPort,
+    destinationSubset: base.destinationSubset,
+    upstreamHost: base.upstreamHost,
+    bytesReceived,
+    bytesSent,
+    durationMs,
+    responseFlags,
+  }
+}
+
 /**
  * Observes one proxied TCP or TLS-passthrough connection (called by the L4 proxy with the upstream
  * socket it opened, or without one when there was no cluster or endpoint). Publishes
@@ -408,7 +444,7 @@ export function observeConnection(
   if (!connectionEndChannel.hasSubscribers && !connectionStartChannel.hasSubscribers) return
   const socket = client as ObservableSocket & { servername?: string | false | null }
   const start = performance.now()
-  const base = {
+  const base: ConnectionBase = {
     startTime: Date.now(),
     downstreamLocalAddress:
       socket.localPort === undefined ? undefined : hostPort(socket.localAddress ?? '', socket.localPort),
@@ -423,13 +459,7 @@ export function observeConnection(
   const flags: ResponseFlag[] = []
   if (upstream === undefined) flags.push(cluster === undefined ? 'NC' : 'UH')
   if (connectionStartChannel.hasSubscribers) {
-    connectionStartChannel.publish({
-      ...base,
-      bytesReceived: 0,
-      bytesSent: 0,
-      durationMs: 0,
-      responseFlags: flags,
-    })
+    connectionStartChannel.publish(connectionEvent(base, 0, 0, 0, flags))
   }
   let connected = false
   ;(upstream as ObservableSocket | undefined)?.once('connect', () => {
@@ -438,14 +468,9 @@ export function observeConnection(
   socket.once('close', () => {
     if (upstream !== undefined && !connected) flags.push('UF')
     if (!connectionEndChannel.hasSubscribers) return
-    const event: ConnectionEvent = {
-      ...base,
-      bytesReceived: socket.bytesRead,
-      bytesSent: socket.bytesWritten,
-      durationMs: performance.now() - start,
-      responseFlags: flags,
-    }
-    connectionEndChannel.publish(event)
+    connectionEndChannel.publish(
+      connectionEvent(base, socket.bytesRead, socket.bytesWritten, performance.now() - start, flags),
+    )
   })
 }
 
