@@ -181,6 +181,9 @@ export class PortListener {
       },
       (req, res) => this.onRequest(req, res, 'http'),
     )
+    // This server never listens (connections are handed to it), so Node's sweep that enforces
+    // headersTimeout and requestTimeout (slowloris, slow bodies) must be started as listen() would.
+    this.#h1.emit('listening')
     this.#h1.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       handleUpgrade(this.#env.handler, { port: this.gatewayPort, scheme: 'http' }, req, socket, head),
     )
@@ -303,6 +306,7 @@ export class PortListener {
    */
   drain(timeoutMs: number): Promise<void> {
     this.#draining = true
+    this.#h1.close()
     const closed = new Promise<void>((resolve) => this.#front.close(() => resolve()))
     for (const session of this.sessions) {
       try {
@@ -337,6 +341,7 @@ export class PortListener {
   destroy(): void {
     this.#draining = true
     this.#front.close()
+    this.#h1.close()
     for (const session of this.sessions) session.destroy()
     for (const socket of this.#sockets) socket.destroy()
   }
