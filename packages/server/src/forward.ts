@@ -201,9 +201,14 @@ export async function forward(
   const server = ctx.serverHeader
   const downstreamGone = new AbortController()
   const onClose = () => {
-    if (!res.writableFinished) downstreamGone.abort()
+    if (cutShort(req, res)) downstreamGone.abort()
   }
   res.on('close', onClose)
+  // HTTP/2: a stream reset in the same read as its HEADERS is closed before the request event.
+  if (alreadyGone(req, res)) {
+    res.removeListener('close', onClose)
+    return
+  }
 
   // CORS: preflights are answered here; actual requests get headers on the response.
   let corsHeaders: HeaderRecord | undefined
@@ -413,6 +418,7 @@ export async function forward(
       }
       const endpoint = pick.endpoint
       await relay(ctx, res, response, {
+        req,
         started,
         responseOps,
         vars,
@@ -441,7 +447,22 @@ export async function forward(
   }
 }
 
+/**
+ * The downstream went away before its response was complete. The HTTP/2 compatibility response
+ * reports `writableFinished` after a stream reset too, so there the request's `aborted` decides.
+ */
+function cutShort(req: Upstreamable, res: Downstream): boolean {
+  return !res.writableFinished || (req as { readonly aborted?: boolean }).aborted === true
+}
+
+/** The downstream closed before the request was handled (rapid reset, CVE-2023-44487). */
+function alreadyGone(req: Upstreamable, res: Downstream): boolean {
+  const stream = (req as { readonly stream?: { readonly destroyed?: boolean } }).stream
+  return res.destroyed === true || stream?.destroyed === true
+}
+
 interface RelayOptions {
+  readonly req: Upstreamable
   readonly started: number
   readonly responseOps: readonly HeaderOpSet[]
   readonly vars: FormatVars
@@ -491,7 +512,7 @@ function relay(
     }
     const onDrain = () => upstreamBody.resume()
     const onClose = () => {
-      if (!res.writableFinished) upstreamBody.destroy()
+      if (cutShort(options.req, res)) upstreamBody.destroy()
       finish()
     }
     res.on('drain', onDrain)
