@@ -2,24 +2,46 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { formatDiagnostics, type SecretResource } from '@portico/core'
-import { createGateway } from '@portico/server'
+import {
+  formatDiagnostics,
+  type RegistryService,
+  type Resource,
+  type SecretResource,
+  validate,
+} from '@portico/core'
+import { createManagedGateway } from '@portico/server'
 import { createCertificate, startHttpbin } from '@portico/testing'
 import { parsePortMap, usage } from '../args.js'
 import { type CliIo, EXIT, println } from '../io.js'
 import { loadConfig } from '../pipeline.js'
 import { stopRequested } from './serve.js'
+import { startOperations } from './serve-operations.js'
 
 export const demoHelp =
-  'portico demo [-f examples/httpbin] [--port 80=8080] [--port 443=8443] [--httpbin-port 18001] [--certs .portico/demo]'
+  'portico demo [-f examples/httpbin] [--port 80=8080] [--port 443=8443] [--certs .portico/demo] [--admin <port|host:port|off>]'
 
 const HOST = 'httpbin.example.com'
+const HTTPBIN_FQDN = 'httpbin.default.svc.cluster.local'
+
+/** Where the configuration's ServiceEntry for httpbin puts its first endpoint, if it has one. */
+function httpbinEndpoint(resources: readonly Resource[]): { host: string; port: number } | undefined {
+  for (const r of resources) {
+    if (r.kind !== 'ServiceEntry' || !r.spec.hosts.includes(HTTPBIN_FQDN)) continue
+    const port = r.spec.ports?.find((p) => p.number === 8000) ?? r.spec.ports?.[0]
+    const endpoint = r.spec.endpoints?.[0]
+    if (port === undefined || endpoint?.address === undefined) continue
+    return { host: endpoint.address, port: endpoint.ports?.[port.name] ?? port.targetPort ?? port.number }
+  }
+  return undefined
+}
 
 /**
  * `portico demo`: the ingress task on this machine. Starts an httpbin on loopback where the
- * example's ServiceEntry expects it, generates the task's certificate once (like its openssl
+ * example's ServiceEntry expects it (or anywhere, registered programmatically, when the files
+ * have no ServiceEntry for it), generates the task's certificate once (like its openssl
  * step), mounts it as the Secret `istio-system/istio-ingressgateway-certs`, serves the example
- * on 127.0.0.1:8080 (HTTP) and :8443 (HTTPS), and prints the curl commands to try.
+ * on 127.0.0.1:8080 (HTTP) and :8443 (HTTPS) with the admin endpoint on 127.0.0.1:15000 (so
+ * `portico replace -f …` changes it live), and prints the curl commands to try.
  */
 export async function demoCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = usage(() =>
@@ -28,14 +50,13 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
       options: {
         filename: { type: 'string', short: 'f', multiple: true },
         port: { type: 'string', short: 'p', multiple: true },
-        'httpbin-port': { type: 'string' },
         certs: { type: 'string' },
+        admin: { type: 'string' },
       },
     }),
   )
   const files = values.filename ?? ['examples/httpbin']
   const ports = { 80: 8080, 443: 8443, ...parsePortMap(values.port) }
-  const httpbinPort = Number(values['httpbin-port'] ?? 18001)
   const certDir = resolve(io.cwd, values.certs ?? '.portico/demo')
 
   const { cert, key, created } = await demoCertificate(certDir)
@@ -52,9 +73,26 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
     println(io.stderr, formatDiagnostics(config.diagnostics))
     return EXIT.invalid
   }
-  const httpbin = await startHttpbin({ port: httpbinPort, host: '127.0.0.1' })
+  // httpbin listens where a ServiceEntry places it; without one, anywhere, announced through the registry.
+  const placed = httpbinEndpoint(config.resources)
+  const httpbin = await startHttpbin(placed ?? { port: 0, host: '127.0.0.1' })
   try {
-    const gateway = await createGateway({ config: config.compiled, ports })
+    const services: Record<string, RegistryService> = placed
+      ? {}
+      : {
+          [HTTPBIN_FQDN]: {
+            ports: [{ number: 8000, name: 'http', protocol: 'HTTP' }],
+            endpoints: [{ address: '127.0.0.1', port: httpbin.port }],
+          },
+        }
+    const gateway = await createManagedGateway({
+      resources: config.resources,
+      compile: { portMap: ports, services },
+      validate: (resources) =>
+        validate(resources as readonly Resource[], { knownHosts: Object.keys(services) }),
+      ports,
+    })
+    const operations = await startOperations(gateway, { admin: values.admin }, files, io)
     try {
       println(io.stdout, `portico: httpbin listening on ${httpbin.url}`)
       for (const [gwPort, where] of Object.entries(gateway.addresses)) {
@@ -85,6 +123,7 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
       println(io.stdout, '\nCtrl-C stops.')
       await stopRequested(io.signal)
     } finally {
+      await operations.close()
       await gateway.close()
     }
   } finally {
