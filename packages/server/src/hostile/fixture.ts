@@ -283,13 +283,14 @@ export interface RawAnswer {
 
 /**
  * Writes `bytes` to 127.0.0.1:port and collects the answer until the peer closes or `timeoutMs`
- * passes (a keep-alive connection that stays open reports `closed: false`).
+ * passes (a keep-alive connection that stays open reports `closed: false`). With `end`, the
+ * client half-closes after writing, so the peer answers what it has and closes.
  */
-export function raw(port: number, bytes: string | Buffer, timeoutMs = 1000): Promise<RawAnswer> {
+export function raw(port: number, bytes: string | Buffer, timeoutMs = 1000, end = false): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = []
     let closed = false
-    const socket = netConnect(port, '127.0.0.1', () => socket.write(bytes))
+    const socket = netConnect(port, '127.0.0.1', () => (end ? socket.end(bytes) : socket.write(bytes)))
     const finish = () => {
       clearTimeout(timer)
       socket.destroy()
