@@ -23,7 +23,7 @@ import { type TLSSocket, Server as TlsServer } from 'node:tls'
 import type { CompiledConfig, CompiledServer } from '@portico/core'
 import type { Balancer } from './balancer.js'
 import { PorticoServerError } from './errors.js'
-import { type HandlerContext, handleRequest } from './handler.js'
+import { DEFAULT_MAX_HEADERS_COUNT, type HandlerContext, handleRequest } from './handler.js'
 import { proxyStream, selectTlsRoute } from './l4.js'
 import { clientHelloVerdict, peek, prefaceVerdict } from './peek.js'
 import { acceptsPeer, type LoadedServerTls, loadServerTls } from './tls.js'
@@ -69,6 +69,10 @@ export interface ConnectionLimits {
   readonly maxHeaderSize?: number
   /** Most concurrent connections per gateway port; further ones are closed at once. */
   readonly maxConnections?: number
+  /** Most request header fields (Envoy's `max_headers_count`, default 100); more get 431. */
+  readonly maxHeadersCount?: number
+  /** Longest request target in bytes; longer ones get 414 (default: only the head limit, 431). */
+  readonly maxUriLength?: number
 }
 
 function noop(): void {}
@@ -184,6 +188,8 @@ export class PortListener {
     // This server never listens (connections are handed to it), so Node's sweep that enforces
     // headersTimeout and requestTimeout (slowloris, slow bodies) must be started as listen() would.
     this.#h1.emit('listening')
+    // Node drops header lines beyond its count silently; keep one more than the limit so it shows.
+    this.#h1.maxHeadersCount = (limits.maxHeadersCount ?? DEFAULT_MAX_HEADERS_COUNT) + 1
     this.#h1.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       handleUpgrade(this.#env.handler, { port: this.gatewayPort, scheme: 'http' }, req, socket, head),
     )
