@@ -40,6 +40,8 @@ export interface ForwardRequest {
   readonly res: Downstream
   readonly scheme: 'http' | 'https'
   readonly peer: string | undefined
+  /** The trusted client address (`numTrustedProxies` hops into x-forwarded-for); default `peer`. */
+  readonly client?: string | undefined
   readonly hasBody: boolean
   /** `HTTP/1.1` or `HTTP/2`, for the `%PROTOCOL%` formatter. */
   readonly protocol?: string
@@ -264,7 +266,8 @@ export async function forward(
     return localReply(res, 503, server, LOCAL_BODY.noHealthyUpstream)
   }
 
-  const vars = { remoteAddress: request.peer, protocol: request.protocol }
+  const client = request.client ?? request.peer
+  const vars = { remoteAddress: client, protocol: request.protocol }
   const requestOps: HeaderOpSet[] = [spec.headers.request, destination.headers.request]
   const responseOps: HeaderOpSet[] = [spec.headers.response, destination.headers.response]
 
@@ -306,7 +309,7 @@ export async function forward(
   // Only consistent hashing reads the request; other policies skip building the accessors.
   const input =
     cluster.trafficPolicy.loadBalancer.kind === 'CONSISTENT_HASH' || spec.mirrors.length > 0
-      ? hashInput(req, decision.path, request.peer)
+      ? hashInput(req, decision.path, client)
       : undefined
   for (const mirror of spec.mirrors) {
     if (!replayable || !(Math.random() * 100 < mirror.percent)) continue

@@ -52,8 +52,15 @@ export interface GatewayOptions {
   readonly drainTimeoutMs?: number
   /** Serve HTTP/1.0 instead of answering 426, like Envoy's `accept_http_10` (default false). */
   readonly acceptHttp10?: boolean
-  /** Downstream timeouts, header size and connection cap. */
+  /** Downstream timeouts, header size and count, URI length and connection cap. */
   readonly limits?: ConnectionLimits
+  /**
+   * Istio's `gatewayTopology.numTrustedProxies` (Envoy `xff_num_trusted_hops`): how many proxies in
+   * front of the gateway are trusted, so the client address (`%DOWNSTREAM_REMOTE_ADDRESS%`, source
+   * IP hashing) is read that many hops into `x-forwarded-for`. Default 0: the socket peer. The peer
+   * is always appended to `x-forwarded-for`.
+   */
+  readonly numTrustedProxies?: number
 }
 
 /** Where one gateway port listens. */
@@ -115,6 +122,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     serverHeader: options.serverHeader ?? 'portico',
     logger,
     acceptHttp10: options.acceptHttp10 ?? false,
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    numTrustedProxies: options.numTrustedProxies ?? 0,
   }
   const base: Omit<ListenerEnv, 'runtime'> = {
     handler,

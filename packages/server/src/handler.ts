@@ -1,7 +1,8 @@
 import type { CompiledConfig, RequestFacts, RouteDecision } from '@portico/core'
 import { observeDecision, observeRequest } from './events.js'
 import { type ForwardContext, forward } from './forward.js'
-import { plainAddress } from './headers.js'
+import { plainAddress, trustedClientAddress } from './headers.js'
+import type { ConnectionLimits } from './listeners.js'
 import { LOCAL_BODY, localReply } from './local-reply.js'
 import type { Downstream, RouteFunction, Upstreamable } from './types.js'
 
@@ -12,6 +13,20 @@ export interface HandlerContext extends ForwardContext {
   readonly route: RouteFunction
   /** Serve HTTP/1.0 requests instead of answering 426 (Envoy's `accept_http_10`). */
   readonly acceptHttp10: boolean
+  /** Header-count and URI-length limits (431 / 414). */
+  readonly limits?: ConnectionLimits
+  /** Istio's `numTrustedProxies`: x-forwarded-for hops trusted for the client address (default 0). */
+  readonly numTrustedProxies?: number
+}
+
+/** Envoy's `max_headers_count` default: more request header fields get 431. */
+export const DEFAULT_MAX_HEADERS_COUNT = 100
+
+/** Header fields of a request, pseudo headers (HTTP/2) not counted. */
+function fieldCount(raw: readonly string[]): number {
+  let n = 0
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.charCodeAt(0) !== 58 /* : */) n++
+  return n
 }
 
 /** The listener a request arrived on. */
@@ -45,6 +60,11 @@ export function handleRequest(
     if (!h2 && req.httpVersionMajor === 1 && req.httpVersion === '1.0' && !ctx.acceptHttp10) {
       return void localReply(res, 426, server, LOCAL_BODY.upgradeRequired)
     }
+    if (fieldCount(req.rawHeaders) > (ctx.limits?.maxHeadersCount ?? DEFAULT_MAX_HEADERS_COUNT)) {
+      return void localReply(res, 431, server)
+    }
+    const maxUri = ctx.limits?.maxUriLength
+    if (maxUri !== undefined && (req.url?.length ?? 0) > maxUri) return void localReply(res, 414, server)
     if (!h2 && hostCount(req.rawHeaders) > 1) return void localReply(res, 400, server)
     const facts = requestFacts(info, req)
     if (facts === undefined) return void localReply(res, 400, server)
@@ -52,7 +72,8 @@ export function handleRequest(
     const config = ctx.current()
     const decision = ctx.route(config, facts)
     observeDecision(res, decision)
-    execute(ctx, config, decision, info, req, res, peer, h2)
+    const client = trustedClientAddress(req.headers['x-forwarded-for'], peer, ctx.numTrustedProxies ?? 0)
+    execute(ctx, config, decision, info, req, res, peer, client, h2)
   } catch (error) {
     ctx.logger.error({ err: error }, 'request failed')
     localReply(res, 500, server)
@@ -111,6 +132,7 @@ function execute(
   req: Upstreamable,
   res: Downstream,
   peer: string | undefined,
+  client: string | undefined,
   h2: boolean,
 ): void {
   const server = ctx.serverHeader
@@ -126,6 +148,7 @@ function execute(
         res,
         scheme: info.scheme,
         peer,
+        client,
         hasBody,
         protocol: h2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
       }).catch((error: unknown) => {

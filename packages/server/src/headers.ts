@@ -128,6 +128,22 @@ export function appendForwardedFor(headers: HeaderRecord, peer: string | undefin
   headers['x-forwarded-for'] = joined === undefined || joined === '' ? peer : `${joined},${peer}`
 }
 
+/**
+ * The client address Envoy trusts with `use_remote_address` and `xff_num_trusted_hops` (Istio's
+ * `gatewayTopology.numTrustedProxies`): with 0 hops the socket peer; with n, the n-th address from
+ * the right of the `x-forwarded-for` received, or the peer when the header has fewer entries.
+ */
+export function trustedClientAddress(
+  forwardedFor: string | readonly string[] | undefined,
+  peer: string | undefined,
+  trustedHops: number,
+): string | undefined {
+  if (trustedHops <= 0 || forwardedFor === undefined) return peer
+  const entries = (typeof forwardedFor === 'string' ? forwardedFor : forwardedFor.join(',')).split(',')
+  const entry = entries[entries.length - trustedHops]?.trim()
+  return entry === undefined || entry === '' ? peer : entry
+}
+
 /** Keeps a client's `x-request-id`, or generates a UUID. */
 export function ensureRequestId(headers: HeaderRecord): string {
   const current = headers['x-request-id']
