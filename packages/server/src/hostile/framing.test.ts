@@ -217,6 +217,23 @@ describe('request smuggling and header hygiene', () => {
     expect(seen['x-envoy-original-path']).toBeUndefined()
   })
 
+  it('numTrustedProxies (Istio gatewayTopology): the client address is read that many hops into x-forwarded-for', async () => {
+    const xff = 'X-Forwarded-For: 198.51.100.7, 203.0.113.9\r\n'
+    await raw(port, get('/ops/x', 'public.example.com', xff))
+    // Default 0 hops: a client's XFF is never trusted; the formatter sees the socket peer.
+    expect(recorder.received[0]!.headers['x-peer']).toBe('127.0.0.1')
+    const trusting = await hostileGateway(recorder.port, hostileYaml(), { gateway: { numTrustedProxies: 1 } })
+    try {
+      recorder.reset()
+      await raw(trusting.addresses[80]!.port, get('/ops/x', 'public.example.com', xff))
+      const seen = recorder.received[0]!.headers
+      expect(seen['x-peer']).toBe('203.0.113.9')
+      expect(seen['x-forwarded-for']).toBe('198.51.100.7, 203.0.113.9,127.0.0.1')
+    } finally {
+      await trusting.close()
+    }
+  })
+
   it('response splitting: a redirect built from request data never carries CR/LF (encoded characters stay encoded)', async () => {
     const answer = await raw(port, get('/redirect/%0d%0aSet-Cookie:%20x=1'))
     expect(answer.status).toBe(301)

@@ -80,6 +80,29 @@ describe('limits and slow peers', () => {
     expect(recorder.received).toEqual([])
   })
 
+  it('more than 100 header fields (Envoy max_headers_count) get 431, never a silently truncated request', async () => {
+    const many = Array.from({ length: 2500 }, (_, i) => `X-H${i}: v\r\n`).join('')
+    const answer = await raw(port, get('/public/x', 'public.example.com', many))
+    expect(answer.status).toBe(431)
+    const some = Array.from({ length: 90 }, (_, i) => `X-H${i}: v\r\n`).join('')
+    expect((await raw(port, get('/public/y', 'public.example.com', some))).status).toBe(200)
+    expect(recorder.received.map((r) => r.url)).toEqual(['/public/y'])
+  })
+
+  it('a request target longer than maxUriLength gets 414', async () => {
+    const short = await hostileGateway(recorder.port, hostileYaml(), {
+      gateway: { limits: { maxUriLength: 1024 } },
+    })
+    try {
+      const p = short.addresses[80]!.port
+      expect((await raw(p, get(`/public/${'a'.repeat(2000)}`))).status).toBe(414)
+      expect(recorder.received).toEqual([])
+      expect((await raw(p, get(`/public/${'a'.repeat(900)}`))).status).toBe(200)
+    } finally {
+      await short.close()
+    }
+  })
+
   it('slowloris: a head still incomplete after headersTimeoutMs gets 408 and is closed', async () => {
     const s = await dribbler(port)
     const timer = setInterval(() => s.write('a'), 50)
