@@ -15,6 +15,7 @@ import {
   type ListenerEnv,
   PortListener,
   type Runtime,
+  releaseRuntime,
 } from './listeners.js'
 import { listenPortFor } from './port-map.js'
 import { type Logger, type RouteFunction, silentLogger } from './types.js'
@@ -175,6 +176,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       listeners.clear()
       await Promise.all(all.map((l) => l.drain(drainTimeoutMs)))
       await pools.close()
+      releaseRuntime(runtime)
       logger.info({}, 'gateway closed')
     })()
     return closing
@@ -207,7 +209,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (closed) throw new Error('gateway is closed')
       const config = compiledOf(source, logger)
       const next = buildRuntime(config, base)
+      const previous = runtime
       runtime = next
+      releaseRuntime(previous)
       pools.retain(config.clusters.values())
       await reconcile(config)
       logger.info({ version: config.version }, 'config applied')

@@ -105,6 +105,7 @@ export function buildRuntime(config: CompiledConfig, env: Omit<ListenerEnv, 'run
           { ...tls.options, allowHTTP1: true, settings: H2_SETTINGS },
           (req, res) => env.listenerFor(port)?.onRequest(req, res, 'https'),
         )
+        startHttp1Sweep(h2, env.limits)
         h2.on('session', (session: ServerHttp2Session) => {
           const owner = env.listenerFor(port)
           if (owner !== undefined) watchSession(session, owner.sessions)
@@ -141,6 +142,41 @@ export function buildRuntime(config: CompiledConfig, env: Omit<ListenerEnv, 'run
     }
   }
   return { config, terminators }
+}
+
+/** The HTTP/1 fallback settings Node reads from an `allowHTTP1` secure server (not in its types). */
+interface Http1Fallback {
+  headersTimeout: number
+  requestTimeout: number
+  connectionsCheckingInterval: number
+}
+
+/**
+ * HTTP/1.1 over TLS is served by the secure server's HTTP/1 fallback, which enforces
+ * headersTimeout and requestTimeout only once the sweep that `listen()` starts is running; these
+ * servers never listen (connections are handed to them), so start it here.
+ */
+function startHttp1Sweep(server: Http2SecureServer, limits: ConnectionLimits | undefined): void {
+  const fallback = server as unknown as Http1Fallback
+  if (limits?.headersTimeoutMs !== undefined) fallback.headersTimeout = limits.headersTimeoutMs
+  if (limits?.requestTimeoutMs !== undefined) fallback.requestTimeout = limits.requestTimeoutMs
+  fallback.connectionsCheckingInterval = Math.min(limits?.headersTimeoutMs ?? 30_000, 5_000)
+  server.emit('listening')
+}
+
+/**
+ * Stops the timers of a runtime that is no longer current (its terminators never listened, so
+ * closing them only ends their HTTP/1 sweep and idle keep-alive connections; in-flight requests
+ * finish).
+ */
+export function releaseRuntime(runtime: Runtime): void {
+  for (const { server } of runtime.terminators.values()) {
+    try {
+      server.close()
+    } catch {
+      // Nothing to release.
+    }
+  }
 }
 
 interface H1State {
