@@ -273,7 +273,7 @@ export async function hostileGateway(
 /** A parsed raw HTTP/1.1 answer: the first status line and whether the peer closed. */
 export interface RawAnswer {
   readonly text: string
-  /** Status of the first response, 0 when none arrived. */
+  /** Final status of the first response (after any 1xx), 0 when none arrived. */
   readonly status: number
   /** Number of response status lines seen (pipelining). */
   readonly responses: number
@@ -295,7 +295,8 @@ export function raw(port: number, bytes: string | Buffer, timeoutMs = 1000, end 
       clearTimeout(timer)
       socket.destroy()
       const text = Buffer.concat(chunks).toString('latin1')
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text)
+      // The first final status: an interim `100 Continue` is skipped.
+      const m = /^(?:HTTP\/1\.1 1\d\d [^\r\n]*\r\n\r\n)*HTTP\/1\.[01] (\d{3})/.exec(text)
       resolve({
         text,
         status: m ? Number(m[1]) : 0,

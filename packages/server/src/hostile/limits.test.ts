@@ -1,7 +1,9 @@
 import { connect as netConnect, type Socket } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Gateway } from '../gateway.js'
 import {
+  certificateFiles,
   eventually,
   get,
   hostileGateway,
@@ -111,6 +113,32 @@ describe('limits and slow peers', () => {
     expect(result.closed).toBe(true)
     expect(result.text).toMatch(/^HTTP\/1\.1 408/)
     expect(recorder.received).toEqual([])
+  })
+
+  it('slowloris over TLS (HTTP/1.1 by ALPN): the same headersTimeoutMs gives 408 and closes', async () => {
+    const cert = certificateFiles(['a.example.com', 'b.example.com'])
+    const tlsGw = await hostileGateway(recorder.port, hostileYaml({ tls: cert }), {
+      gateway: { limits: { headersTimeoutMs: 300 } },
+    })
+    try {
+      const s = tlsConnect({
+        host: '127.0.0.1',
+        port: tlsGw.addresses[443]!.port,
+        servername: 'a.example.com',
+        rejectUnauthorized: false,
+        ALPNProtocols: ['http/1.1'],
+      })
+      s.on('error', () => {})
+      s.once('secureConnect', () => s.write('GET /public/x HTTP/1.1\r\nHost: a.example.com\r\nX-Slow: '))
+      const timer = setInterval(() => s.write('a'), 50)
+      const result = await untilClosed(s as unknown as Socket, 5000)
+      clearInterval(timer)
+      expect(result.closed).toBe(true)
+      expect(result.text).toMatch(/^HTTP\/1\.1 408/)
+      expect(recorder.received).toEqual([])
+    } finally {
+      await tlsGw.close()
+    }
   })
 
   it('slow body: a body still incomplete after requestTimeoutMs is cut; the upstream never gets it whole', async () => {
