@@ -113,6 +113,7 @@ describe('upstream faults', () => {
   for (const [name, path] of [
     ['bytes that are not HTTP', '/public/_garbage'],
     ['two different Content-Length values (response smuggling)', '/public/_dupcl'],
+    ['a 200 KB response header', '/public/_bighead'],
   ] as const) {
     it(`${name}: 502 UPE, and the next request is fine`, async () => {
       const answer = await raw(port, get(path))

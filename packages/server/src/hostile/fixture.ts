@@ -119,6 +119,10 @@ function respond(req: IncomingMessage, res: ServerResponse, record: Received): v
     socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello!!')
     return
   }
+  if (url.includes('/_bighead')) {
+    socket.end(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(200_000)}\r\nContent-Length: 2\r\n\r\nok`)
+    return
+  }
   if (url.includes('/_crlf')) {
     socket.end('HTTP/1.1 200 OK\r\nX-Split: a\rInjected: yes\r\nContent-Length: 2\r\n\r\nok')
     return
