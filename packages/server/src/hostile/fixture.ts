@@ -44,9 +44,9 @@ export interface Recorder {
  * Starts the recording upstream. Behaviour by path segment:
  * `/_hang` never answers, `/_reset` destroys the socket before answering, `/_die` sends headers
  * and part of the body then resets, `/_garbage` answers bytes that are not HTTP, `/_dupcl`
- * answers two different Content-Lengths, `/_crlf` a header value with a bare CR,
- * `/_conn` connection-specific headers (Connection, Keep-Alive, a nominated field, Upgrade,
- * Transfer-Encoding), `/_slow` a body in five pieces 30 ms apart, `/_status/<n>` that status;
+ * answers two different Content-Lengths, `/_bighead` a 200 KB header, `/_crlf` a header value with
+ * a bare CR, `/_conn` connection-specific headers (Connection, Keep-Alive, a nominated field,
+ * Upgrade, Transfer-Encoding), `/_slow` a body in five pieces 30 ms apart, `/_status/<n>` that status;
  * anything else echoes the request as JSON.
  */
 export async function startRecorder(): Promise<Recorder> {
