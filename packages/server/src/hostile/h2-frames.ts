@@ -91,13 +91,18 @@ export interface H2Answer {
 /**
  * Opens a plaintext h2 connection to 127.0.0.1:port, sends the preface and an empty SETTINGS,
  * then `bytes` (written at once, or by `write` which may pace them), and collects frames until
- * the peer closes or `timeoutMs` passes. `pauseMs` leaves the socket unread for that long first
+ * the peer sends GOAWAY, closes, or `timeoutMs` passes. `pauseMs` leaves the socket unread for that long first
  * (a client that never reads: floods of frames whose answers queue up).
  */
 export function h2c(
   port: number,
   write: Buffer | ((socket: Socket) => void),
-  options: { readonly timeoutMs?: number; readonly pauseMs?: number } = {},
+  options: {
+    readonly timeoutMs?: number
+    readonly pauseMs?: number
+    /** Stop collecting once a frame satisfies this. */
+    readonly until?: (f: { readonly type: number; readonly stream: number }) => boolean
+  } = {},
 ): Promise<H2Answer> {
   return new Promise((resolve) => {
     const frames: { type: number; stream: number; flags: number }[] = []
@@ -122,6 +127,8 @@ export function h2c(
         frames.push({ type: buffer[3]!, flags: buffer[4]!, stream: buffer.readUInt32BE(5) & 0x7fffffff })
         buffer = buffer.subarray(9 + length)
       }
+      // After a GOAWAY the peer processes nothing new: the answer is complete.
+      if (frames.some((f) => f.type === FRAME.GOAWAY || options.until?.(f) === true)) finish()
     })
     socket.once('close', () => {
       closed = true

@@ -216,7 +216,10 @@ describe('HTTP/2 floods (h2c on an HTTP2 port)', () => {
   beforeEach(() => recorder.reset())
 
   const healthyH2 = async () => {
-    const answer = await h2c(h2port, requestHeaders(1, '/public/h2-alive'), { timeoutMs: 2000 })
+    const answer = await h2c(h2port, requestHeaders(1, '/public/h2-alive'), {
+      timeoutMs: 3000,
+      until: (f) => f.type === FRAME.HEADERS && f.stream === 1,
+    })
     expect(answer.frames.some((f) => f.type === FRAME.HEADERS && f.stream === 1)).toBe(true)
     expect(await eventually(() => recorder.received.some((r) => r.url === '/public/h2-alive'))).toBe(true)
     await stillServes(gw, recorder)
@@ -263,7 +266,7 @@ describe('HTTP/2 floods (h2c on an HTTP2 port)', () => {
     one.writeUInt16BE(0x3, 0) // MAX_CONCURRENT_STREAMS
     one.writeUInt32BE(100, 2)
     const flood = Buffer.concat(Array.from({ length: 20_000 }, () => frame(FRAME.SETTINGS, 0, 0, one)))
-    const answer = await h2c(h2port, flood, { timeoutMs: 5000, pauseMs: 1000 })
+    const answer = await h2c(h2port, flood, { timeoutMs: 5000, pauseMs: 500 })
     expect(answer.goaway || answer.closed).toBe(true)
     await healthyH2()
   })
@@ -272,7 +275,7 @@ describe('HTTP/2 floods (h2c on an HTTP2 port)', () => {
     const flood = Buffer.concat(
       Array.from({ length: 20_000 }, () => frame(FRAME.PING, 0, 0, Buffer.alloc(8))),
     )
-    const answer = await h2c(h2port, flood, { timeoutMs: 5000, pauseMs: 1000 })
+    const answer = await h2c(h2port, flood, { timeoutMs: 5000, pauseMs: 500 })
     expect(answer.goaway || answer.closed).toBe(true)
     await healthyH2()
   })
@@ -281,7 +284,7 @@ describe('HTTP/2 floods (h2c on an HTTP2 port)', () => {
     const flood: Buffer[] = [requestHeaders(1, '/public/empty-data', 'public.example.com', [], true)]
     for (let i = 0; i < 20_000; i++) flood.push(frame(FRAME.DATA, 0, 1))
     flood.push(frame(FRAME.DATA, FLAG.END_STREAM, 1))
-    const answer = await h2c(h2port, Buffer.concat(flood), { timeoutMs: 3000 })
+    const answer = await h2c(h2port, Buffer.concat(flood), { timeoutMs: 1000 })
     expect(answer.goaway || answer.closed || answer.frames.some((f) => f.type === FRAME.RST_STREAM)).toBe(
       true,
     )
