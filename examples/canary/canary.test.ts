@@ -87,7 +87,10 @@ describe('examples/canary', () => {
     if (http === undefined) throw new Error('port 80 is not served')
     const counts = { v1: 0, v2: 0 }
     for (let i = 0; i < 200; i++) {
-      const res = await request(http, { url: 'http://reviews.example.com/reviews/1' })
+      const res = await request(
+        { host: http.address, port: http.port },
+        { url: 'http://reviews.example.com/reviews/1' },
+      )
       expect(res.status).toBe(200)
       counts[res.text() as 'v1' | 'v2']++
     }

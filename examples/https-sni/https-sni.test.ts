@@ -48,23 +48,31 @@ describe('examples/https-sni', () => {
     const https = gateway.addresses[443]
     if (https === undefined) throw new Error('port 443 is not served')
 
-    const a = await request(https, {
-      url: 'https://httpbin.example.com/status/200',
-      ca: ca.cert,
-      http2: true,
-    })
+    const a = await request(
+      { host: https.address, port: https.port },
+      {
+        url: 'https://httpbin.example.com/status/200',
+        ca: ca.cert,
+        http2: true,
+      },
+    )
     expect(a.status).toBe(200)
     expect(a.protocol).toBe('h2')
     expect(a.peerCertificate?.subject.CN).toBe('httpbin.example.com')
 
-    const b = await request(https, { url: 'https://bookinfo.example.com/', ca: ca.cert })
+    const b = await request(
+      { host: https.address, port: https.port },
+      { url: 'https://bookinfo.example.com/', ca: ca.cert },
+    )
     expect(b.status).toBe(200)
     expect(b.text()).toBe('bookinfo\n')
     expect(b.peerCertificate?.subject.CN).toBe('bookinfo.example.com')
 
     // SNI picks the server: httpbin's certificate never answers for bookinfo, and an unknown
     // name fails the handshake.
-    await expect(request(https, { url: 'https://other.example.com/', ca: ca.cert })).rejects.toThrow()
+    await expect(
+      request({ host: https.address, port: https.port }, { url: 'https://other.example.com/', ca: ca.cert }),
+    ).rejects.toThrow()
   })
 
   it('make-secrets.mjs prints Secrets that complete the example', async () => {
