@@ -26,7 +26,7 @@ interface Block {
 }
 
 /** Fenced blocks of a Markdown text, indentation removed, with their markers and outputs. */
-export function blocksOf(markdown: string): Block[] {
+function blocksOf(markdown: string): Block[] {
   const lines = markdown.split('\n')
   const out: Block[] = []
   let lastNonBlank = ''
