@@ -78,6 +78,41 @@ const PROTOCOL_CODES = new Set([
   'UND_ERR_RES_EXCEEDED_MAX_SIZE',
 ])
 
+/**
+ * A one-shot cancellation flag with plain listeners: the per-request "downstream gone" and
+ * "route timed out" states, without an AbortController and EventTarget per request.
+ */
+class Trip {
+  aborted = false
+  reason: unknown
+  #listeners: (() => void)[] | undefined
+
+  abort(reason?: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    const listeners = this.#listeners
+    this.#listeners = undefined
+    if (listeners !== undefined) for (const listener of listeners) listener()
+  }
+
+  on(listener: () => void): void {
+    if (this.aborted) return
+    if (this.#listeners === undefined) this.#listeners = [listener]
+    else this.#listeners.push(listener)
+  }
+
+  off(listener: () => void): void {
+    const listeners = this.#listeners
+    if (listeners === undefined) return
+    const i = listeners.indexOf(listener)
+    if (i >= 0) listeners.splice(i, 1)
+  }
+}
+
+/** A route timer that never fires (no route timeout). */
+const NEVER = new Trip()
+
 function classify(error: unknown, signal: AbortSignal): AttemptError {
   if (signal.aborted) {
     const reason = signal.reason as { failure?: Failure } | undefined
@@ -135,16 +170,16 @@ function retriesStatus(
   return false
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, trip: Trip): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
+    if (trip.aborted) return resolve()
     const done = () => {
       clearTimeout(timer)
-      signal.removeEventListener('abort', done)
+      trip.off(done)
       resolve()
     }
     const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
+    trip.on(done)
   })
 }
 
@@ -201,7 +236,7 @@ export async function forward(
   const { req, res } = request
   const spec = decision.forward
   const server = ctx.serverHeader
-  const downstreamGone = new AbortController()
+  const downstreamGone = new Trip()
   const onClose = () => {
     if (cutShort(req, res)) downstreamGone.abort()
   }
@@ -246,8 +281,8 @@ export async function forward(
   const fault = spec.fault
   if (fault?.delay !== undefined && Math.random() * 100 < fault.delay.percent) {
     observeFlag(res, 'DI')
-    await sleep(fault.delay.ms, downstreamGone.signal)
-    if (downstreamGone.signal.aborted) return
+    await sleep(fault.delay.ms, downstreamGone)
+    if (downstreamGone.aborted) return
   }
   if (fault?.abort !== undefined && Math.random() * 100 < fault.abort.percent) {
     observeFlag(res, 'FI')
@@ -320,10 +355,12 @@ export async function forward(
 
   const policy = spec.retries
   const maxAttempts = replayable ? 1 + Math.max(0, policy.attempts) : 1
-  const routeTimer = new AbortController()
+  let routeTimer = NEVER
   let routeTimeout: NodeJS.Timeout | undefined
   if (spec.timeoutMs !== undefined && spec.timeoutMs > 0) {
-    routeTimeout = setTimeout(() => routeTimer.abort({ failure: 'route-timeout' }), spec.timeoutMs)
+    const timer = new Trip()
+    routeTimer = timer
+    routeTimeout = setTimeout(() => timer.abort({ failure: 'route-timeout' }), spec.timeoutMs)
   }
   const started = performance.now()
   const tried = new Set<Endpoint>()
@@ -331,11 +368,11 @@ export async function forward(
   let setCookie: string | undefined
   try {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      if (downstreamGone.signal.aborted) return
+      if (downstreamGone.aborted) return
       if (attempt > 1) {
         const cap = 25 * (2 ** (attempt - 1) - 1)
-        await sleep(Math.random() * Math.min(cap, 250), routeTimer.signal)
-        if (routeTimer.signal.aborted) break
+        await sleep(Math.random() * Math.min(cap, 250), routeTimer)
+        if (routeTimer.aborted) break
       }
       const pick = ctx.balancer.pick(cluster, input, tried)
       if (pick === undefined) {
@@ -359,11 +396,11 @@ export async function forward(
       const abortAttempt = (reason: unknown) => {
         if (!controller.signal.aborted) controller.abort(reason)
       }
-      const onRoute = () => abortAttempt(routeTimer.signal.reason)
+      const onRoute = () => abortAttempt(routeTimer.reason)
       const onGone = () => abortAttempt({ failure: 'aborted' })
-      if (routeTimer.signal.aborted) break
-      routeTimer.signal.addEventListener('abort', onRoute)
-      downstreamGone.signal.addEventListener('abort', onGone)
+      if (routeTimer.aborted) break
+      routeTimer.on(onRoute)
+      downstreamGone.on(onGone)
       let perTry: NodeJS.Timeout | undefined
       if (policy.perTryTimeoutMs !== undefined && policy.perTryTimeoutMs > 0) {
         perTry = setTimeout(() => abortAttempt({ failure: 'per-try-timeout' }), policy.perTryTimeoutMs)
@@ -384,10 +421,10 @@ export async function forward(
         lastError = classify(error, controller.signal)
       } finally {
         clearTimeout(perTry)
-        downstreamGone.signal.removeEventListener('abort', onGone)
+        downstreamGone.off(onGone)
         if (response === undefined) {
           ctx.balancer.release(pick.endpoint)
-          routeTimer.signal.removeEventListener('abort', onRoute)
+          routeTimer.off(onRoute)
         }
       }
       if (response === undefined) {
@@ -414,7 +451,7 @@ export async function forward(
       )
       if (attempt < maxAttempts && retriesStatus(policy, response.statusCode, response.headers)) {
         ctx.balancer.release(pick.endpoint)
-        routeTimer.signal.removeEventListener('abort', onRoute)
+        routeTimer.off(onRoute)
         response.body.dump().catch(() => {})
         lastError = undefined
         continue
@@ -430,11 +467,11 @@ export async function forward(
         signal: controller.signal,
       })
       ctx.balancer.release(endpoint)
-      routeTimer.signal.removeEventListener('abort', onRoute)
+      routeTimer.off(onRoute)
       return
     }
-    if (downstreamGone.signal.aborted) return
-    const failure = routeTimer.signal.aborted ? 'route-timeout' : lastError?.failure
+    if (downstreamGone.aborted) return
+    const failure = routeTimer.aborted ? 'route-timeout' : lastError?.failure
     observeUpstreamFailure(res, failure, maxAttempts)
     if (failure === 'route-timeout' || failure === 'per-try-timeout') {
       return localReply(res, 504, server, LOCAL_BODY.timeout)
