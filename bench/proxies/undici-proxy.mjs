@@ -1,0 +1,45 @@
+// Hand-written node:http + undici Pool reverse proxy: the "tuned Node" baseline.
+import { createServer } from 'node:http'
+import { createRequire } from 'node:module'
+
+// undici is a dependency of @portico/server; resolve it from there so the baseline uses the same version.
+const { Pool } = createRequire(new URL('../../packages/server/package.json', import.meta.url))('undici')
+
+const [, , listen, upstream] = process.argv
+const pool = new Pool(`http://127.0.0.1:${upstream}`, {
+  connections: 128,
+  pipelining: 1,
+  keepAliveTimeout: 60_000,
+})
+const hop = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+])
+createServer((req, res) => {
+  const headers = {}
+  for (const k in req.headers) if (!hop.has(k)) headers[k] = req.headers[k]
+  pool.stream(
+    {
+      path: req.url,
+      method: req.method,
+      headers,
+      body: req.method === 'GET' || req.method === 'HEAD' ? null : req,
+    },
+    ({ statusCode, headers: h }) => {
+      for (const k of hop) delete h[k]
+      res.writeHead(statusCode, h)
+      return res
+    },
+    (err) => {
+      if (err && !res.headersSent) {
+        res.statusCode = 502
+        res.end()
+      }
+    },
+  )
+}).listen(Number(listen), '127.0.0.1', () => process.send?.('ready'))

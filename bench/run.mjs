@@ -1,0 +1,345 @@
+// Portico proxy benchmark: upstream, gateway and baselines in one run, A B A B… alternation,
+// proxy CPU sampled from /proc/<pid>/stat. Usage: node bench/run.mjs [--quick|--full] [--no-micro]
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
+import { createServer } from 'node:net'
+import { cpus, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..')
+const args = new Set(process.argv.slice(2))
+const mode = args.has('--full') ? 'full' : args.has('--quick') ? 'quick' : 'default'
+const cfg = {
+  quick: { dur: 3, warm: 1, rounds: 1 },
+  default: { dur: 5, warm: 1, rounds: 2 },
+  full: { dur: 10, warm: 2, rounds: 3 },
+}[mode]
+const only = [...args]
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',')
+const CONNS = 50
+const HOST = 'httpbin.example.com'
+
+function has(bin) {
+  return spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0
+}
+const pin = has('taskset')
+const pinned = (cpu, cmd, argv) => (pin ? ['taskset', ['-c', String(cpu), cmd, ...argv]] : [cmd, argv])
+async function freePort() {
+  return new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port
+      s.close(() => res(p))
+    })
+  })
+}
+const children = []
+function start(cpu, cmd, argv, opts = {}) {
+  const [c, a] = pinned(cpu, cmd, argv)
+  const child = spawn(c, a, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root, ...opts })
+  const keep = (d) => {
+    if ((child.out ?? '').length < 65536) child.out = (child.out ?? '') + d
+  }
+  child.stdout.on('data', keep)
+  child.stderr.on('data', keep)
+  children.push(child)
+  return child
+}
+async function waitHttp(port, path = '/status/tiny', host = HOST) {
+  for (let i = 0; i < 200; i++) {
+    const status = await new Promise((res) => {
+      const q = httpGet({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (r) => {
+        r.resume()
+        r.on('end', () => res(r.statusCode))
+      })
+      q.on('error', () => res(0))
+    })
+    if (status === 200) return
+    await sleep(50)
+  }
+  throw new Error(`port ${port} never answered 200`)
+}
+function cpuTicks(pid) {
+  // utime + stime of the process (fields 14, 15), in clock ticks; threads included.
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
+  return Number(f[11]) + Number(f[12])
+}
+function rssKiB(pid) {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
+}
+const HZ = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100)
+
+// --- load generators
+const wrk = has('wrk')
+async function load(port, path, secs) {
+  if (wrk) {
+    const [c, a] = pinned(1, 'wrk', [
+      '-t1',
+      `-c${CONNS}`,
+      `-d${secs}s`,
+      '--latency',
+      '-H',
+      `Host: ${HOST}`,
+      `http://127.0.0.1:${port}${path}`,
+    ])
+    const out = await new Promise((res) => {
+      const p = spawn(c, a)
+      let o = ''
+      p.stdout.on('data', (d) => {
+        o += d
+      })
+      p.on('close', () => res(o))
+    })
+    const ms = (t) => {
+      const m = /([\d.]+)(us|ms|s)\b/.exec(t)
+      if (!m) return NaN
+      return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1)
+    }
+    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0)
+    return {
+      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+      p50: ms(/ 50%\s+(\S+)/.exec(out)?.[1] ?? ''),
+      p99: ms(/ 99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+      requests: Number(/(\d+) requests in/.exec(out)?.[1]),
+      errors: non2xx,
+    }
+  }
+  const autocannon = (await import('autocannon')).default
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}${path}`,
+    connections: CONNS,
+    duration: secs,
+    headers: { host: HOST },
+  })
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: r.requests.total,
+    errors: r.non2xx + r.errors,
+  }
+}
+
+// --- targets
+const tmp = mkdtempSync(join(tmpdir(), 'portico-bench-'))
+const upPort = await freePort()
+start(1, process.execPath, [join(here, 'upstream.mjs'), String(upPort)])
+await waitHttp(upPort)
+const targets = [{ name: 'direct', port: upPort, pid: null }]
+
+async function addNode(name, script) {
+  const port = await freePort()
+  const child = start(0, process.execPath, [join(here, 'proxies', script), String(port), String(upPort)])
+  await waitHttp(port)
+  targets.push({ name, port, pid: child.pid })
+}
+async function addPortico() {
+  const port = await freePort()
+  const dir = join(tmp, 'portico')
+  mkdirSync(dir)
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: httpbin-gateway }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+  - port: { number: 80, name: http, protocol: HTTP }
+    hosts: ["httpbin.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: httpbin }
+spec:
+  hosts: [httpbin.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  ports: [{ number: 8000, name: http, protocol: HTTP }]
+  resolution: STATIC
+  endpoints:
+  - address: 127.0.0.1
+    ports: { http: ${upPort} }
+    labels: { version: v1 }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: httpbin }
+spec:
+  hosts: ["httpbin.example.com"]
+  gateways: [httpbin-gateway]
+  http:
+  - match: [{ uri: { prefix: /status } }, { uri: { prefix: /delay } }]
+    route: [{ destination: { host: httpbin, port: { number: 8000 } } }]
+`,
+  )
+  const extra = process.env.PORTICO_NODE_FLAGS ? process.env.PORTICO_NODE_FLAGS.split(' ') : []
+  const child = start(0, process.execPath, [
+    ...extra,
+    join(root, 'packages/cli/bin/portico.js'),
+    'serve',
+    '-f',
+    dir,
+    '--port',
+    `80=${port}`,
+    '--bind',
+    '127.0.0.1',
+    '--admin',
+    'off',
+    '--access-log',
+    'off',
+  ])
+  await waitHttp(port).catch((e) => {
+    throw new Error(`${e.message}\n${child.out}`)
+  })
+  targets.push({ name: 'portico', port, pid: child.pid, child })
+}
+async function addNginx() {
+  if (!has('nginx')) return console.error('nginx not installed: skipped')
+  const port = await freePort()
+  const conf = join(tmp, 'nginx.conf')
+  writeFileSync(
+    conf,
+    readFileSync(join(here, 'nginx.conf'), 'utf8')
+      .replaceAll('@PORT@', String(port))
+      .replaceAll('@UPSTREAM@', String(upPort))
+      .replaceAll('@TMP@', tmp),
+  )
+  const child = start(0, has('nginx') ? 'nginx' : '/usr/sbin/nginx', [
+    '-c',
+    conf,
+    '-p',
+    tmp,
+    '-e',
+    join(tmp, 'nginx-error.log'),
+  ])
+  await waitHttp(port)
+  targets.push({ name: 'nginx', port, pid: child.pid })
+}
+async function addHaproxy() {
+  if (!has('haproxy')) return console.error('haproxy not installed: skipped')
+  const port = await freePort()
+  const conf = join(tmp, 'haproxy.cfg')
+  writeFileSync(
+    conf,
+    readFileSync(join(here, 'haproxy.cfg'), 'utf8')
+      .replaceAll('@PORT@', String(port))
+      .replaceAll('@UPSTREAM@', String(upPort)),
+  )
+  const child = start(0, 'haproxy', ['-db', '-f', conf])
+  await waitHttp(port)
+  targets.push({ name: 'haproxy', port, pid: child.pid })
+}
+process.env.PATH = `${process.env.PATH}:/usr/sbin:/sbin`
+for (const add of [
+  addPortico,
+  addNginx,
+  addHaproxy,
+  () => addNode('node-undici', 'undici-proxy.mjs'),
+  () => addNode('http-proxy', 'http-proxy.mjs'),
+  () => addNode('fastify-proxy', 'fastify-proxy.mjs'),
+]) {
+  try {
+    await add()
+  } catch (e) {
+    console.error(`target skipped: ${e.message}`)
+  }
+}
+
+const scenarios = [
+  { name: 'h1 keep-alive, tiny body', path: '/status/tiny' },
+  { name: 'h1 keep-alive, 1 KiB', path: '/status/1k' },
+  { name: 'h1 keep-alive, 64 KiB', path: '/status/64k' },
+]
+const active = targets.filter((t) => !only || only.includes(t.name))
+const results = []
+for (const sc of scenarios) {
+  const acc = new Map(active.map((t) => [t.name, []]))
+  for (let r = 0; r < cfg.rounds; r++) {
+    for (const t of active) {
+      await load(t.port, sc.path, cfg.warm)
+      const c0 = t.pid ? cpuTicks(t.pid) : 0
+      const m = await load(t.port, sc.path, cfg.dur)
+      const c1 = t.pid ? cpuTicks(t.pid) : 0
+      m.cpuUs = t.pid ? (((c1 - c0) / HZ) * 1e6) / m.requests : NaN
+      m.rss = t.pid ? rssKiB(t.pid) : NaN
+      acc.get(t.name).push(m)
+      console.error(
+        `${sc.name} | ${t.name} | round ${r + 1}: ${m.rps.toFixed(0)} req/s, p99 ${m.p99} ms, ${m.cpuUs.toFixed(1)} µs/req, errors ${m.errors}`,
+      )
+    }
+  }
+  for (const [name, ms] of acc) {
+    const med = (k) => {
+      const v = ms.map((m) => m[k]).sort((a, b) => a - b)
+      return v[Math.floor(v.length / 2)]
+    }
+    results.push({
+      scenario: sc.name,
+      target: name,
+      rps: med('rps'),
+      p50: med('p50'),
+      p99: med('p99'),
+      cpuUs: med('cpuUs'),
+      rss: Math.max(...ms.map((m) => m.rss)),
+      errors: ms.reduce((a, m) => a + m.errors, 0),
+    })
+  }
+}
+for (const c of children)
+  try {
+    c.kill('SIGTERM')
+  } catch {}
+
+// --- report
+const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '–')
+const tool = (cmd, a) => {
+  const r = spawnSync(cmd, a)
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`
+}
+const lines = []
+lines.push(`# Proxy benchmark, ${new Date().toISOString()}`, '')
+lines.push(
+  `Machine: ${cpus()[0]?.model} × ${cpus().length} cores; Node ${process.version}; ` +
+    `wrk ${wrk ? (/wrk ([\d.]+\S*)/.exec(tool('wrk', ['-v']))?.[1] ?? '?') : 'absent (autocannon)'}; ` +
+    `nginx ${/nginx\/(\S+)/.exec(tool('nginx', ['-v']))?.[1] ?? 'absent'}; haproxy ${/version (\S+)/.exec(tool('haproxy', ['-v']))?.[1] ?? 'absent'}; ` +
+    `taskset ${pin ? 'yes (proxy on CPU 0, wrk + upstream on CPU 1)' : 'absent (unpinned)'}.`,
+  '',
+)
+lines.push(
+  `Mode ${mode}: ${cfg.rounds} round(s) of ${cfg.dur} s per target after a ${cfg.warm} s warm-up, targets alternated per round, medians shown; ${CONNS} keep-alive connections, one wrk thread.`,
+  '',
+)
+lines.push(
+  'µs/req = proxy process CPU (user + system, /proc/<pid>/stat) divided by requests completed: the figure that compares. Ratios are of µs/req, measured in the same run.',
+  '',
+)
+for (const sc of scenarios) {
+  const rows = results.filter((r) => r.scenario === sc.name)
+  const by = (n) => rows.find((r) => r.target === n)
+  const nginx = by('nginx')
+  const fast = by('fastify-proxy')
+  const hp = by('http-proxy')
+  const nu = by('node-undici')
+  lines.push(
+    `## ${sc.name}`,
+    '',
+    '| target | req/s | p50 ms | p99 ms | proxy µs/req | RSS MiB | ÷ nginx µs | fastify-proxy µs ÷ this | http-proxy µs ÷ this | node-undici µs ÷ this | p99 ÷ nginx | non-2xx |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  )
+  for (const r of rows) {
+    lines.push(
+      `| ${r.target} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.cpuUs, 1)} | ${f(r.rss / 1024, 0)} | ${f(r.cpuUs / nginx?.cpuUs, 2)} | ${f(fast?.cpuUs / r.cpuUs, 2)} | ${f(hp?.cpuUs / r.cpuUs, 2)} | ${f(nu?.cpuUs / r.cpuUs, 2)} | ${f(r.p99 / nginx?.p99, 2)} | ${r.errors} |`,
+    )
+  }
+  lines.push('')
+}
+const md = lines.join('\n')
+console.log(md)
+const day = new Date().toISOString().slice(0, 10)
+if (!only) writeFileSync(join(here, 'results', `${day}${mode === 'default' ? '' : `-${mode}`}.md`), `${md}\n`)
