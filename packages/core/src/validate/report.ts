@@ -17,7 +17,7 @@ export function refOf(resource: Resource): ResourceRef {
  * Collects the findings about one resource: each carries the resource, the field path and, when
  * the resource came from a file, the source position of that path.
  */
-export class Report {
+export class Report<Code extends string = string> {
   /** Findings in the order they were recorded. */
   readonly diagnostics: Diagnostic[] = []
   /** The resource the findings are about. */
@@ -30,17 +30,17 @@ export class Report {
   }
 
   /** Records an error (Istio refuses the object). */
-  error(code: string, message: string, path: FieldPath): void {
+  error(code: Code, message: string, path: FieldPath): void {
     this.add('error', code, message, path)
   }
 
   /** Records a warning (Istio admits the object and prints the message). */
-  warning(code: string, message: string, path: FieldPath): void {
+  warning(code: Code, message: string, path: FieldPath): void {
     this.add('warning', code, message, path)
   }
 
   /** Records `message` as an error when it is defined. */
-  check(code: string, message: string | undefined, path: FieldPath): void {
+  check(code: Code, message: string | undefined, path: FieldPath): void {
     if (message !== undefined) this.error(code, message, path)
   }
 

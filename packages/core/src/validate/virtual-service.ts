@@ -1,16 +1,16 @@
-import type { Diagnostic, FieldPath } from '../diagnostics/diagnostic.js'
-import { sourceOf } from '../load/index.js'
+import type { Diagnostic } from '../diagnostics/diagnostic.js'
 import { namesOverlap } from '../model/hosts.js'
-import { DEFAULT_NAMESPACE, isIpAddress, MESH_GATEWAY } from '../model/names.js'
+import { isIpAddress, MESH_GATEWAY } from '../model/names.js'
 import type { VirtualServiceResource } from '../resources/index.js'
 import type { HTTPRoute, VirtualServiceSpec } from '../resources/virtual-service.js'
 import { validateHttpRoute } from './http-route.js'
 import { checkExportTo, isJwtClaimHeader } from './primitives.js'
+import { Report } from './report.js'
 import { VS_CODES } from './virtual-service-codes.js'
 import { validateGatewayNames } from './virtual-service-gateways.js'
 import { checkVirtualServiceHost } from './virtual-service-hosts.js'
 import { validateTcpRoute, validateTlsRoute } from './virtual-service-l4.js'
-import { VirtualServiceReport } from './virtual-service-report.js'
+import type { VirtualServiceReport } from './virtual-service-report.js'
 import { analyzeUnreachableHttpRules, analyzeUnreachableL4Rules } from './virtual-service-unreachable.js'
 
 /**
@@ -22,12 +22,8 @@ import { analyzeUnreachableHttpRules, analyzeUnreachableL4Rules } from './virtua
  * resources loaded from a file, the source position. Never throws on a schema-valid resource.
  */
 export function validateVirtualService(resource: VirtualServiceResource): Diagnostic[] {
-  const namespace = resource.metadata.namespace ?? DEFAULT_NAMESPACE
-  const source = sourceOf(resource)
-  const report = new VirtualServiceReport(
-    { kind: 'VirtualService', namespace, name: resource.metadata.name },
-    source === undefined ? undefined : (path: FieldPath) => source.locate(path),
-  )
+  const report: VirtualServiceReport = new Report(resource)
+  const namespace = report.resource.namespace
   const spec: VirtualServiceSpec = resource.spec ?? {}
   const hosts = spec.hosts ?? []
   const gateways = spec.gateways ?? []
