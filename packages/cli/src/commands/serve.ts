@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import { once } from 'node:events'
 import { parseArgs } from 'node:util'
 import { formatDiagnostics, hasErrors } from '@portico/core'
@@ -11,9 +12,10 @@ import {
   operationOptions,
   startOperations,
 } from './serve-operations.js'
+import { leaveCluster, reportReady, servePrimary, servesAdmin, workerCount } from './serve-workers.js'
 
 export const serveHelp =
-  'portico serve -f <file-or-dir>... [--port <gw>=<listen>]... [--bind 127.0.0.1] [--label k=v]... ' +
+  'portico serve -f <file-or-dir>... [--port <gw>=<listen>]... [--bind 127.0.0.1] [--label k=v]... [--workers N|auto] ' +
   operationHelp
 
 /** `portico serve`: validates, compiles and serves until SIGINT/SIGTERM (or the io signal). */
@@ -26,6 +28,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
         port: { type: 'string', short: 'p', multiple: true },
         bind: { type: 'string' },
         label: { type: 'string', multiple: true },
+        workers: { type: 'string' },
         ...operationOptions,
       },
     }),
@@ -33,22 +36,25 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const files = requireFiles(values.filename)
   const ports = parsePortMap(values.port)
   const labels = parseLabels(values.label)
+  const workers = workerCount(values.workers)
   const config = await loadConfig(files, io, { labels, portMap: ports })
   if (config.diagnostics.length > 0) println(io.stderr, formatDiagnostics(config.diagnostics))
   if (!config.compiled || hasErrors(config.diagnostics)) {
     println(io.stderr, 'portico serve: the configuration is invalid; nothing started')
     return EXIT.invalid
   }
+  if (workers > 1 && cluster.isPrimary) return servePrimary(workers, io, stopRequested(io.signal))
+  const ops = servesAdmin() ? values : { ...values, admin: 'off' }
   const gateway = await createManagedGateway({
     resources: config.resources,
     compile: { labels, portMap: ports },
     ports,
     ...(values.bind ? { bind: values.bind } : {}),
-    ...gatewayOperationOptions(values, io),
+    ...gatewayOperationOptions(ops, io),
   })
   let operations: Awaited<ReturnType<typeof startOperations>> | undefined
   try {
-    operations = await startOperations(gateway, values, files, io)
+    operations = await startOperations(gateway, ops, files, io)
     const entries = Object.entries(gateway.addresses)
     if (entries.length === 0) println(io.stdout, 'portico: no Gateway selects this process; nothing listens')
     for (const [gwPort, where] of entries) {
@@ -64,11 +70,13 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
         `portico: gateway port ${gwPort} (${where.protocol}) listening on ${scheme}://${host}:${where.port}`,
       )
     }
+    reportReady()
     await stopRequested(io.signal)
     println(io.stdout, 'portico: stopping')
   } finally {
     await gateway.close()
     await operations?.close()
+    leaveCluster()
   }
   return EXIT.ok
 }
