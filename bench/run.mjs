@@ -15,12 +15,16 @@ const args = new Set(process.argv.slice(2))
 const mode = args.has('--full') ? 'full' : args.has('--quick') ? 'quick' : 'default'
 const cfg = {
   quick: { dur: 3, warm: 1, rounds: 1 },
-  default: { dur: 5, warm: 1, rounds: 2 },
+  default: { dur: 4, warm: 1, rounds: 2 },
   full: { dur: 10, warm: 2, rounds: 3 },
 }[mode]
 const only = [...args]
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
+  .split(',')
+const onlyScenario = [...args]
+  .find((a) => a.startsWith('--scenario='))
+  ?.slice(11)
   .split(',')
 const CONNS = 50
 const HOST = 'httpbin.example.com'
@@ -39,6 +43,11 @@ async function freePort() {
   })
 }
 const children = []
+const stopAll = () => {
+  for (const c of children) c.kill('SIGTERM')
+}
+process.on('exit', stopAll)
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130))
 function start(cpu, cmd, argv, opts = {}) {
   const [c, a] = pinned(cpu, cmd, argv)
   const child = spawn(c, a, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root, ...opts })
@@ -77,7 +86,39 @@ const HZ = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 
 
 // --- load generators
 const wrk = has('wrk')
-async function load(port, path, secs) {
+const h2load = has('h2load')
+async function loadTls(port, path, secs, h2) {
+  // h2load sets SNI from the URL's host and --connect-to sends it to 127.0.0.1; it reports no percentiles.
+  const [c, a] = pinned(1, 'h2load', [
+    ...(h2 ? ['-m', '10'] : ['--h1']),
+    '-c',
+    String(CONNS),
+    '-D',
+    String(secs),
+    `--connect-to=127.0.0.1:${port}`,
+    `https://${HOST}:${port}${path}`,
+  ])
+  const out = await new Promise((res) => {
+    const p = spawn(c, a)
+    let o = ''
+    p.stdout.on('data', (d) => {
+      o += d
+    })
+    p.on('close', () => res(o))
+  })
+  const req =
+    /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(out)
+  const done = Number(req?.[1] ?? NaN)
+  return {
+    rps: Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1]),
+    p50: NaN,
+    p99: NaN,
+    requests: done,
+    errors: Number(req?.[3] ?? 0) + Number(req?.[4] ?? 0),
+  }
+}
+async function load(port, path, secs, tls) {
+  if (tls) return loadTls(port, path, secs, tls === 'h2')
   if (wrk) {
     const [c, a] = pinned(1, 'wrk', [
       '-t1',
@@ -132,15 +173,51 @@ const upPort = await freePort()
 start(1, process.execPath, [join(here, 'upstream.mjs'), String(upPort)])
 await waitHttp(upPort)
 const targets = [{ name: 'direct', port: upPort, pid: null }]
+const cert = has('openssl')
+  ? { crt: join(tmp, 'tls.crt'), key: join(tmp, 'tls.key'), pem: join(tmp, 'tls.pem') }
+  : undefined
+if (cert) {
+  spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      cert.key,
+      '-out',
+      cert.crt,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${HOST}`,
+      '-addext',
+      `subjectAltName=DNS:${HOST}`,
+    ],
+    { stdio: 'ignore' },
+  )
+  writeFileSync(cert.pem, readFileSync(cert.crt, 'utf8') + readFileSync(cert.key, 'utf8'))
+}
 
 async function addNode(name, script) {
   const port = await freePort()
-  const child = start(0, process.execPath, [join(here, 'proxies', script), String(port), String(upPort)])
+  const tlsPort = cert && script === 'undici-proxy.mjs' ? await freePort() : undefined
+  const child = start(0, process.execPath, [
+    join(here, 'proxies', script),
+    String(port),
+    String(upPort),
+    ...(tlsPort ? [String(tlsPort), cert.crt, cert.key] : []),
+  ])
   await waitHttp(port)
-  targets.push({ name, port, pid: child.pid })
+  targets.push({ name, port, tlsPort, pid: child.pid })
 }
 async function addPortico() {
   const port = await freePort()
+  const tlsPort = cert ? await freePort() : undefined
   const dir = join(tmp, 'portico')
   mkdirSync(dir)
   writeFileSync(
@@ -153,7 +230,14 @@ spec:
   servers:
   - port: { number: 80, name: http, protocol: HTTP }
     hosts: ["httpbin.example.com"]
----
+${
+  cert
+    ? `  - port: { number: 443, name: https, protocol: HTTPS }
+    hosts: ["httpbin.example.com"]
+    tls: { mode: SIMPLE, serverCertificate: ${cert.crt}, privateKey: ${cert.key}, minProtocolVersion: TLSV1_3 }
+`
+    : ''
+}---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: { name: httpbin }
@@ -187,6 +271,7 @@ spec:
     dir,
     '--port',
     `80=${port}`,
+    ...(tlsPort ? ['--port', `443=${tlsPort}`] : []),
     '--bind',
     '127.0.0.1',
     '--admin',
@@ -197,18 +282,27 @@ spec:
   await waitHttp(port).catch((e) => {
     throw new Error(`${e.message}\n${child.out}`)
   })
-  targets.push({ name: 'portico', port, pid: child.pid, child })
+  targets.push({ name: 'portico', port, tlsPort, pid: child.pid, child })
 }
 async function addNginx() {
   if (!has('nginx')) return console.error('nginx not installed: skipped')
   const port = await freePort()
+  const tlsPort = cert ? await freePort() : undefined
   const conf = join(tmp, 'nginx.conf')
   writeFileSync(
     conf,
     readFileSync(join(here, 'nginx.conf'), 'utf8')
       .replaceAll('@PORT@', String(port))
       .replaceAll('@UPSTREAM@', String(upPort))
-      .replaceAll('@TMP@', tmp),
+      .replaceAll('@TMP@', tmp)
+      .replace(/#TLS\n[\s\S]*?#END TLS\n/, (block) =>
+        cert
+          ? block
+              .replaceAll('@TLSPORT@', String(tlsPort))
+              .replaceAll('@CRT@', cert.crt)
+              .replaceAll('@KEY@', cert.key)
+          : '',
+      ),
   )
   const child = start(0, has('nginx') ? 'nginx' : '/usr/sbin/nginx', [
     '-c',
@@ -219,21 +313,25 @@ async function addNginx() {
     join(tmp, 'nginx-error.log'),
   ])
   await waitHttp(port)
-  targets.push({ name: 'nginx', port, pid: child.pid })
+  targets.push({ name: 'nginx', port, tlsPort, pid: child.pid })
 }
 async function addHaproxy() {
   if (!has('haproxy')) return console.error('haproxy not installed: skipped')
   const port = await freePort()
+  const tlsPort = cert ? await freePort() : undefined
   const conf = join(tmp, 'haproxy.cfg')
   writeFileSync(
     conf,
     readFileSync(join(here, 'haproxy.cfg'), 'utf8')
       .replaceAll('@PORT@', String(port))
-      .replaceAll('@UPSTREAM@', String(upPort)),
+      .replaceAll('@UPSTREAM@', String(upPort))
+      .replace(/#TLS\n[\s\S]*?#END TLS\n/, (block) =>
+        cert ? block.replaceAll('@TLSPORT@', String(tlsPort)).replaceAll('@PEM@', cert.pem) : '',
+      ),
   )
   const child = start(0, 'haproxy', ['-db', '-f', conf])
   await waitHttp(port)
-  targets.push({ name: 'haproxy', port, pid: child.pid })
+  targets.push({ name: 'haproxy', port, tlsPort, pid: child.pid })
 }
 process.env.PATH = `${process.env.PATH}:/usr/sbin:/sbin`
 for (const add of [
@@ -247,7 +345,7 @@ for (const add of [
   try {
     await add()
   } catch (e) {
-    console.error(`target skipped: ${e.message}`)
+    console.error(`target skipped: ${e.message.slice(0, 2000)}`)
   }
 }
 
@@ -255,16 +353,33 @@ const scenarios = [
   { name: 'h1 keep-alive, tiny body', path: '/status/tiny' },
   { name: 'h1 keep-alive, 1 KiB', path: '/status/1k' },
   { name: 'h1 keep-alive, 64 KiB', path: '/status/64k' },
-]
+  ...(cert && h2load
+    ? [
+        {
+          name: 'HTTPS TLS 1.3 h1 keep-alive, tiny body (h2load: no percentiles)',
+          path: '/status/tiny',
+          tls: 'h1',
+        },
+        {
+          name: 'HTTP/2 over TLS 1.3, 10 streams per connection, tiny body (h2load)',
+          path: '/status/tiny',
+          tls: 'h2',
+        },
+      ]
+    : []),
+].filter((sc) => !onlyScenario || onlyScenario.some((w) => sc.name.includes(w)))
+if (!cert || !h2load) console.error('openssl or h2load absent: TLS and HTTP/2 scenarios skipped')
 const active = targets.filter((t) => !only || only.includes(t.name))
 const results = []
 for (const sc of scenarios) {
   const acc = new Map(active.map((t) => [t.name, []]))
   for (let r = 0; r < cfg.rounds; r++) {
     for (const t of active) {
-      await load(t.port, sc.path, cfg.warm)
+      if (sc.tls && t.tlsPort === undefined) continue
+      const port = sc.tls ? t.tlsPort : t.port
+      await load(port, sc.path, cfg.warm, sc.tls)
       const c0 = t.pid ? cpuTicks(t.pid) : 0
-      const m = await load(t.port, sc.path, cfg.dur)
+      const m = await load(port, sc.path, cfg.dur, sc.tls)
       const c1 = t.pid ? cpuTicks(t.pid) : 0
       m.cpuUs = t.pid ? (((c1 - c0) / HZ) * 1e6) / m.requests : NaN
       m.rss = t.pid ? rssKiB(t.pid) : NaN

@@ -1,11 +1,13 @@
 // Hand-written node:http + undici Pool reverse proxy: the "tuned Node" baseline.
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { createSecureServer } from 'node:http2'
 import { createRequire } from 'node:module'
 
 // undici is a dependency of @portico/server; resolve it from there so the baseline uses the same version.
 const { Pool } = createRequire(new URL('../../packages/server/package.json', import.meta.url))('undici')
 
-const [, , listen, upstream] = process.argv
+const [, , listen, upstream, tlsListen, crt, key] = process.argv
 const pool = new Pool(`http://127.0.0.1:${upstream}`, {
   connections: 128,
   pipelining: 1,
@@ -20,9 +22,11 @@ const hop = new Set([
   'te',
   'trailer',
 ])
-createServer((req, res) => {
+function handle(req, res) {
   const headers = {}
-  for (const k in req.headers) if (!hop.has(k)) headers[k] = req.headers[k]
+  for (const k in req.headers) if (!hop.has(k) && k.charCodeAt(0) !== 58) headers[k] = req.headers[k]
+  if (headers.host === undefined && req.headers[':authority'] !== undefined)
+    headers.host = req.headers[':authority']
   pool.stream(
     {
       path: req.url,
@@ -42,4 +46,12 @@ createServer((req, res) => {
       }
     },
   )
-}).listen(Number(listen), '127.0.0.1', () => process.send?.('ready'))
+}
+createServer(handle).listen(Number(listen), '127.0.0.1', () => process.send?.('ready'))
+if (tlsListen !== undefined) {
+  // HTTPS and HTTP/2 on one port, as the gateway does (ALPN h2, http/1.1).
+  createSecureServer(
+    { cert: readFileSync(crt), key: readFileSync(key), allowHTTP1: true, minVersion: 'TLSv1.3' },
+    handle,
+  ).listen(Number(tlsListen), '127.0.0.1')
+}
