@@ -100,6 +100,9 @@ async function loadTls(port, path, secs, h2) {
   ])
   const out = await new Promise((res) => {
     const p = spawn(c, a)
+    // A proxy that stalls a stream would keep the load generator waiting: bound every run.
+    const guard = setTimeout(() => p.kill('SIGINT'), (secs + 15) * 1000)
+    p.on('close', () => clearTimeout(guard))
     let o = ''
     p.stdout.on('data', (d) => {
       o += d
@@ -131,6 +134,9 @@ async function load(port, path, secs, tls) {
     ])
     const out = await new Promise((res) => {
       const p = spawn(c, a)
+      // A proxy that stalls a stream would keep the load generator waiting: bound every run.
+      const guard = setTimeout(() => p.kill('SIGINT'), (secs + 15) * 1000)
+      p.on('close', () => clearTimeout(guard))
       let o = ''
       p.stdout.on('data', (d) => {
         o += d
