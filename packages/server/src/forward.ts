@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events'
 import {
   type Cluster,
   type CompiledConfig,
@@ -79,8 +80,9 @@ const PROTOCOL_CODES = new Set([
 ])
 
 /**
- * A one-shot cancellation flag with plain listeners: the per-request "downstream gone" and
- * "route timed out" states, without an AbortController and EventTarget per request.
+ * A one-shot cancellation flag with plain listeners: the per-request "downstream gone", "route
+ * timed out" and per-attempt states, without an AbortController and EventTarget each. undici
+ * takes it as a request `signal` (an EventEmitter-like object with `aborted` and `reason`).
  */
 class Trip {
   aborted = false
@@ -96,13 +98,28 @@ class Trip {
     if (listeners !== undefined) for (const listener of listeners) listener()
   }
 
-  on(listener: () => void): void {
+  on(_event: 'abort', listener: () => void): this {
+    this.#add(listener)
+    return this
+  }
+
+  once(_event: 'abort', listener: () => void): this {
+    this.#add(listener)
+    return this
+  }
+
+  removeListener(_event: 'abort', listener: () => void): this {
+    this.#remove(listener)
+    return this
+  }
+
+  #add(listener: () => void): void {
     if (this.aborted) return
     if (this.#listeners === undefined) this.#listeners = [listener]
     else this.#listeners.push(listener)
   }
 
-  off(listener: () => void): void {
+  #remove(listener: () => void): void {
     const listeners = this.#listeners
     if (listeners === undefined) return
     const i = listeners.indexOf(listener)
@@ -113,7 +130,7 @@ class Trip {
 /** A route timer that never fires (no route timeout). */
 const NEVER = new Trip()
 
-function classify(error: unknown, signal: AbortSignal): AttemptError {
+function classify(error: unknown, signal: Trip): AttemptError {
   if (signal.aborted) {
     const reason = signal.reason as { failure?: Failure } | undefined
     return { failure: reason?.failure ?? 'aborted', detail: 'aborted' }
@@ -175,11 +192,11 @@ function sleep(ms: number, trip: Trip): Promise<void> {
     if (trip.aborted) return resolve()
     const done = () => {
       clearTimeout(timer)
-      trip.off(done)
+      trip.removeListener('abort', done)
       resolve()
     }
     const timer = setTimeout(done, ms)
-    trip.on(done)
+    trip.once('abort', done)
   })
 }
 
@@ -392,15 +409,13 @@ export async function forward(
         observeFlag(res, 'UO')
         return localReply(res, 503, server, `${LOCAL_BODY.connectError}reset reason: overflow`)
       }
-      const controller = new AbortController()
-      const abortAttempt = (reason: unknown) => {
-        if (!controller.signal.aborted) controller.abort(reason)
-      }
+      const controller = new Trip()
+      const abortAttempt = (reason: unknown) => controller.abort(reason)
       const onRoute = () => abortAttempt(routeTimer.reason)
       const onGone = () => abortAttempt({ failure: 'aborted' })
       if (routeTimer.aborted) break
-      routeTimer.on(onRoute)
-      downstreamGone.on(onGone)
+      routeTimer.once('abort', onRoute)
+      downstreamGone.once('abort', onGone)
       let perTry: NodeJS.Timeout | undefined
       if (policy.perTryTimeoutMs !== undefined && policy.perTryTimeoutMs > 0) {
         perTry = setTimeout(() => abortAttempt({ failure: 'per-try-timeout' }), policy.perTryTimeoutMs)
@@ -415,16 +430,16 @@ export async function forward(
           method,
           headers,
           body: body ?? null,
-          signal: controller.signal,
+          signal: controller as unknown as EventEmitter,
         })
       } catch (error) {
-        lastError = classify(error, controller.signal)
+        lastError = classify(error, controller)
       } finally {
         clearTimeout(perTry)
-        downstreamGone.off(onGone)
+        downstreamGone.removeListener('abort', onGone)
         if (response === undefined) {
           ctx.balancer.release(pick.endpoint)
-          routeTimer.off(onRoute)
+          routeTimer.removeListener('abort', onRoute)
         }
       }
       if (response === undefined) {
@@ -451,7 +466,7 @@ export async function forward(
       )
       if (attempt < maxAttempts && retriesStatus(policy, response.statusCode, response.headers)) {
         ctx.balancer.release(pick.endpoint)
-        routeTimer.off(onRoute)
+        routeTimer.removeListener('abort', onRoute)
         response.body.dump().catch(() => {})
         lastError = undefined
         continue
@@ -464,10 +479,10 @@ export async function forward(
         vars,
         corsHeaders,
         setCookie,
-        signal: controller.signal,
+        signal: controller,
       })
       ctx.balancer.release(endpoint)
-      routeTimer.off(onRoute)
+      routeTimer.removeListener('abort', onRoute)
       return
     }
     if (downstreamGone.aborted) return
@@ -508,7 +523,7 @@ interface RelayOptions {
   readonly vars: FormatVars
   readonly corsHeaders: HeaderRecord | undefined
   readonly setCookie: string | undefined
-  readonly signal: AbortSignal
+  readonly signal: Trip
 }
 
 /** Writes the upstream response downstream, streaming the body with backpressure. */
