@@ -15,7 +15,10 @@ interface Run {
 }
 
 /** Runs the CLI in-process with captured streams. */
-async function run(argv: string[], options: { stdin?: string; cwd?: string; signal?: AbortSignal } = {}): Promise<Run> {
+async function run(
+  argv: string[],
+  options: { stdin?: string; cwd?: string; signal?: AbortSignal } = {},
+): Promise<Run> {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
   let out = ''
@@ -89,16 +92,25 @@ describe('portico validate', () => {
     expect(r.code).toBe(1)
     const line = r.stdout.split('\n').find((l) => l.includes('spec.http[0].mach'))
     expect(line).toBeDefined()
-    expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9:5  error  PTC\\d{4}  .*"match".*\\(VirtualService default/httpbin  spec\\.http\\[0\\]\\.mach\\)$`))
+    expect(line).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9:5  error  PTC\\d{4}  .*"match".*\\(VirtualService default/httpbin  spec\\.http\\[0\\]\\.mach\\)$`,
+      ),
+    )
     expect(r.stderr).toMatch(/^invalid: /m)
   })
 
   it('prints an array of diagnostics with --output json', async () => {
     const r = await run(['validate', '-f', '-', '--output', 'json'], {
-      stdin: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: { name: gw }\nspec:\n  servers: []\n',
+      stdin:
+        'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: { name: gw }\nspec:\n  servers: []\n',
     })
     expect(r.code).toBe(1)
-    const diagnostics = JSON.parse(r.stdout) as { severity: string; path?: string; source?: { file: string } }[]
+    const diagnostics = JSON.parse(r.stdout) as {
+      severity: string
+      path?: string
+      source?: { file: string }
+    }[]
     expect(Array.isArray(diagnostics)).toBe(true)
     expect(diagnostics.some((d) => d.severity === 'error')).toBe(true)
   })
@@ -138,10 +150,26 @@ describe('portico routes', () => {
     expect(r.stdout).toContain('outbound|8000||httpbin.default.svc.cluster.local')
   })
   it('explains which rule a request matches, and why another gets 404', async () => {
-    const hit = await run(['routes', '-f', 'examples/httpbin', '--explain', 'GET', 'http://httpbin.example.com/status/200'])
+    const hit = await run([
+      'routes',
+      '-f',
+      'examples/httpbin',
+      '--explain',
+      'GET',
+      'http://httpbin.example.com/status/200',
+    ])
     expect(hit.code).toBe(0)
     expect(hit.stdout).toContain('default/httpbin')
-    const miss = await run(['routes', '-f', 'examples/httpbin', '--explain', 'GET', 'http://httpbin.example.com/headers', '-o', 'json'])
+    const miss = await run([
+      'routes',
+      '-f',
+      'examples/httpbin',
+      '--explain',
+      'GET',
+      'http://httpbin.example.com/headers',
+      '-o',
+      'json',
+    ])
     expect(miss.code).toBe(0)
     expect(JSON.parse(miss.stdout)).toMatchObject({ kind: 'notFound', reason: 'no-route' })
   })

@@ -1,5 +1,5 @@
+export * from './arbitraries/index.js'
 export * from './certs.js'
 export * from './httpbin/index.js'
 export * from './request.js'
-export * from './arbitraries/index.js'
 export * from './with-gateway.js'

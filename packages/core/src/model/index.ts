@@ -1,3 +1,4 @@
+export { parseDuration, parseDurationNanos } from './duration.js'
 export type { ServerHost } from './hosts.js'
 export {
   hostMatches,
@@ -18,7 +19,6 @@ export {
   resolveShortname,
 } from './names.js'
 export { createSnapshot, namespaceOf, type Snapshot, type SnapshotResource } from './snapshot.js'
-export { parseDuration, parseDurationNanos } from './duration.js'
 export {
   type ChangeOperation,
   type ChangePlan,
