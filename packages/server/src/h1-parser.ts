@@ -1,0 +1,340 @@
+import type { HeaderRecord } from './headers.js'
+
+/** Largest response head (status line and fields), and largest trailer section, accepted. */
+export const MAX_HEAD_BYTES = 16 * 1024
+
+/** A response an upstream framed wrongly: the exchange fails with 502 and the connection closes. */
+export class ResponseParseError extends Error {
+  override readonly name = 'ResponseParseError'
+}
+
+/** What the parser reports of one response, in order: head, data…, end. */
+export interface ResponseEvents {
+  /** The final (non-1xx) response head. */
+  onHead(head: ResponseHead): void
+  /** A slice of the body, already de-chunked; valid only during the call unless copied or kept. */
+  onData(chunk: Buffer): void
+  /** The response is complete; `trailers` from a chunked body's trailer section, if any. */
+  onEnd(trailers: HeaderRecord | undefined): void
+}
+
+/** A parsed response head. */
+export interface ResponseHead {
+  readonly status: number
+  /** Lower-case names; repeated fields become arrays in arrival order. */
+  readonly headers: HeaderRecord
+  /** Whether the connection may carry another request after this response. */
+  readonly keepAlive: boolean
+  /** The upstream's `Keep-Alive: timeout=N`, in milliseconds. */
+  readonly keepAliveTimeoutMs: number | undefined
+}
+
+enum State {
+  Idle,
+  Head,
+  Length,
+  ChunkSize,
+  ChunkData,
+  ChunkEnd,
+  Trailers,
+  UntilClose,
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** Control characters a field line may not carry (HTAB allowed; CR/LF only as line ends). */
+const CTL = /[\x00-\x08\x0a-\x1f\x7f]/
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: [\s\S]*)?$/
+const DIGITS = /^[0-9]+$/
+const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})[ \t]*(?:;[\s\S]*)?$/
+const CRLF_CRLF = Buffer.from('\r\n\r\n')
+const CRLF = Buffer.from('\r\n')
+
+/**
+ * A strict HTTP/1.1 response parser for upstream connections (RFC 9112): CRLF line ends only,
+ * no obs-fold, token field names, no control characters in values, one consistent
+ * Content-Length, chunked only as the final transfer coding and never beside Content-Length,
+ * 1xx interim responses skipped, no body for HEAD, 204 and 304. Anything else throws
+ * {@link ResponseParseError}: a proxy must not guess where a response ends.
+ */
+export class ResponseParser {
+  #state = State.Idle
+  #events: ResponseEvents | undefined
+  #head = false
+  #pending: Buffer | undefined
+  #remaining = 0
+  #trailers: HeaderRecord | undefined
+
+  /** Expects the response to a request with `method`, reporting to `events`. */
+  expect(method: string, events: ResponseEvents): void {
+    this.#state = State.Head
+    this.#events = events
+    this.#head = method === 'HEAD'
+    this.#pending = undefined
+    this.#trailers = undefined
+  }
+
+  /** Whether a response is expected or in progress. */
+  get busy(): boolean {
+    return this.#state !== State.Idle
+  }
+
+  /** Whether the body runs until the connection closes (no length, no chunking). */
+  get untilClose(): boolean {
+    return this.#state === State.UntilClose
+  }
+
+  /** Whether the head has been reported for the current response. */
+  get headDone(): boolean {
+    return this.#state !== State.Idle && this.#state !== State.Head
+  }
+
+  /**
+   * Consumes bytes; returns how many belong to the current response (the rest, if any, arrived
+   * after its end). Throws {@link ResponseParseError} on a malformed response.
+   */
+  execute(data: Buffer): number {
+    let at = 0
+    while (at < data.length) {
+      switch (this.#state) {
+        case State.Idle:
+          return at
+        case State.Head:
+          at = this.#readHead(data, at)
+          break
+        case State.Length: {
+          const n = Math.min(this.#remaining, data.length - at)
+          this.#remaining -= n
+          const chunk = data.subarray(at, at + n)
+          at += n
+          if (this.#remaining === 0) this.#state = State.Idle
+          this.#events!.onData(chunk)
+          if (this.#remaining === 0) this.#end()
+          break
+        }
+        case State.ChunkSize:
+          at = this.#readChunkSize(data, at)
+          break
+        case State.ChunkData: {
+          const n = Math.min(this.#remaining, data.length - at)
+          this.#remaining -= n
+          const chunk = data.subarray(at, at + n)
+          at += n
+          if (this.#remaining === 0) this.#state = State.ChunkEnd
+          this.#events!.onData(chunk)
+          break
+        }
+        case State.ChunkEnd:
+          at = this.#readChunkEnd(data, at)
+          break
+        case State.Trailers:
+          at = this.#readTrailers(data, at)
+          break
+        case State.UntilClose: {
+          const chunk = data.subarray(at)
+          at = data.length
+          this.#events!.onData(chunk)
+          break
+        }
+      }
+    }
+    return at
+  }
+
+  /** The connection closed: completes a close-delimited body; throws if a response was cut short. */
+  finish(): void {
+    if (this.#state === State.UntilClose) return void this.#end()
+    if (this.#state !== State.Idle)
+      throw new ResponseParseError('connection closed before the response was complete')
+  }
+
+  #end(): void {
+    this.#state = State.Idle
+    const events = this.#events!
+    const trailers = this.#trailers
+    this.#events = undefined
+    this.#trailers = undefined
+    events.onEnd(trailers)
+  }
+
+  /** Gathers bytes until a line that ends with CRLF CRLF; returns the offset after it. */
+  #section(data: Buffer, at: number, limit: number, what: string): { text: string; next: number } | number {
+    const pending = this.#pending
+    const buffer = pending === undefined ? data.subarray(at) : Buffer.concat([pending, data.subarray(at)])
+    const from = pending === undefined ? 0 : Math.max(0, pending.length - 3)
+    const end = buffer.indexOf(CRLF_CRLF, from)
+    if (end < 0) {
+      if (buffer.length > limit) throw new ResponseParseError(`${what} larger than ${limit} bytes`)
+      this.#pending = buffer
+      return data.length
+    }
+    if (end + 4 > limit) throw new ResponseParseError(`${what} larger than ${limit} bytes`)
+    this.#pending = undefined
+    const consumed = end + 4 - (pending?.length ?? 0)
+    return { text: buffer.toString('latin1', 0, end), next: at + consumed }
+  }
+
+  #readHead(data: Buffer, at: number): number {
+    const section = this.#section(data, at, MAX_HEAD_BYTES, 'response head')
+    if (typeof section === 'number') return section
+    const lines = section.text.split('\r\n')
+    const status = STATUS_LINE.exec(lines[0]!)
+    if (status === null || CTL.test(lines[0]!)) throw new ResponseParseError('malformed status line')
+    const minor = status[1]!
+    const code = Number(status[2])
+    const headers = fields(lines, 1)
+    if (code < 200) {
+      if (code === 101) throw new ResponseParseError('unexpected 101 Switching Protocols')
+      return section.next // interim response: the final one follows
+    }
+    const connection = tokens(headers.connection)
+    let keepAlive = minor === '1' ? !connection.includes('close') : connection.includes('keep-alive')
+    const noBody = this.#head || code === 204 || code === 304
+    const te = headers['transfer-encoding']
+    const cl = headers['content-length']
+    let next: State = State.Idle
+    if (!noBody) {
+      if (te !== undefined) {
+        if (cl !== undefined) throw new ResponseParseError('both Transfer-Encoding and Content-Length')
+        const codings = tokens(te)
+        const chunked = codings.indexOf('chunked')
+        if (chunked >= 0 && chunked !== codings.length - 1) {
+          throw new ResponseParseError('chunked is not the final transfer coding')
+        }
+        if (chunked >= 0) next = State.ChunkSize
+        else {
+          next = State.UntilClose
+          keepAlive = false
+        }
+      } else if (cl !== undefined) {
+        const length = contentLength(cl)
+        if (length > 0) {
+          this.#remaining = length
+          next = State.Length
+        }
+      } else {
+        next = State.UntilClose
+        keepAlive = false
+      }
+    }
+    this.#state = next
+    this.#events!.onHead({
+      status: code,
+      headers,
+      keepAlive,
+      keepAliveTimeoutMs: keepAliveTimeout(headers['keep-alive']),
+    })
+    if (next === State.Idle) this.#end()
+    return section.next
+  }
+
+  #readChunkSize(data: Buffer, at: number): number {
+    const pending = this.#pending
+    const buffer = pending === undefined ? data.subarray(at) : Buffer.concat([pending, data.subarray(at)])
+    const end = buffer.indexOf(CRLF)
+    if (end < 0) {
+      if (buffer.length > 4096) throw new ResponseParseError('chunk size line too long')
+      this.#pending = buffer
+      return data.length
+    }
+    this.#pending = undefined
+    const line = buffer.toString('latin1', 0, end)
+    const size = CHUNK_SIZE.exec(line)
+    if (size === null || CTL.test(line)) throw new ResponseParseError('malformed chunk size')
+    this.#remaining = Number.parseInt(size[1]!, 16)
+    if (this.#remaining === 0) {
+      this.#state = State.Trailers
+      this.#pending = CRLF
+    } else this.#state = State.ChunkData
+    return at + end + 2 - (pending?.length ?? 0)
+  }
+
+  #readChunkEnd(data: Buffer, at: number): number {
+    // The CRLF after chunk data, possibly split across reads.
+    const pending = this.#pending
+    const have = pending === undefined ? 0 : pending.length
+    const need = 2 - have
+    const part = data.subarray(at, at + need)
+    const bytes = pending === undefined ? part : Buffer.concat([pending, part])
+    if (bytes.length < 2) {
+      if (bytes[0] !== 13) throw new ResponseParseError('chunk data not followed by CRLF')
+      this.#pending = bytes
+      return data.length
+    }
+    this.#pending = undefined
+    if (bytes[0] !== 13 || bytes[1] !== 10) throw new ResponseParseError('chunk data not followed by CRLF')
+    this.#state = State.ChunkSize
+    return at + part.length
+  }
+
+  #readTrailers(data: Buffer, at: number): number {
+    // The section search is primed with the CRLF that ended the last chunk's size line, so that
+    // "no trailers" (a bare CRLF) and "field lines then CRLF" both end in CRLF CRLF.
+    const section = this.#section(data, at, MAX_HEAD_BYTES, 'trailer section')
+    if (typeof section === 'number') return section
+    const text = section.text.slice(2)
+    if (text !== '') this.#trailers = fields(text.split('\r\n'), 0)
+    this.#state = State.Idle
+    this.#end()
+    return section.next
+  }
+}
+
+function fields(lines: readonly string[], from: number): HeaderRecord {
+  const headers: HeaderRecord = {}
+  for (let i = from; i < lines.length; i++) {
+    const line = lines[i]!
+    const colon = line.indexOf(':')
+    if (colon <= 0) throw new ResponseParseError('malformed header field')
+    const name = line.slice(0, colon)
+    if (!TOKEN.test(name)) throw new ResponseParseError('malformed header field name')
+    if (CTL.test(line)) throw new ResponseParseError('control character in a header field')
+    const value = trimOws(line, colon + 1)
+    const key = name.toLowerCase()
+    const current = headers[key]
+    if (current === undefined) headers[key] = value
+    else if (Array.isArray(current)) current.push(value)
+    else headers[key] = [current, value]
+  }
+  return headers
+}
+
+/** The value after `from` without leading and trailing SP / HTAB (RFC 9110 OWS). */
+function trimOws(line: string, from: number): string {
+  let start = from
+  let end = line.length
+  while (start < end && (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9)) start++
+  while (end > start && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--
+  return line.slice(start, end)
+}
+
+function tokens(value: string | string[] | undefined): string[] {
+  if (value === undefined) return []
+  const text = Array.isArray(value) ? value.join(',') : value
+  const out: string[] = []
+  for (const part of text.split(',')) {
+    const token = part.trim().toLowerCase()
+    if (token !== '') out.push(token)
+  }
+  return out
+}
+
+function contentLength(value: string | string[]): number {
+  let length: number | undefined
+  for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
+    const text = part.trim()
+    if (!DIGITS.test(text)) throw new ResponseParseError('malformed Content-Length')
+    const n = Number(text)
+    if (!Number.isSafeInteger(n)) throw new ResponseParseError('Content-Length too large')
+    if (length !== undefined && length !== n)
+      throw new ResponseParseError('conflicting Content-Length values')
+    length = n
+  }
+  if (length === undefined) throw new ResponseParseError('empty Content-Length')
+  return length
+}
+
+function keepAliveTimeout(value: string | string[] | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const match = /(?:^|[\s,])timeout=(\d+)/i.exec(Array.isArray(value) ? value.join(',') : value)
+  return match === null ? undefined : Number(match[1]) * 1000
+}
