@@ -1,4 +1,5 @@
 import { channel } from 'node:diagnostics_channel'
+import type { Socket } from 'node:net'
 import type { Cluster, Diagnostic, Endpoint, RouteDecision } from '@portico/core'
 
 /**
@@ -36,7 +37,17 @@ export const CHANNELS = {
   connectionEnd: 'portico:connection:end',
   /** {@link ConfigEvent}: a configuration change was applied or refused. */
   config: 'portico:config',
+  /** {@link UpstreamConnectedEvent}: a connection to an upstream endpoint was opened. */
+  upstreamConnected: 'portico:upstream:connected',
 } as const
+
+/** Published on `portico:upstream:connected`; the socket's `close` event ends the connection. */
+export interface UpstreamConnectedEvent {
+  readonly socket: Socket
+  /** The endpoint's address (IPv6 without brackets) or host name. */
+  readonly host: string
+  readonly port: number
+}
 
 /** Published on `portico:request:start`. */
 export interface RequestStartEvent {

@@ -1,4 +1,3 @@
-import type { EventEmitter } from 'node:events'
 import {
   type Cluster,
   type CompiledConfig,
@@ -8,9 +7,9 @@ import {
   pickDestination,
   type RetryPolicy,
 } from '@portico/core'
-import type { Dispatcher } from 'undici'
 import type { Balancer, HashInput } from './balancer.js'
 import { observeAttempt, observeCluster, observeFlag, observeUpstreamFailure } from './events.js'
+import { type ResponseSink, type UpstreamBody, UpstreamError, type UpstreamResponse } from './h1-client.js'
 import {
   appendForwardedFor,
   applyHeaderOps,
@@ -23,6 +22,9 @@ import {
 import { LOCAL_BODY, localReply } from './local-reply.js'
 import type { Downstream, Logger, Upstreamable } from './types.js'
 import { speaksH2, type UpstreamPools } from './upstream.js'
+
+/** A mirrored request is abandoned after this long. */
+const MIRROR_TIMEOUT_MS = 60_000
 
 /** Bodies up to this size are buffered so that a retry or a mirror can replay them. */
 export const REPLAY_LIMIT = 64 * 1024
@@ -135,6 +137,20 @@ function classify(error: unknown, signal: Trip): AttemptError {
     const reason = signal.reason as { failure?: Failure } | undefined
     return { failure: reason?.failure ?? 'aborted', detail: 'aborted' }
   }
+  if (error instanceof UpstreamError) {
+    switch (error.kind) {
+      case 'connect':
+        return { failure: 'connect', detail: `connection failure (${error.code ?? 'error'})` }
+      case 'timeout-connect':
+        return { failure: 'timeout-connect', detail: 'connection timeout' }
+      case 'protocol':
+        return { failure: 'protocol', detail: 'protocol error' }
+      case 'aborted':
+        return { failure: 'aborted', detail: 'aborted' }
+      default:
+        return { failure: 'reset', detail: 'connection termination' }
+    }
+  }
   const code = (error as { code?: string } | undefined)?.code ?? ''
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { failure: 'timeout-connect', detail: 'connection timeout' }
   if (CONNECT_CODES.has(code)) return { failure: 'connect', detail: `connection failure (${code})` }
@@ -169,11 +185,7 @@ const GRPC_TOKENS: Readonly<Record<string, string>> = {
   '14': 'unavailable',
 }
 
-function retriesStatus(
-  policy: RetryPolicy,
-  status: number,
-  headers: Dispatcher.ResponseData['headers'],
-): boolean {
+function retriesStatus(policy: RetryPolicy, status: number, headers: HeaderRecord): boolean {
   const on = policy.retryOn
   if (status >= 500 && on.includes('5xx')) return true
   if ((status === 502 || status === 503 || status === 504) && on.includes('gateway-error')) return true
@@ -423,14 +435,14 @@ export async function forward(
       headers['x-envoy-attempt-count'] = String(attempt)
       observeAttempt(res, pick.endpoint, headers['x-request-id'] as string | undefined)
       ctx.balancer.acquire(pick.endpoint)
-      let response: Dispatcher.ResponseData<null> | undefined
+      let response: UpstreamResponse | undefined
       try {
         response = await ctx.pools.get(cluster, pick.endpoint).request({
           path: decision.upstreamPath,
           method,
           headers,
           body: body ?? null,
-          signal: controller as unknown as EventEmitter,
+          signal: controller,
         })
       } catch (error) {
         lastError = classify(error, controller)
@@ -467,7 +479,7 @@ export async function forward(
       if (attempt < maxAttempts && retriesStatus(policy, response.statusCode, response.headers)) {
         ctx.balancer.release(pick.endpoint)
         routeTimer.removeListener('abort', onRoute)
-        response.body.dump().catch(() => {})
+        response.body.dump()
         lastError = undefined
         continue
       }
@@ -530,11 +542,11 @@ interface RelayOptions {
 function relay(
   ctx: ForwardContext,
   res: Downstream,
-  response: Dispatcher.ResponseData,
+  response: UpstreamResponse,
   options: RelayOptions,
 ): Promise<void> {
   const upstreamBody = response.body
-  const headers = endToEnd(response.headers as Record<string, string | string[] | undefined>)
+  const headers = endToEnd(response.headers)
   applyHeaderOps(headers, options.responseOps, options.vars)
   if (options.corsHeaders !== undefined) Object.assign(headers, options.corsHeaders)
   if (options.setCookie !== undefined) {
@@ -557,43 +569,68 @@ function relay(
     return Promise.resolve()
   }
   return new Promise((resolve) => {
-    let settled = false
-    const finish = () => {
-      if (settled) return
-      settled = true
-      res.removeListener('drain', onDrain)
-      res.removeListener('close', onClose)
-      resolve()
-    }
-    const onDrain = () => upstreamBody.resume()
-    const onClose = () => {
-      if (cutShort(options.req, res)) upstreamBody.destroy()
-      finish()
-    }
-    res.on('drain', onDrain)
-    res.on('close', onClose)
-    upstreamBody.on('data', (chunk: Buffer) => {
-      if (!res.write(chunk)) upstreamBody.pause()
-    })
-    upstreamBody.once('end', () => {
-      const trailers = (response as { trailers?: Record<string, string | string[]> }).trailers
-      if (trailers !== undefined && Object.keys(trailers).length > 0 && res.addTrailers !== undefined) {
-        try {
-          res.addTrailers(endToEnd(trailers))
-        } catch {
-          // Trailers a downstream cannot carry are dropped.
-        }
-      }
-      res.end()
-      finish()
-    })
-    upstreamBody.once('error', () => {
-      // Upstream died (or the route timed out) after headers: never end the response as complete.
-      res.destroy()
-      finish()
-    })
-    if (options.signal.aborted) upstreamBody.destroy()
+    const sink = new RelaySink(res, upstreamBody, options.req, resolve)
+    if (!options.signal.aborted) return upstreamBody.start(sink)
+    // Cancelled between the head and now (route timeout): the response cannot complete.
+    upstreamBody.destroy()
+    sink.error()
   })
+}
+
+/** Streams one upstream body into a downstream response, with backpressure both ways. */
+class RelaySink implements ResponseSink {
+  settled = false
+  readonly #res: Downstream
+  readonly #body: UpstreamBody
+  readonly #req: Upstreamable
+  readonly #resolve: () => void
+  readonly #onDrain: () => void
+  readonly #onClose: () => void
+
+  constructor(res: Downstream, body: UpstreamBody, req: Upstreamable, resolve: () => void) {
+    this.#res = res
+    this.#body = body
+    this.#req = req
+    this.#resolve = resolve
+    this.#onDrain = () => body.resume()
+    this.#onClose = () => {
+      if (cutShort(this.#req, this.#res)) this.#body.destroy()
+      this.finish()
+    }
+    res.on('drain', this.#onDrain)
+    res.on('close', this.#onClose)
+  }
+
+  data(chunk: Buffer): void {
+    if (!this.#res.write(chunk)) this.#body.pause()
+  }
+
+  end(trailers: HeaderRecord | undefined): void {
+    const res = this.#res
+    if (trailers !== undefined && res.addTrailers !== undefined) {
+      try {
+        res.addTrailers(endToEnd(trailers))
+      } catch {
+        // Trailers a downstream cannot carry are dropped.
+      }
+    }
+    res.end()
+    this.finish()
+  }
+
+  error(): void {
+    // Upstream died (or the route timed out) after headers: never end the response as complete.
+    this.#res.destroy()
+    this.finish()
+  }
+
+  finish(): void {
+    if (this.settled) return
+    this.settled = true
+    this.#res.removeListener('drain', this.#onDrain)
+    this.#res.removeListener('close', this.#onClose)
+    this.#resolve()
+  }
 }
 
 /** Sends a copy of the request to a mirror cluster; the answer is discarded and never awaited. */
@@ -610,12 +647,22 @@ function fireMirror(
   if (pick === undefined) return
   const copy: HeaderRecord = { ...headers }
   delete copy['x-envoy-attempt-count']
+  const limit = new Trip()
+  const timer = setTimeout(() => limit.abort(), MIRROR_TIMEOUT_MS)
+  timer.unref()
+  const done = () => clearTimeout(timer)
   try {
     ctx.pools
       .get(cluster, pick.endpoint)
-      .request({ path, method, headers: copy, body: body ?? null, signal: AbortSignal.timeout(60_000) })
-      .then((r) => r.body.dump())
-      .catch(() => {})
+      .request({ path, method, headers: copy, body: body ?? null, signal: limit })
+      .then((r) =>
+        r.body.start({
+          data() {},
+          end: done,
+          error: done,
+        }),
+      )
+      .catch(done)
   } catch {
     // A mirror never fails the request.
   }

@@ -1,18 +1,30 @@
+import type { EventEmitter } from 'node:events'
+import { isIP } from 'node:net'
 import type { Cluster, Endpoint } from '@portico/core'
 import { type Dispatcher, H2CClient, Pool } from 'undici'
 import { endpointKey } from './balancer.js'
+import {
+  H1Pool,
+  type ResponseSink,
+  type UpstreamBody,
+  type UpstreamClient,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from './h1-client.js'
+import type { HeaderRecord } from './headers.js'
 import { readPem } from './tls.js'
 
 /** Idle upstream connections are closed after this long (below common 5 s upstream keep-alives). */
 const DEFAULT_KEEP_ALIVE_MS = 4_000
 
 /**
- * One undici Pool per endpoint origin and connection settings: keep-alive, no pipelining, the
- * cluster's connect timeout and connection cap. Pools outlive config swaps when their settings
- * stay the same; `retain` closes the others once their requests are done.
+ * One connection pool per endpoint origin and connection settings: keep-alive, no pipelining,
+ * the cluster's connect timeout and connection cap. HTTP/1.1 clusters use {@link H1Pool};
+ * HTTP/2 and gRPC clusters use undici. Pools outlive config swaps when their settings stay the
+ * same; `retain` closes the others once their requests are done.
  */
 export class UpstreamPools {
-  readonly #pools = new Map<string, Dispatcher>()
+  readonly #pools = new Map<string, UpstreamClient>()
 
   #key(cluster: Cluster, endpoint: Endpoint): string {
     const p = cluster.trafficPolicy
@@ -21,7 +33,7 @@ export class UpstreamPools {
   }
 
   /** The pool for an endpoint of a cluster, created on first use. */
-  get(cluster: Cluster, endpoint: Endpoint): Dispatcher {
+  get(cluster: Cluster, endpoint: Endpoint): UpstreamClient {
     const key = this.#key(cluster, endpoint)
     let pool = this.#pools.get(key)
     if (pool === undefined) {
@@ -56,13 +68,48 @@ export function speaksH2(cluster: Cluster): boolean {
   return protocol === 'HTTP2' || protocol === 'GRPC' || protocol === 'GRPC-WEB'
 }
 
-function createPool(cluster: Cluster, endpoint: Endpoint): Dispatcher {
+function createPool(cluster: Cluster, endpoint: Endpoint): UpstreamClient {
   const p = cluster.trafficPolicy
   const tls =
     p.tls !== undefined && p.tls.mode !== 'DISABLE' && p.tls.mode !== 'ISTIO_MUTUAL' ? p.tls : undefined
-  const origin = `${tls ? 'https' : 'http'}://${endpointKey(endpoint)}`
   const idle = p.idleTimeoutMs ?? DEFAULT_KEEP_ALIVE_MS
   const name = `cluster ${cluster.name}`
+  if (!speaksH2(cluster)) {
+    const servername = tls === undefined ? undefined : (tls.sni ?? cluster.host)
+    return new H1Pool({
+      host: endpoint.address,
+      port: endpoint.port,
+      connections: p.maxConnections,
+      maxRequestsPerConnection: p.maxRequestsPerConnection || undefined,
+      keepAliveMs: Math.min(idle, DEFAULT_KEEP_ALIVE_MS),
+      connectTimeoutMs: p.connectTimeoutMs,
+      tls:
+        tls === undefined
+          ? undefined
+          : {
+              ...(servername !== undefined && isIP(servername) === 0 ? { servername } : {}),
+              ALPNProtocols: ['http/1.1'],
+              rejectUnauthorized: !tls.insecureSkipVerify,
+              ...(tls.caCertificates ? { ca: readPem(tls.caCertificates, name, 'CA certificates') } : {}),
+              ...(tls.clientCertificate
+                ? { cert: readPem(tls.clientCertificate, name, 'client certificate') }
+                : {}),
+              ...(tls.privateKey ? { key: readPem(tls.privateKey, name, 'private key') } : {}),
+            },
+    })
+  }
+  return new DispatcherClient(createDispatcher(cluster, endpoint, tls, idle, name))
+}
+
+function createDispatcher(
+  cluster: Cluster,
+  endpoint: Endpoint,
+  tls: NonNullable<Cluster['trafficPolicy']['tls']> | undefined,
+  idle: number,
+  name: string,
+): Dispatcher {
+  const p = cluster.trafficPolicy
+  const origin = `${tls ? 'https' : 'http'}://${endpointKey(endpoint)}`
   if (speaksH2(cluster) && tls === undefined) {
     // HTTP/2 prior knowledge: one multiplexed connection per endpoint.
     return new H2CClient(origin, {
@@ -96,4 +143,63 @@ function createPool(cluster: Cluster, endpoint: Endpoint): Dispatcher {
           }),
     },
   })
+}
+
+/** An undici dispatcher (HTTP/2 upstreams) behind the {@link UpstreamClient} interface. */
+class DispatcherClient implements UpstreamClient {
+  constructor(readonly dispatcher: Dispatcher) {}
+
+  async request(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const response = await this.dispatcher.request({
+      path: request.path,
+      method: request.method as Dispatcher.HttpMethod,
+      headers: request.headers,
+      body: request.body as Buffer | null,
+      signal: request.signal as unknown as EventEmitter | undefined,
+    })
+    return {
+      statusCode: response.statusCode,
+      headers: response.headers as HeaderRecord,
+      body: new ReadableBody(response),
+    }
+  }
+
+  close(): Promise<void> {
+    return this.dispatcher.close()
+  }
+
+  destroy(): Promise<void> {
+    return this.dispatcher.destroy()
+  }
+}
+
+/** An undici response body as an {@link UpstreamBody}. */
+class ReadableBody implements UpstreamBody {
+  constructor(readonly response: Dispatcher.ResponseData) {}
+
+  start(sink: ResponseSink): void {
+    const body = this.response.body
+    body.on('data', (chunk: Buffer) => sink.data(chunk))
+    body.once('end', () => {
+      const trailers = this.response.trailers as HeaderRecord | undefined
+      sink.end(trailers !== undefined && Object.keys(trailers).length > 0 ? trailers : undefined)
+    })
+    body.once('error', (error: Error) => sink.error(error))
+  }
+
+  pause(): void {
+    this.response.body.pause()
+  }
+
+  resume(): void {
+    this.response.body.resume()
+  }
+
+  destroy(): void {
+    this.response.body.destroy()
+  }
+
+  dump(): void {
+    this.response.body.dump().catch(() => {})
+  }
 }

@@ -68,6 +68,8 @@ function openFds(): number | undefined {
 
 interface UpstreamConnected {
   readonly socket?: Socket
+  readonly host?: string
+  readonly port?: number
   readonly connectParams?: {
     readonly hostname?: string
     readonly host?: string
@@ -181,10 +183,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     active++
   }
   const onConnected = (message: unknown): void => {
-    const { socket, connectParams } = message as UpstreamConnected
-    if (socket === undefined || connectParams === undefined) return
-    const host = connectParams.hostname ?? connectParams.host ?? ''
-    const key = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${connectParams.port ?? ''}`
+    // Portico's own HTTP/1.1 pools publish `host`/`port`; undici's (HTTP/2 upstreams) `connectParams`.
+    const { socket, connectParams, host: own, port: ownPort } = message as UpstreamConnected
+    if (socket === undefined || (connectParams === undefined && own === undefined)) return
+    const host = own ?? connectParams?.hostname ?? connectParams?.host ?? ''
+    const key = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${ownPort ?? connectParams?.port ?? ''}`
     if (options.upstreams !== undefined && !options.upstreams().has(key)) return
     upstreamActive.set(key, (upstreamActive.get(key) ?? 0) + 1)
     upstreamTotal.set(key, (upstreamTotal.get(key) ?? 0) + 1)
@@ -195,6 +198,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   subscribe(CHANNELS.connectionStart, onConnectionStart)
   subscribe(CHANNELS.connectionEnd, onConnectionEnd)
   subscribe('undici:client:connected', onConnected)
+  subscribe(CHANNELS.upstreamConnected, onConnected)
   let closed = false
 
   return {
@@ -250,6 +254,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       unsubscribe(CHANNELS.connectionStart, onConnectionStart)
       unsubscribe(CHANNELS.connectionEnd, onConnectionEnd)
       unsubscribe('undici:client:connected', onConnected)
+      unsubscribe(CHANNELS.upstreamConnected, onConnected)
     },
   }
 }
