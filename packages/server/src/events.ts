@@ -139,22 +139,17 @@ const startChannel = channel(CHANNELS.requestStart)
 const endChannel = channel(CHANNELS.requestEnd)
 const configChannel = channel(CHANNELS.config)
 
-interface Observed {
+interface Observed extends ResponseObservation {
   readonly start: number
-  readonly startTime: number
   readonly base: RequestStartEvent
-  readonly userAgent: string | undefined
-  readonly forwardedFor: string | undefined
-  readonly remote: string | undefined
-  readonly local: string | undefined
-  readonly sni: string | undefined
+  readonly request: ObservableRequest
+  remote: string | undefined
+  localAddress: string | undefined
+  localPort: number | undefined
+  sni: string | undefined
   requestId: string | undefined
   flags: ResponseFlag[]
   bytesReceived: number
-  bytesSent: number
-  ending: boolean
-  headersAt: number | undefined
-  upstreamServiceTime: number | undefined
   routeConfig: string | undefined
   routeName: string | undefined
   cluster: Cluster | undefined
@@ -164,7 +159,13 @@ interface Observed {
   done: boolean
 }
 
-const observed = new WeakMap<object, Observed>()
+/**
+ * The observation rides on the response object under a private symbol: a property every observed
+ * response gets in the same order keeps one shape, where a WeakMap entry per request costs the
+ * garbage collector an ephemeron each.
+ */
+const OBSERVED = Symbol('portico.observed')
+type Carrier = { [OBSERVED]?: Observed }
 
 function text(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(',') : value
@@ -194,9 +195,6 @@ interface ObservableResponse {
   readonly statusCode: number
   readonly headersSent: boolean
   readonly writableFinished: boolean
-  writeHead(...args: unknown[]): unknown
-  write(...args: unknown[]): unknown
-  end(...args: unknown[]): unknown
   once(event: 'close', listener: () => void): unknown
 }
 
@@ -205,10 +203,31 @@ export function observing(): boolean {
   return endChannel.hasSubscribers || startChannel.hasSubscribers
 }
 
+/** The part of an observed request the response writers fill in. */
+export interface ResponseObservation {
+  /** `performance.now()` when the response head was written. */
+  headersAt: number | undefined
+  upstreamServiceTime: number | undefined
+  /** Response body bytes written. */
+  bytesSent: number
+}
+
+/** Whether a request may carry a body (only then are its body bytes counted). */
+function mayHaveBody(request: ObservableRequest): boolean {
+  const h = request.headers
+  const length = h['content-length']
+  if (length !== undefined) return length !== '0'
+  if (h['transfer-encoding'] !== undefined) return true
+  if (request.httpVersion !== '2.0') return false
+  const method = request.method
+  return method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS' && method !== 'DELETE'
+}
+
 /**
  * Starts observing one request (called by the handler as a request arrives). Does nothing when
- * no one subscribes to `portico:request:*`. Counts body bytes in both directions without changing
- * how the streams flow, and publishes `portico:request:end` once when the response closes.
+ * no one subscribes to `portico:request:*`. Counts request body bytes without changing how the
+ * stream flows; the response writers report the head and body bytes through
+ * {@link observeResponse}; `portico:request:end` is published once when the response closes.
  */
 export function observeRequest(
   req: object,
@@ -220,15 +239,6 @@ export function observeRequest(
   const request = req as ObservableRequest
   const response = res as ObservableResponse
   const h = request.headers
-  const socket = request.socket as
-    | {
-        remoteAddress?: string
-        localAddress?: string
-        localPort?: number
-        servername?: string | false | null
-      }
-    | undefined
-  const protocol = request.httpVersion === '2.0' ? 'HTTP/2' : `HTTP/${request.httpVersion}`
   const startTime = Date.now()
   const base: RequestStartEvent = {
     startTime,
@@ -237,24 +247,21 @@ export function observeRequest(
     method: request.method ?? 'GET',
     path: request.url ?? '/',
     authority: text(h[':authority']) ?? text(h.host),
-    protocol,
+    protocol: request.httpVersion === '2.0' ? 'HTTP/2' : `HTTP/${request.httpVersion}`,
     requestProtocol: text(h['content-type'])?.startsWith('application/grpc') === true ? 'grpc' : 'http',
   }
   const state: Observed = {
     start: performance.now(),
-    startTime,
     base,
-    userAgent: text(h['user-agent']),
-    forwardedFor: text(h['x-forwarded-for']),
-    remote: socket?.remoteAddress?.replace(/^::ffff:/, ''),
-    local:
-      socket?.localPort === undefined ? undefined : hostPort(socket.localAddress ?? '', socket.localPort),
-    sni: typeof socket?.servername === 'string' ? socket.servername : undefined,
-    requestId: text(h['x-request-id']),
+    request,
+    remote: undefined,
+    localAddress: undefined,
+    localPort: undefined,
+    sni: undefined,
+    requestId: undefined,
     flags: [],
     bytesReceived: 0,
     bytesSent: 0,
-    ending: false,
     headersAt: undefined,
     upstreamServiceTime: undefined,
     routeConfig: undefined,
@@ -265,38 +272,45 @@ export function observeRequest(
     attempts: 0,
     done: false,
   }
-  observed.set(response, state)
+  // Socket addresses are read now (Node caches them; a closed socket no longer has them) and
+  // formatted only when the request ends.
+  const socket = request.socket as
+    | {
+        remoteAddress?: string
+        localAddress?: string
+        localPort?: number
+        servername?: string | false | null
+      }
+    | undefined
+  if (socket !== undefined) {
+    state.remote = socket.remoteAddress
+    state.localAddress = socket.localAddress
+    state.localPort = socket.localPort
+    if (typeof socket.servername === 'string') state.sni = socket.servername
+  }
+  ;(response as Carrier)[OBSERVED] = state
   if (startChannel.hasSubscribers) startChannel.publish(base)
 
-  // Fixed-arity wrappers: `push` sees only body chunks (not every event, as `emit` would).
-  const push = request.push
-  request.push = function (this: unknown, chunk: unknown, encoding?: unknown) {
-    if (chunk !== null) state.bytesReceived += byteLength(chunk)
-    return push.call(this, chunk, encoding)
-  }
-  const writeHead = response.writeHead
-  response.writeHead = function (this: unknown, status: unknown, a?: unknown, b?: unknown) {
-    state.headersAt ??= performance.now()
-    const headers = (typeof a === 'object' && a !== null ? a : b) as Record<string, unknown> | undefined
-    const ust =
-      typeof headers === 'object' && headers !== null ? headers['x-envoy-upstream-service-time'] : undefined
-    if (ust !== undefined) state.upstreamServiceTime = Number(ust)
-    return writeHead.call(this, status, a, b)
-  }
-  const write = response.write
-  response.write = function (this: unknown, chunk: unknown, encoding?: unknown, cb?: unknown) {
-    if (!state.ending) state.bytesSent += byteLength(chunk)
-    return write.call(this, chunk, encoding, cb)
-  }
-  const end = response.end
-  response.end = function (this: unknown, chunk?: unknown, encoding?: unknown, cb?: unknown) {
-    if (!state.ending) {
-      state.ending = true
-      state.bytesSent += byteLength(chunk)
+  if (mayHaveBody(request)) {
+    // A fixed-arity wrapper: `push` sees only body chunks (not every event, as `emit` would).
+    const push = request.push
+    request.push = function (this: unknown, chunk: unknown, encoding?: unknown) {
+      if (chunk !== null) state.bytesReceived += byteLength(chunk)
+      return push.call(this, chunk, encoding)
     }
-    return end.call(this, chunk, encoding, cb)
   }
   response.once('close', () => finishRequest(response, state))
+}
+
+/**
+ * The observation of a response being written, for its writer to fill in (head time, upstream
+ * service time, body bytes); `undefined` when the request is not observed.
+ */
+export function observeResponse(res: object): ResponseObservation | undefined {
+  const state = (res as Carrier)[OBSERVED]
+  if (state === undefined) return undefined
+  state.headersAt ??= performance.now()
+  return state
 }
 
 function finishRequest(response: ObservableResponse, state: Observed): void {
@@ -307,6 +321,7 @@ function finishRequest(response: ObservableResponse, state: Observed): void {
   const now = performance.now()
   const cluster = state.cluster
   const base = state.base
+  const h = state.request.headers
   // Fields copied one by one: an object spread here costs tens of microseconds per request.
   const event: RequestEndEvent = {
     startTime: base.startTime,
@@ -324,11 +339,12 @@ function finishRequest(response: ObservableResponse, state: Observed): void {
     durationMs: now - state.start,
     responseDurationMs: state.headersAt === undefined ? undefined : state.headersAt - state.start,
     upstreamServiceTimeMs: state.upstreamServiceTime,
-    userAgent: state.userAgent,
-    forwardedFor: state.forwardedFor,
-    requestId: state.requestId,
-    downstreamRemoteAddress: state.remote,
-    downstreamLocalAddress: state.local,
+    userAgent: text(h['user-agent']),
+    forwardedFor: text(h['x-forwarded-for']),
+    requestId: state.requestId ?? text(h['x-request-id']),
+    downstreamRemoteAddress: state.remote?.startsWith('::ffff:') ? state.remote.slice(7) : state.remote,
+    downstreamLocalAddress:
+      state.localPort === undefined ? undefined : hostPort(state.localAddress ?? '', state.localPort),
     requestedServerName: state.sni,
     routeConfig: state.routeConfig,
     routeName: state.routeName,
@@ -344,7 +360,7 @@ function finishRequest(response: ObservableResponse, state: Observed): void {
 
 /** Records the router's decision for an observed request (NR for a 404 without route). */
 export function observeDecision(response: object, decision: RouteDecision): void {
-  const state = observed.get(response)
+  const state = (response as Carrier)[OBSERVED]
   if (state === undefined) return
   state.routeConfig = decision.routeConfig
   if (decision.kind === 'notFound') state.flags.push('NR')
@@ -359,7 +375,7 @@ export function observeDecision(response: object, decision: RouteDecision): void
 
 /** Records the cluster chosen for an observed request (before any endpoint is tried). */
 export function observeCluster(response: object, clusterName: string, cluster: Cluster | undefined): void {
-  const state = observed.get(response)
+  const state = (response as Carrier)[OBSERVED]
   if (state === undefined) return
   state.clusterName = clusterName
   state.cluster = cluster
@@ -367,7 +383,7 @@ export function observeCluster(response: object, clusterName: string, cluster: C
 
 /** Records one upstream attempt of an observed request. */
 export function observeAttempt(response: object, endpoint: Endpoint, requestId: string | undefined): void {
-  const state = observed.get(response)
+  const state = (response as Carrier)[OBSERVED]
   if (state === undefined) return
   state.attempts++
   state.upstreamHost = hostPort(endpoint.address, endpoint.port)
@@ -376,7 +392,7 @@ export function observeAttempt(response: object, endpoint: Endpoint, requestId: 
 
 /** Adds a response flag to an observed request. */
 export function observeFlag(response: object, flag: ResponseFlag): void {
-  const state = observed.get(response)
+  const state = (response as Carrier)[OBSERVED]
   if (state !== undefined && !state.flags.includes(flag)) state.flags.push(flag)
 }
 
@@ -390,7 +406,7 @@ export function observeUpstreamFailure(
   failure: string | undefined,
   maxAttempts: number,
 ): void {
-  const state = observed.get(response)
+  const state = (response as Carrier)[OBSERVED]
   if (state === undefined) return
   const flag: ResponseFlag =
     failure === 'connect' || failure === 'timeout-connect'

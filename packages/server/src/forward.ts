@@ -8,7 +8,14 @@ import {
   type RetryPolicy,
 } from '@portico/core'
 import type { Balancer, HashInput } from './balancer.js'
-import { observeAttempt, observeCluster, observeFlag, observeUpstreamFailure } from './events.js'
+import {
+  observeAttempt,
+  observeCluster,
+  observeFlag,
+  observeResponse,
+  observeUpstreamFailure,
+  type ResponseObservation,
+} from './events.js'
 import { type ResponseSink, type UpstreamBody, UpstreamError, type UpstreamResponse } from './h1-client.js'
 import {
   appendForwardedFor,
@@ -129,8 +136,21 @@ class Trip {
   }
 }
 
-/** A route timer that never fires (no route timeout). */
-const NEVER = new Trip()
+/** A route timer that never fires (no route timeout): keeps no listeners. */
+class NeverTrip extends Trip {
+  override on(): this {
+    return this
+  }
+
+  override once(): this {
+    return this
+  }
+
+  override removeListener(): this {
+    return this
+  }
+}
+const NEVER: Trip = new NeverTrip()
 
 function classify(error: unknown, signal: Trip): AttemptError {
   if (signal.aborted) {
@@ -392,7 +412,9 @@ export async function forward(
     routeTimeout = setTimeout(() => timer.abort({ failure: 'route-timeout' }), spec.timeoutMs)
   }
   const started = performance.now()
-  const tried = new Set<Endpoint>()
+  // Endpoints already tried, for Envoy's previous-hosts predicate; built only when retrying.
+  let tried: Set<Endpoint> | undefined
+  let previous: Endpoint | undefined
   let lastError: AttemptError | undefined
   let setCookie: string | undefined
   try {
@@ -403,13 +425,17 @@ export async function forward(
         await sleep(Math.random() * Math.min(cap, 250), routeTimer)
         if (routeTimer.aborted) break
       }
+      if (previous !== undefined) {
+        tried ??= new Set()
+        tried.add(previous)
+      }
       const pick = ctx.balancer.pick(cluster, input, tried)
       if (pick === undefined) {
         observeFlag(res, 'UH')
         return localReply(res, 503, server, LOCAL_BODY.noHealthyUpstream)
       }
       if (pick.setCookie !== undefined) setCookie = pick.setCookie
-      tried.add(pick.endpoint)
+      previous = pick.endpoint
       // DestinationRule connectionPool: beyond maxConnections + http1MaxPendingRequests the
       // request overflows (Envoy UO), per endpoint since each endpoint has its own pool.
       const limits = cluster.trafficPolicy
@@ -503,8 +529,7 @@ export async function forward(
     if (failure === 'route-timeout' || failure === 'per-try-timeout') {
       return localReply(res, 504, server, LOCAL_BODY.timeout)
     }
-    const retried =
-      tried.size > 1 || maxAttempts > 1 ? 'retried and the latest reset reason: ' : 'reset reason: '
+    const retried = maxAttempts > 1 ? 'retried and the latest reset reason: ' : 'reset reason: '
     const detail = lastError?.detail ?? 'connection termination'
     const status = failure === 'protocol' ? 502 : 503
     return localReply(res, status, server, `${LOCAL_BODY.connectError}${retried}${detail}`)
@@ -559,7 +584,8 @@ function relay(
           : [current, options.setCookie]
   }
   if (ctx.serverHeader !== false) headers.server = ctx.serverHeader
-  headers['x-envoy-upstream-service-time'] = String(Math.round(performance.now() - options.started))
+  const serviceTime = Math.round(performance.now() - options.started)
+  headers['x-envoy-upstream-service-time'] = String(serviceTime)
   try {
     res.writeHead(response.statusCode, headers)
   } catch (error) {
@@ -569,7 +595,9 @@ function relay(
     return Promise.resolve()
   }
   return new Promise((resolve) => {
-    const sink = new RelaySink(res, upstreamBody, options.req, resolve)
+    const observation = observeResponse(res)
+    if (observation !== undefined) observation.upstreamServiceTime = serviceTime
+    const sink = new RelaySink(res, upstreamBody, options.req, resolve, observation)
     if (!options.signal.aborted) return upstreamBody.start(sink)
     // Cancelled between the head and now (route timeout): the response cannot complete.
     upstreamBody.destroy()
@@ -586,9 +614,17 @@ class RelaySink implements ResponseSink {
   readonly #resolve: () => void
   readonly #onDrain: () => void
   readonly #onClose: () => void
+  readonly #observation: ResponseObservation | undefined
 
-  constructor(res: Downstream, body: UpstreamBody, req: Upstreamable, resolve: () => void) {
+  constructor(
+    res: Downstream,
+    body: UpstreamBody,
+    req: Upstreamable,
+    resolve: () => void,
+    observation: ResponseObservation | undefined,
+  ) {
     this.#res = res
+    this.#observation = observation
     this.#body = body
     this.#req = req
     this.#resolve = resolve
@@ -602,6 +638,7 @@ class RelaySink implements ResponseSink {
   }
 
   data(chunk: Buffer): void {
+    if (this.#observation !== undefined) this.#observation.bytesSent += chunk.length
     if (!this.#res.write(chunk)) this.#body.pause()
   }
 

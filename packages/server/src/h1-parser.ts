@@ -43,6 +43,8 @@ enum State {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 /** Control characters a field line may not carry (HTAB allowed; CR/LF only as line ends). */
 const CTL = /[\x00-\x08\x0a-\x1f\x7f]/
+/** The same, over a whole section whose lines end in CRLF: any CR or LF not in a CRLF pair. */
+const SECTION_CTL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: [\s\S]*)?$/
 const DIGITS = /^[0-9]+$/
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})[ \t]*(?:;[\s\S]*)?$/
@@ -176,9 +178,10 @@ export class ResponseParser {
   #readHead(data: Buffer, at: number): number {
     const section = this.#section(data, at, MAX_HEAD_BYTES, 'response head')
     if (typeof section === 'number') return section
+    if (SECTION_CTL.test(section.text)) throw new ResponseParseError('control character in the response head')
     const lines = section.text.split('\r\n')
     const status = STATUS_LINE.exec(lines[0]!)
-    if (status === null || CTL.test(lines[0]!)) throw new ResponseParseError('malformed status line')
+    if (status === null) throw new ResponseParseError('malformed status line')
     const minor = status[1]!
     const code = Number(status[2])
     const headers = fields(lines, 1)
@@ -272,6 +275,7 @@ export class ResponseParser {
     const section = this.#section(data, at, MAX_HEAD_BYTES, 'trailer section')
     if (typeof section === 'number') return section
     const text = section.text.slice(2)
+    if (SECTION_CTL.test(text)) throw new ResponseParseError('control character in the trailer section')
     if (text !== '') this.#trailers = fields(text.split('\r\n'), 0)
     this.#state = State.Idle
     this.#end()
@@ -279,6 +283,7 @@ export class ResponseParser {
   }
 }
 
+/** Field lines (already checked for control characters) as a header record. */
 function fields(lines: readonly string[], from: number): HeaderRecord {
   const headers: HeaderRecord = {}
   for (let i = from; i < lines.length; i++) {
@@ -287,7 +292,6 @@ function fields(lines: readonly string[], from: number): HeaderRecord {
     if (colon <= 0) throw new ResponseParseError('malformed header field')
     const name = line.slice(0, colon)
     if (!TOKEN.test(name)) throw new ResponseParseError('malformed header field name')
-    if (CTL.test(line)) throw new ResponseParseError('control character in a header field')
     const value = trimOws(line, colon + 1)
     const key = name.toLowerCase()
     const current = headers[key]

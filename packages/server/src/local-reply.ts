@@ -1,4 +1,5 @@
 import type { HeaderOpSet } from '@portico/core'
+import { observeResponse } from './events.js'
 import { applyHeaderOps, type HeaderRecord } from './headers.js'
 import type { Downstream } from './types.js'
 
@@ -33,6 +34,8 @@ export function localReply(
   }
   if (serverHeader !== false) headers.server = serverHeader
   headers['content-length'] = String(status === 204 || status === 304 ? 0 : (payload?.byteLength ?? 0))
+  const observation = observeResponse(res)
+  if (observation !== undefined) observation.bytesSent += payload?.byteLength ?? 0
   try {
     res.writeHead(status, headers)
     if (payload !== undefined && payload.byteLength > 0) res.end(payload)
