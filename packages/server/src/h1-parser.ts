@@ -189,7 +189,10 @@ export class ResponseParser {
       if (code === 101) throw new ResponseParseError('unexpected 101 Switching Protocols')
       return section.next // interim response: the final one follows
     }
-    const connection = tokens(headers.connection)
+    const connectionField = headers.connection
+    // The common answers skip tokenising: no Connection field, or exactly `keep-alive`.
+    const connection =
+      connectionField === undefined ? [] : connectionField === 'keep-alive' ? KEEP_ALIVE : tokens(connectionField)
     let keepAlive = minor === '1' ? !connection.includes('close') : connection.includes('keep-alive')
     const noBody = this.#head || code === 204 || code === 304
     const te = headers['transfer-encoding']
@@ -337,8 +340,16 @@ function contentLength(value: string | string[]): number {
   return length
 }
 
+const KEEP_ALIVE: readonly string[] = ['keep-alive']
+/** The last `Keep-Alive` value seen and its timeout: an upstream sends the same one every time. */
+let lastKeepAlive: { value: string; ms: number | undefined } | undefined
+
 function keepAliveTimeout(value: string | string[] | undefined): number | undefined {
   if (value === undefined) return undefined
-  const match = /(?:^|[\s,])timeout=(\d+)/i.exec(Array.isArray(value) ? value.join(',') : value)
-  return match === null ? undefined : Number(match[1]) * 1000
+  const text = Array.isArray(value) ? value.join(',') : value
+  if (lastKeepAlive?.value === text) return lastKeepAlive.ms
+  const match = /(?:^|[\s,])timeout=(\d+)/i.exec(text)
+  const ms = match === null ? undefined : Number(match[1]) * 1000
+  lastKeepAlive = { value: text, ms }
+  return ms
 }

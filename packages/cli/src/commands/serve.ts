@@ -51,6 +51,9 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     ports,
     ...(values.bind ? { bind: values.bind } : {}),
     ...gatewayOperationOptions(ops, io),
+    // `--admin off`: nothing can read the request metrics, so requests are not counted. (Workers
+    // without the admin endpoint still count theirs: the admin endpoint gathers them.)
+    ...(values.admin === 'off' ? { metrics: { requests: false } } : {}),
   })
   let operations: Awaited<ReturnType<typeof startOperations>> | undefined
   try {

@@ -32,8 +32,12 @@ export interface ManagedGatewayOptions extends Omit<GatewayOptions, 'config'> {
   readonly validate?: ValidateFunction
   /** Per-request access log (default off). */
   readonly accessLog?: AccessLogOptions
-  /** Labels of the Istio metrics (`source_workload`, `source_workload_namespace`). */
-  readonly metrics?: { readonly workload?: string; readonly namespace?: string }
+  /**
+   * Labels of the Istio metrics (`source_workload`, `source_workload_namespace`); `requests:
+   * false` when nothing will read the request metrics (no admin endpoint), which spares every
+   * request the observation.
+   */
+  readonly metrics?: { readonly workload?: string; readonly namespace?: string; readonly requests?: boolean }
 }
 
 /** The answer to a configuration change; JSON-serializable. */
@@ -168,6 +172,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
     upstreams: () => upstreams,
     ...(labels?.workload === undefined ? {} : { workload: labels.workload }),
     ...(labels?.namespace === undefined ? {} : { namespace: labels.namespace }),
+    ...(labels?.requests === undefined ? {} : { requests: labels.requests }),
     gauges: () => [
       {
         name: 'portico_config_version',

@@ -25,6 +25,11 @@ export interface MetricsOptions {
   readonly namespace?: string
   /** `address:port` of upstream endpoints to report connection gauges for (all when absent). */
   readonly upstreams?: () => ReadonlySet<string>
+  /**
+   * Whether requests are counted (default true). Without, no request is observed at all (the
+   * per-request events have no subscriber); connection and process figures remain.
+   */
+  readonly requests?: boolean
   /** Values read at scrape time, e.g. the config version. */
   readonly gauges?: () => Iterable<{
     readonly name: string
@@ -193,8 +198,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     upstreamTotal.set(key, (upstreamTotal.get(key) ?? 0) + 1)
     socket.once('close', () => upstreamActive.set(key, Math.max(0, (upstreamActive.get(key) ?? 1) - 1)))
   }
-  subscribe(CHANNELS.requestEnd, onEnd)
-  subscribe(CHANNELS.requestStart, onStart)
+  const requestsCounted = options.requests !== false
+  if (requestsCounted) {
+    subscribe(CHANNELS.requestEnd, onEnd)
+    subscribe(CHANNELS.requestStart, onStart)
+  }
   subscribe(CHANNELS.connectionStart, onConnectionStart)
   subscribe(CHANNELS.connectionEnd, onConnectionEnd)
   subscribe('undici:client:connected', onConnected)
@@ -249,8 +257,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     close() {
       if (closed) return
       closed = true
-      unsubscribe(CHANNELS.requestEnd, onEnd)
-      unsubscribe(CHANNELS.requestStart, onStart)
+      if (requestsCounted) {
+        unsubscribe(CHANNELS.requestEnd, onEnd)
+        unsubscribe(CHANNELS.requestStart, onStart)
+      }
       unsubscribe(CHANNELS.connectionStart, onConnectionStart)
       unsubscribe(CHANNELS.connectionEnd, onConnectionEnd)
       unsubscribe('undici:client:connected', onConnected)
