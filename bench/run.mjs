@@ -221,10 +221,12 @@ async function addNode(name, script) {
   await waitHttp(port)
   targets.push({ name, port, tlsPort, pid: child.pid })
 }
-async function addPortico() {
+// `portico` serves with --admin off (no request metrics, as nginx and the Node proxies keep
+// none); `portico-metrics` serves the admin endpoint, so every request is counted in Istio's metrics.
+async function addPortico(name = 'portico', withAdmin = false) {
   const port = await freePort()
   const tlsPort = cert ? await freePort() : undefined
-  const dir = join(tmp, 'portico')
+  const dir = join(tmp, name)
   mkdirSync(dir)
   writeFileSync(
     join(dir, 'config.yaml'),
@@ -281,14 +283,14 @@ spec:
     '--bind',
     '127.0.0.1',
     '--admin',
-    'off',
+    withAdmin ? `127.0.0.1:${await freePort()}` : 'off',
     '--access-log',
     'off',
   ])
   await waitHttp(port).catch((e) => {
     throw new Error(`${e.message}\n${child.out}`)
   })
-  targets.push({ name: 'portico', port, tlsPort, pid: child.pid, child })
+  targets.push({ name, port, tlsPort, pid: child.pid, child })
 }
 async function addNginx() {
   if (!has('nginx')) return console.error('nginx not installed: skipped')
@@ -341,7 +343,8 @@ async function addHaproxy() {
 }
 process.env.PATH = `${process.env.PATH}:/usr/sbin:/sbin`
 for (const add of [
-  addPortico,
+  () => addPortico(),
+  () => addPortico('portico-metrics', true),
   addNginx,
   addHaproxy,
   () => addNode('node-undici', 'undici-proxy.mjs'),
