@@ -43,8 +43,27 @@ enum State {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 /** Control characters a field line may not carry (HTAB allowed; CR/LF only as line ends). */
 const CTL = /[\x00-\x08\x0a-\x1f\x7f]/
-/** The same, over a whole section whose lines end in CRLF: any CR or LF not in a CRLF pair. */
-const SECTION_CTL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/
+
+/**
+ * Whether a section whose lines end in CRLF carries a control character (HTAB allowed): any CR
+ * or LF outside a CRLF pair counts. One pass over the character codes.
+ */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 32) {
+      if (c === 127) return true
+      continue
+    }
+    if (c === 9) continue
+    if (c === 13 && text.charCodeAt(i + 1) === 10) {
+      i++
+      continue
+    }
+    return true
+  }
+  return false
+}
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: [\s\S]*)?$/
 const DIGITS = /^[0-9]+$/
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})[ \t]*(?:;[\s\S]*)?$/
@@ -178,7 +197,7 @@ export class ResponseParser {
   #readHead(data: Buffer, at: number): number {
     const section = this.#section(data, at, MAX_HEAD_BYTES, 'response head')
     if (typeof section === 'number') return section
-    if (SECTION_CTL.test(section.text)) throw new ResponseParseError('control character in the response head')
+    if (hasControl(section.text)) throw new ResponseParseError('control character in the response head')
     const lines = section.text.split('\r\n')
     const status = STATUS_LINE.exec(lines[0]!)
     if (status === null) throw new ResponseParseError('malformed status line')
@@ -192,7 +211,11 @@ export class ResponseParser {
     const connectionField = headers.connection
     // The common answers skip tokenising: no Connection field, or exactly `keep-alive`.
     const connection =
-      connectionField === undefined ? [] : connectionField === 'keep-alive' ? KEEP_ALIVE : tokens(connectionField)
+      connectionField === undefined
+        ? []
+        : connectionField === 'keep-alive'
+          ? KEEP_ALIVE
+          : tokens(connectionField)
     let keepAlive = minor === '1' ? !connection.includes('close') : connection.includes('keep-alive')
     const noBody = this.#head || code === 204 || code === 304
     const te = headers['transfer-encoding']
@@ -278,7 +301,7 @@ export class ResponseParser {
     const section = this.#section(data, at, MAX_HEAD_BYTES, 'trailer section')
     if (typeof section === 'number') return section
     const text = section.text.slice(2)
-    if (SECTION_CTL.test(text)) throw new ResponseParseError('control character in the trailer section')
+    if (hasControl(text)) throw new ResponseParseError('control character in the trailer section')
     if (text !== '') this.#trailers = fields(text.split('\r\n'), 0)
     this.#state = State.Idle
     this.#end()
@@ -326,6 +349,20 @@ function tokens(value: string | string[] | undefined): string[] {
 }
 
 function contentLength(value: string | string[]): number {
+  if (typeof value === 'string' && value.length > 0 && value.length < 16) {
+    // The usual single value of digits.
+    let n = 0
+    for (let i = 0; i < value.length; i++) {
+      const d = value.charCodeAt(i) - 48
+      if (d < 0 || d > 9) return contentLengthList(value)
+      n = n * 10 + d
+    }
+    return n
+  }
+  return contentLengthList(value)
+}
+
+function contentLengthList(value: string | string[]): number {
   let length: number | undefined
   for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
     const text = part.trim()

@@ -25,6 +25,8 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 
 function nominated(connection: HeaderValue | undefined): Set<string> | undefined {
   if (connection === undefined) return undefined
+  // The usual values name no other field (both are dropped as hop-by-hop anyway).
+  if (connection === 'keep-alive' || connection === 'close') return undefined
   const value = Array.isArray(connection) ? connection.join(',') : connection
   const names = new Set<string>()
   for (const part of value.split(',')) {
