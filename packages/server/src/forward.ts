@@ -642,8 +642,16 @@ class RelaySink implements ResponseSink {
     if (!this.#res.write(chunk)) this.#body.pause()
   }
 
-  end(trailers: HeaderRecord | undefined): void {
+  end(trailers: HeaderRecord | undefined, last?: Buffer): void {
     const res = this.#res
+    if (last !== undefined) {
+      if (this.#observation !== undefined) this.#observation.bytesSent += last.length
+      if (trailers === undefined) {
+        res.end(last)
+        return this.finish()
+      }
+      res.write(last)
+    }
     if (trailers !== undefined && res.addTrailers !== undefined) {
       try {
         res.addTrailers(endToEnd(trailers))

@@ -86,7 +86,10 @@ function text(response: UpstreamResponse): Promise<{ body: string; trailers?: un
       data: (chunk) => {
         body += chunk.toString('latin1')
       },
-      end: (trailers) => resolve(trailers === undefined ? { body } : { body, trailers }),
+      end: (trailers, last) => {
+        if (last !== undefined) body += last.toString('latin1')
+        resolve(trailers === undefined ? { body } : { body, trailers })
+      },
       error: reject,
     })
   })
@@ -247,7 +250,7 @@ describe('H1Pool', () => {
           response.body.pause()
           setTimeout(() => response.body.resume(), 1)
         },
-        end: () => resolve(length),
+        end: (_trailers, last) => resolve(length + (last?.length ?? 0)),
         error: reject,
       })
     })

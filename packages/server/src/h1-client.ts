@@ -32,7 +32,11 @@ export interface CancelSignal {
 /** Where the body of a response goes, chunk by chunk. */
 export interface ResponseSink {
   data(chunk: Buffer): void
-  end(trailers: HeaderRecord | undefined): void
+  /**
+   * The body is complete. `last`, when given, is its final chunk, not passed to `data`: a body
+   * received whole before the sink started arrives this way, so that it can be written with the end.
+   */
+  end(trailers: HeaderRecord | undefined, last?: Buffer): void
   error(error: Error): void
 }
 
@@ -309,14 +313,17 @@ class Exchange implements UpstreamBody, ResponseEvents {
     const sink = this.#sink
     if (sink === undefined || this.#finished) return
     const queue = this.#queue
+    let last: Buffer | undefined
     if (queue !== undefined) {
-      while (queue.length > 0 && !this.#paused) sink.data(queue.shift()!)
-      if (queue.length > 0) return
+      const keep = this.#ended ? 1 : 0
+      while (queue.length > keep && !this.#paused) sink.data(queue.shift()!)
+      if (queue.length > keep || this.#paused) return
+      last = queue.shift()
       this.#queue = undefined
     }
     if (this.#ended && !this.#paused) {
       this.#finish()
-      sink.end(this.#trailers)
+      sink.end(this.#trailers, last)
     }
   }
 
