@@ -122,28 +122,22 @@ export class ResponseParser {
         case State.Head:
           at = this.#readHead(data, at)
           break
-        case State.Length: {
+        case State.Length:
+        case State.ChunkData: {
+          // Body bytes, framed by Content-Length or by the current chunk's size.
           const n = Math.min(this.#remaining, data.length - at)
           this.#remaining -= n
           const chunk = data.subarray(at, at + n)
           at += n
-          if (this.#remaining === 0) this.#state = State.Idle
+          const whole = this.#state === State.Length
+          if (this.#remaining === 0) this.#state = whole ? State.Idle : State.ChunkEnd
           this.#events!.onData(chunk)
-          if (this.#remaining === 0) this.#end()
+          if (whole && this.#remaining === 0) this.#end()
           break
         }
         case State.ChunkSize:
           at = this.#readChunkSize(data, at)
           break
-        case State.ChunkData: {
-          const n = Math.min(this.#remaining, data.length - at)
-          this.#remaining -= n
-          const chunk = data.subarray(at, at + n)
-          at += n
-          if (this.#remaining === 0) this.#state = State.ChunkEnd
-          this.#events!.onData(chunk)
-          break
-        }
         case State.ChunkEnd:
           at = this.#readChunkEnd(data, at)
           break
