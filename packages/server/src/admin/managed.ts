@@ -178,18 +178,26 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
         name: 'portico_config_version',
         help: 'Version of the configuration being served.',
         value: store.snapshot.version,
+        // Processes serving one configuration hold the same version: the oldest one is reported.
+        merge: 'min',
       },
       {
         name: 'portico_config_changes_total',
         help: 'Configuration changes by result.',
         value: changeCounts.accepted,
         labels: { result: 'accepted' },
+        type: 'counter',
+        // Every process applies each change: one change is counted once, not once per process.
+        merge: 'max',
       },
       {
         name: 'portico_config_changes_total',
         help: 'Configuration changes by result.',
         value: changeCounts.refused,
         labels: { result: 'refused' },
+        type: 'counter',
+        // Every process applies each change: one change is counted once, not once per process.
+        merge: 'max',
       },
     ],
   })

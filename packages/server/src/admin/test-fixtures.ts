@@ -92,7 +92,11 @@ export function parsePrometheus(text: string): { samples: Sample[]; types: Map<s
     if (line === '') continue
     if (line.startsWith('#')) {
       const m = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line)
-      if (m === null) throw new Error(`bad comment line: ${line}`)
+      if (m === null) {
+        // Any other comment is free text the format allows.
+        if (/^# (HELP|TYPE)\b/.test(line)) throw new Error(`bad comment line: ${line}`)
+        continue
+      }
       if (m[1] === 'TYPE') {
         if (!/^(counter|gauge|histogram|summary|untyped)$/.test(m[3] ?? ''))
           throw new Error(`bad type: ${line}`)

@@ -7,3 +7,12 @@ export {
   SIZE_BUCKETS,
 } from './metrics.js'
 export { CounterFamily, escapeLabel, HistogramFamily, type Labels, renderGauge } from './prometheus.js'
+export {
+  type FamilySnapshot,
+  type HistogramFamilySnapshot,
+  type MergeRule,
+  type MetricsSnapshot,
+  mergeSnapshots,
+  renderSnapshot,
+  type ScalarFamilySnapshot,
+} from './snapshot.js'

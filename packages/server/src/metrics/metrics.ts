@@ -2,7 +2,14 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { readdirSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { CHANNELS, type ConnectionEvent, type RequestEndEvent } from '../events.js'
-import { CounterFamily, HistogramFamily, type Labels, renderGauge } from './prometheus.js'
+import { CounterFamily, HistogramFamily, type Labels } from './prometheus.js'
+import {
+  type FamilySnapshot,
+  type MergeRule,
+  type MetricsSnapshot,
+  renderSnapshot,
+  type ScalarFamilySnapshot,
+} from './snapshot.js'
 
 /** Istio's default buckets for `istio_request_duration_milliseconds`. */
 export const DURATION_BUCKETS_MS: readonly number[] = [
@@ -30,12 +37,17 @@ export interface MetricsOptions {
    * per-request events have no subscriber); connection and process figures remain.
    */
   readonly requests?: boolean
-  /** Values read at scrape time, e.g. the config version. */
+  /**
+   * Values read at scrape time, e.g. the config version; entries of one name form one family.
+   * `type` defaults to `gauge`, `merge` (how several processes' values combine) to `sum`.
+   */
   readonly gauges?: () => Iterable<{
     readonly name: string
     readonly help: string
     readonly value: number
     readonly labels?: Labels
+    readonly type?: 'gauge' | 'counter'
+    readonly merge?: MergeRule
   }>
 }
 
@@ -43,7 +55,12 @@ export interface MetricsOptions {
 export interface Metrics {
   /** Counts one finished request (what the `portico:request:end` subscription does). */
   record(event: RequestEndEvent): void
-  /** The Prometheus text exposition (version 0.0.4). */
+  /**
+   * The figures as plain data, for {@link mergeSnapshots} with other processes' and
+   * {@link renderSnapshot}; read at call time, nothing is kept.
+   */
+  snapshot(): MetricsSnapshot
+  /** The Prometheus text exposition (version 0.0.4); `renderSnapshot(snapshot())`. */
   render(): string
   /** Stops listening to the gateway's events. */
   close(): void
@@ -51,6 +68,16 @@ export interface Metrics {
 
 /** Content type of {@link Metrics.render}'s output. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
+
+function scalar(
+  type: 'counter' | 'gauge',
+  name: string,
+  help: string,
+  series: ScalarFamilySnapshot['series'],
+  merge?: MergeRule,
+): ScalarFamilySnapshot {
+  return merge === undefined ? { type, name, help, series } : { type, name, help, merge, series }
+}
 
 const CLUSTER_DOMAIN_SUFFIX = '.svc.cluster.local'
 
@@ -209,51 +236,86 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   subscribe(CHANNELS.upstreamConnected, onConnected)
   let closed = false
 
-  return {
-    record,
-    render() {
-      const out: string[] = []
-      requests.render(out)
-      duration.render(out)
-      requestBytes.render(out)
-      responseBytes.render(out)
-      tcpOpened.render(out)
-      tcpClosed.render(out)
-      tcpSent.render(out)
-      tcpReceived.render(out)
-      renderGauge(out, 'portico_downstream_rq_active', 'Requests in flight.', [[{}, active]])
-      renderGauge(
-        out,
+  const snapshot = (): MetricsSnapshot => {
+    const families: FamilySnapshot[] = [
+      requests.snapshot(),
+      duration.snapshot(),
+      requestBytes.snapshot(),
+      responseBytes.snapshot(),
+      tcpOpened.snapshot(),
+      tcpClosed.snapshot(),
+      tcpSent.snapshot(),
+      tcpReceived.snapshot(),
+      scalar('gauge', 'portico_downstream_rq_active', 'Requests in flight.', [{ labels: {}, value: active }]),
+      scalar(
+        'gauge',
         'portico_upstream_cx_active',
         'Open upstream connections by endpoint.',
-        [...upstreamActive].map(([k, v]) => [{ upstream_host: k }, v] as const),
-      )
-      renderGauge(
-        out,
+        [...upstreamActive].map(([k, v]) => ({ labels: { upstream_host: k }, value: v })),
+      ),
+      scalar(
+        'counter',
         'portico_upstream_cx_total',
         'Upstream connections opened by endpoint.',
-        [...upstreamTotal].map(([k, v]) => [{ upstream_host: k }, v] as const),
-        'counter',
+        [...upstreamTotal].map(([k, v]) => ({ labels: { upstream_host: k }, value: v })),
+      ),
+    ]
+    // Entries of one name form one family (one HELP and TYPE line).
+    const extra = new Map<
+      string,
+      { family: ScalarFamilySnapshot; series: { labels: Labels; value: number }[] }
+    >()
+    for (const g of options.gauges?.() ?? []) {
+      let entry = extra.get(g.name)
+      if (entry === undefined) {
+        const series: { labels: Labels; value: number }[] = []
+        entry = {
+          family: {
+            type: g.type ?? 'gauge',
+            name: g.name,
+            help: g.help,
+            ...(g.merge === undefined ? {} : { merge: g.merge }),
+            series,
+          },
+          series,
+        }
+        extra.set(g.name, entry)
+        families.push(entry.family)
+      }
+      entry.series.push({ labels: g.labels ?? {}, value: g.value })
+    }
+    const usage = process.cpuUsage()
+    const memory = process.memoryUsage()
+    families.push(
+      scalar('counter', 'process_cpu_seconds_total', 'User and system CPU time in seconds.', [
+        { labels: {}, value: (usage.user + usage.system) / 1e6 },
+      ]),
+      scalar('gauge', 'process_resident_memory_bytes', 'Resident memory in bytes.', [
+        { labels: {}, value: memory.rss },
+      ]),
+      scalar(
+        'gauge',
+        'process_start_time_seconds',
+        'Start time of the process in Unix seconds.',
+        [{ labels: {}, value: Math.round((Date.now() - process.uptime() * 1000) / 1000) }],
+        'min',
+      ),
+      scalar('gauge', 'nodejs_heap_size_used_bytes', 'V8 heap in use in bytes.', [
+        { labels: {}, value: memory.heapUsed },
+      ]),
+    )
+    const fds = openFds()
+    if (fds !== undefined)
+      families.push(
+        scalar('gauge', 'process_open_fds', 'Open file descriptors.', [{ labels: {}, value: fds }]),
       )
-      for (const g of options.gauges?.() ?? []) renderGauge(out, g.name, g.help, [[g.labels ?? {}, g.value]])
-      const usage = process.cpuUsage()
-      const memory = process.memoryUsage()
-      renderGauge(
-        out,
-        'process_cpu_seconds_total',
-        'User and system CPU time in seconds.',
-        [[{}, (usage.user + usage.system) / 1e6]],
-        'counter',
-      )
-      renderGauge(out, 'process_resident_memory_bytes', 'Resident memory in bytes.', [[{}, memory.rss]])
-      renderGauge(out, 'process_start_time_seconds', 'Start time of the process in Unix seconds.', [
-        [{}, Math.round((Date.now() - process.uptime() * 1000) / 1000)],
-      ])
-      renderGauge(out, 'nodejs_heap_size_used_bytes', 'V8 heap in use in bytes.', [[{}, memory.heapUsed]])
-      const fds = openFds()
-      if (fds !== undefined) renderGauge(out, 'process_open_fds', 'Open file descriptors.', [[{}, fds]])
-      return `${out.join('\n')}\n`
-    },
+    return { families }
+  }
+
+  return {
+    record,
+    snapshot,
+    render: () => renderSnapshot(snapshot()),
     close() {
       if (closed) return
       closed = true

@@ -1,3 +1,5 @@
+import type { HistogramFamilySnapshot, ScalarFamilySnapshot } from './snapshot.js'
+
 /** Label values by name, in the order they print. */
 export type Labels = Readonly<Record<string, string>>
 
@@ -6,14 +8,16 @@ export function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 }
 
-function labelText(labels: Labels, extra?: string): string {
+/** Label set text as it prints, `{a="1",b="2"}` (`extra` appended raw), or empty without labels. */
+export function labelText(labels: Labels, extra?: string): string {
   const parts: string[] = []
   for (const name in labels) parts.push(`${name}="${escapeLabel(labels[name] ?? '')}"`)
   if (extra !== undefined) parts.push(extra)
   return parts.length === 0 ? '' : `{${parts.join(',')}}`
 }
 
-function numberText(value: number): string {
+/** A sample value as the text format spells it (`NaN`, `+Inf`, `-Inf`). */
+export function numberText(value: number): string {
   if (Number.isNaN(value)) return 'NaN'
   if (value === Number.POSITIVE_INFINITY) return '+Inf'
   if (value === Number.NEGATIVE_INFINITY) return '-Inf'
@@ -39,6 +43,13 @@ export class CounterFamily {
   get(labels: Labels): number {
     for (const s of this.#series.values()) if (labelText(s.labels) === labelText(labels)) return s.value
     return 0
+  }
+
+  /** The family as plain data. */
+  snapshot(): ScalarFamilySnapshot {
+    const series: { labels: Labels; value: number }[] = []
+    for (const s of this.#series.values()) series.push({ labels: s.labels, value: s.value })
+    return { type: 'counter', name: this.name, help: this.help, series }
   }
 
   render(out: string[]): void {
@@ -79,6 +90,14 @@ export class HistogramFamily {
     }
     s.sum += value
     s.count++
+  }
+
+  /** The family as plain data (bucket counts not cumulative). */
+  snapshot(): HistogramFamilySnapshot {
+    const series: { labels: Labels; counts: number[]; sum: number; count: number }[] = []
+    for (const s of this.#series.values())
+      series.push({ labels: s.labels, counts: [...s.counts], sum: s.sum, count: s.count })
+    return { type: 'histogram', name: this.name, help: this.help, buckets: this.buckets, series }
   }
 
   render(out: string[]): void {

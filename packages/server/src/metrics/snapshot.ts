@@ -1,0 +1,136 @@
+import { type Labels, labelText, numberText } from './prometheus.js'
+
+/** How the values of one series from several processes combine into one. */
+export type MergeRule = 'sum' | 'min' | 'max'
+
+/** A counter or gauge family as plain data. */
+export interface ScalarFamilySnapshot {
+  readonly type: 'counter' | 'gauge'
+  readonly name: string
+  readonly help: string
+  /** How processes combine (default `sum`): `min`/`max` for values every process holds alike (a start time, a version). */
+  readonly merge?: MergeRule
+  readonly series: readonly { readonly labels: Labels; readonly value: number }[]
+}
+
+/** A histogram family as plain data; `counts` are per bucket (not cumulative), `+Inf` is `count`. */
+export interface HistogramFamilySnapshot {
+  readonly type: 'histogram'
+  readonly name: string
+  readonly help: string
+  readonly buckets: readonly number[]
+  readonly series: readonly {
+    readonly labels: Labels
+    readonly counts: readonly number[]
+    readonly sum: number
+    readonly count: number
+  }[]
+}
+
+/** One metric family as plain data. */
+export type FamilySnapshot = ScalarFamilySnapshot | HistogramFamilySnapshot
+
+/**
+ * The figures of a {@link Metrics} registry at one moment, as plain JSON-serializable data: what
+ * one process hands another (e.g. a cluster worker to the one serving the admin endpoint).
+ */
+export interface MetricsSnapshot {
+  readonly families: readonly FamilySnapshot[]
+}
+
+function combine(rule: MergeRule, a: number, b: number): number {
+  return rule === 'sum' ? a + b : rule === 'min' ? Math.min(a, b) : Math.max(a, b)
+}
+
+/**
+ * Merges the snapshots of several processes into one: series with the same name and labels are
+ * combined (counters, histogram buckets, sums and counts added; gauges by their family's
+ * {@link MergeRule}); families and series keep the order they first appear in. A histogram
+ * whose buckets differ from the first one seen under its name is left out of the merge.
+ */
+export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSnapshot {
+  if (snapshots.length === 1 && snapshots[0] !== undefined) return snapshots[0]
+  const scalars = new Map<
+    string,
+    { family: ScalarFamilySnapshot; series: Map<string, { labels: Labels; value: number }> }
+  >()
+  const histograms = new Map<
+    string,
+    {
+      family: HistogramFamilySnapshot
+      series: Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>
+    }
+  >()
+  const order: string[] = []
+  for (const snapshot of snapshots) {
+    for (const family of snapshot.families) {
+      if (family.type === 'histogram') {
+        let merged = histograms.get(family.name)
+        if (merged === undefined) {
+          if (scalars.has(family.name)) continue
+          merged = { family, series: new Map() }
+          histograms.set(family.name, merged)
+          order.push(family.name)
+        } else if (merged.family.buckets.join() !== family.buckets.join()) continue
+        for (const s of family.series) {
+          const key = labelText(s.labels)
+          const into = merged.series.get(key)
+          if (into === undefined)
+            merged.series.set(key, { labels: s.labels, counts: [...s.counts], sum: s.sum, count: s.count })
+          else {
+            for (let i = 0; i < into.counts.length; i++)
+              into.counts[i] = (into.counts[i] as number) + (s.counts[i] ?? 0)
+            into.sum += s.sum
+            into.count += s.count
+          }
+        }
+      } else {
+        let merged = scalars.get(family.name)
+        if (merged === undefined) {
+          if (histograms.has(family.name)) continue
+          merged = { family, series: new Map() }
+          scalars.set(family.name, merged)
+          order.push(family.name)
+        }
+        const rule = merged.family.merge ?? 'sum'
+        for (const s of family.series) {
+          const key = labelText(s.labels)
+          const into = merged.series.get(key)
+          if (into === undefined) merged.series.set(key, { labels: s.labels, value: s.value })
+          else into.value = combine(rule, into.value, s.value)
+        }
+      }
+    }
+  }
+  const families: FamilySnapshot[] = []
+  for (const name of order) {
+    const h = histograms.get(name)
+    if (h !== undefined) families.push({ ...h.family, series: [...h.series.values()] })
+    const s = scalars.get(name)
+    if (s !== undefined) families.push({ ...s.family, series: [...s.series.values()] })
+  }
+  return { families }
+}
+
+/** Renders a snapshot in the Prometheus text exposition format (version 0.0.4). */
+export function renderSnapshot(snapshot: MetricsSnapshot): string {
+  const out: string[] = []
+  for (const family of snapshot.families) {
+    out.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`)
+    if (family.type === 'histogram') {
+      for (const s of family.series) {
+        let cumulative = 0
+        for (let i = 0; i < family.buckets.length; i++) {
+          cumulative += s.counts[i] ?? 0
+          out.push(`${family.name}_bucket${labelText(s.labels, `le="${family.buckets[i]}"`)} ${cumulative}`)
+        }
+        out.push(`${family.name}_bucket${labelText(s.labels, 'le="+Inf"')} ${s.count}`)
+        out.push(`${family.name}_sum${labelText(s.labels)} ${numberText(s.sum)}`)
+        out.push(`${family.name}_count${labelText(s.labels)} ${s.count}`)
+      }
+    } else {
+      for (const s of family.series) out.push(`${family.name}${labelText(s.labels)} ${numberText(s.value)}`)
+    }
+  }
+  return `${out.join('\n')}\n`
+}
