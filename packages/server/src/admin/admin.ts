@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import { describeRoutes, formatRoutes, type ResourceKey } from '@portico/core'
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/metrics.js'
+import { type MetricsSnapshot, mergeSnapshots, renderSnapshot } from '../metrics/snapshot.js'
 import type { ChangeOutcome, ManagedGateway } from './managed.js'
+import { type AdminChange, type AdminPeers, applyChange, type PeerOutcome } from './peers.js'
 
 /** Options of {@link startAdmin}. */
 export interface AdminOptions {
@@ -17,6 +19,11 @@ export interface AdminOptions {
   readonly allowRemote?: boolean
   /** Largest request body accepted (default 4 MiB). */
   readonly maxBodyBytes?: number
+  /**
+   * Other processes serving the same gateway (cluster workers): their metrics are merged into
+   * `/stats/prometheus`, and each accepted change is passed on to them before the answer.
+   */
+  readonly peers?: AdminPeers
 }
 
 /** A running admin endpoint. */
@@ -84,8 +91,56 @@ function redact(resource: unknown): unknown {
   return { ...r, data: hide(r.data), stringData: hide(r.stringData) }
 }
 
+const PTC_PEER_DIVERGED = 'PTC4213'
+
 function outcomeStatus(outcome: ChangeOutcome): number {
-  return outcome.ok ? 200 : outcome.diagnostics.some((d) => d.code === 'PTC4205') ? 409 : 422
+  if (outcome.ok) return 200
+  if (outcome.diagnostics.some((d) => d.code === PTC_PEER_DIVERGED)) return 500
+  return outcome.diagnostics.some((d) => d.code === 'PTC4205') ? 409 : 422
+}
+
+function peerFailure(failed: PeerOutcome): string {
+  const reason =
+    failed.error ??
+    failed.outcome?.diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => `${d.code} ${d.message}`)
+      .join('; ') ??
+    'no answer'
+  return `worker ${failed.peer} did not take the change this one accepted (${reason}); the workers now serve different configurations`
+}
+
+/** The peers' figures merged with `local`, plus how many processes reported. */
+async function mergedMetrics(local: () => MetricsSnapshot, peers: AdminPeers): Promise<string> {
+  const asked = peers.metrics().catch((error: unknown) => ({
+    snapshots: [] as MetricsSnapshot[],
+    missing: [] as string[],
+    error: error instanceof Error ? error.message : String(error),
+  }))
+  const own = local()
+  const others = await asked
+  const merged = mergeSnapshots([own, ...others.snapshots])
+  const reporting = 1 + others.snapshots.length
+  const text = renderSnapshot({
+    families: [
+      ...merged.families,
+      {
+        type: 'gauge',
+        name: 'portico_workers',
+        help: 'Processes serving this gateway, as far as the admin endpoint knows.',
+        series: [{ labels: {}, value: reporting + others.missing.length }],
+      },
+      {
+        type: 'gauge',
+        name: 'portico_workers_reporting',
+        help: 'Processes whose figures this scrape includes.',
+        series: [{ labels: {}, value: reporting }],
+      },
+    ],
+  })
+  if ('error' in others) return `# portico: only this worker's figures: ${others.error}\n${text}`
+  if (others.missing.length === 0) return text
+  return `# portico: no figures from worker ${others.missing.join(', ')} in time; the sums leave them out\n${text}`
 }
 
 /**
@@ -93,12 +148,14 @@ function outcomeStatus(outcome: ChangeOutcome): number {
  * - `GET /ready`: 200 `LIVE` while every listener is up, 503 otherwise (and while draining);
  * - `GET /config_dump`: version, resources (Secret values redacted) and compiled listeners, routes and clusters as JSON;
  * - `GET /routes`: the route table as `portico routes` prints it (`?format=json` for JSON);
- * - `GET /stats/prometheus`: Istio's standard metrics and process gauges;
+ * - `GET /stats/prometheus`: Istio's standard metrics and process gauges (with `peers`, summed over
+ *   every process, with `portico_workers` and `portico_workers_reporting`);
  * - `POST /healthcheck/fail` and `/healthcheck/ok`: make `/ready` fail (to take the gateway out of a
  *   load balancer before a drain) and pass again, as Envoy's admin does;
  * - `POST /config` (create), `PUT /config` (replace), `POST /config/apply` (apply),
  *   `DELETE /config` (delete the resources of a YAML body) and `DELETE /config/<kind>/<name>?namespace=`:
- *   YAML or JSON bodies; the answer is the {@link ChangeOutcome} as JSON (200 accepted, 422 refused).
+ *   YAML or JSON bodies; the answer is the {@link ChangeOutcome} as JSON (200 accepted, 422 refused;
+ *   with `peers`, 500 and PTC4213 when a peer did not take a change this process accepted).
  */
 export async function startAdmin(gateway: ManagedGateway, options: AdminOptions = {}): Promise<AdminServer> {
   const host = options.host ?? '127.0.0.1'
@@ -110,6 +167,39 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
   const limit = options.maxBodyBytes ?? 4 * 1024 * 1024
   const sockets = new Set<Socket>()
   let healthFailed = false
+  const peers = options.peers
+
+  // One change at a time, here and at every peer, so that all apply them in the same order.
+  let changing: Promise<unknown> = Promise.resolve()
+  function change(request: AdminChange): Promise<ChangeOutcome> {
+    const task = async (): Promise<ChangeOutcome> => {
+      const local = await applyChange(gateway, request)
+      if (!local.ok || peers === undefined) return local
+      let others: readonly PeerOutcome[]
+      try {
+        others = await peers.change(request)
+      } catch (error) {
+        others = [{ peer: 'all', error: error instanceof Error ? error.message : String(error) }]
+      }
+      const failed = others.filter((o) => o.outcome?.ok !== true)
+      if (failed.length === 0) return local
+      return {
+        ...local,
+        ok: false,
+        diagnostics: [
+          ...local.diagnostics,
+          ...failed.map((f) => ({
+            severity: 'error' as const,
+            code: PTC_PEER_DIVERGED,
+            message: peerFailure(f),
+          })),
+        ],
+      }
+    }
+    const run = changing.then(task, task)
+    changing = run.catch(() => {})
+    return run
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/'
@@ -146,7 +236,14 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
             : send(res, 200, 'text/plain; charset=utf-8', `${formatRoutes(table)}\n`)
         }
         case '/stats/prometheus':
-          return send(res, 200, PROMETHEUS_CONTENT_TYPE, gateway.metrics.render())
+          return send(
+            res,
+            200,
+            PROMETHEUS_CONTENT_TYPE,
+            peers === undefined
+              ? gateway.metrics.render()
+              : await mergedMetrics(() => gateway.metrics.snapshot(), peers),
+          )
         case '/':
           return send(
             res,
@@ -183,10 +280,7 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
         throw new HttpError(405, `${method} is not allowed on ${path}`)
       }
       const body = await readBody(req, limit)
-      const outcome =
-        operation === 'delete'
-          ? await gateway.delete(body, { file })
-          : await gateway[operation](body, { file })
+      const outcome = await change({ operation, body, file })
       return json(res, outcomeStatus(outcome), outcome)
     }
 
@@ -201,7 +295,7 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
               namespace: query.get('namespace') ?? undefined,
             }
           : { kind: decodeURIComponent(kind), namespace: decodeURIComponent(a), name: decodeURIComponent(b) }
-      const outcome = await gateway.delete(key)
+      const outcome = await change({ operation: 'delete', key })
       return json(res, outcomeStatus(outcome), outcome)
     }
     throw new HttpError(404, `no admin endpoint ${method} ${path}`)

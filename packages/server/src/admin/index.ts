@@ -8,3 +8,10 @@ export {
   type ResourceInput,
   type ValidateFunction,
 } from './managed.js'
+export {
+  type AdminChange,
+  type AdminPeers,
+  applyChange,
+  type PeerMetrics,
+  type PeerOutcome,
+} from './peers.js'
