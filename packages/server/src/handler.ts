@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import { Http2ServerRequest, type ServerHttp2Stream } from 'node:http2'
 import type { CompiledConfig, RequestFacts, RouteDecision } from '@portico/core'
 import { observeDecision, observeRequest } from './events.js'
 import { type ForwardContext, forward } from './forward.js'
@@ -139,8 +141,7 @@ function execute(
   switch (decision.kind) {
     case 'route': {
       const hasBody = h2
-        ? !(req as unknown as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders &&
-          req.headers['content-length'] !== '0'
+        ? !endsAfterHeaders(req) && req.headers['content-length'] !== '0'
         : (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
           req.headers['transfer-encoding'] !== undefined
       forward(ctx, config, decision, {
@@ -172,3 +173,233 @@ function execute(
 }
 
 function noop(): void {}
+
+/** Whether an HTTP/2 request came without a body (END_STREAM on its HEADERS). */
+function endsAfterHeaders(req: Upstreamable): boolean {
+  const own = req as unknown as { endAfterHeaders?: boolean; stream?: { endAfterHeaders?: boolean } }
+  return own.endAfterHeaders ?? own.stream?.endAfterHeaders ?? false
+}
+
+/** An HTTP/2 stream seen as the request it carries (what Node's compatibility request reads). */
+interface StreamRequest {
+  headers: IncomingHttpHeaders
+  rawHeaders: string[]
+  method: string | undefined
+  url: string | undefined
+  httpVersion: string
+  httpVersionMajor: number
+  complete: boolean
+  socket: unknown
+}
+
+function markComplete(this: StreamRequest): void {
+  this.complete = true
+}
+
+/**
+ * Handles one HTTP/2 stream through its own API rather than Node's compatibility layer (which
+ * builds a second Readable per request, validates every response header twice and always sends
+ * trailers): a request without a body is the stream itself, with the request's fields set on it
+ * (a request with a body keeps Node's request object), and an {@link H2Response} writes the
+ * answer. CONNECT gets 405 and an `expect` other than
+ * `100-continue` gets 417, as Node's compatibility layer answers them.
+ */
+export function handleStream(
+  ctx: HandlerContext,
+  info: ListenerInfo,
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  rawHeaders: string[],
+): void {
+  const method = headers[':method'] as string | undefined
+  let req: Upstreamable & { readonly socket: unknown }
+  if (stream.endAfterHeaders) {
+    const own = stream as unknown as StreamRequest
+    own.headers = headers
+    own.rawHeaders = rawHeaders
+    own.method = method
+    own.url = headers[':path'] as string | undefined
+    own.httpVersion = '2.0'
+    own.httpVersionMajor = 2
+    own.complete = false
+    own.socket = stream.session?.socket
+    stream.on('end', markComplete)
+    req = own as unknown as Upstreamable & { readonly socket: unknown }
+  } else {
+    // A body is streamed to the upstream client, which may end or destroy what it reads: give it
+    // a request object of its own, never the stream the response goes out on.
+    req = new Http2ServerRequest(stream, headers, {}, rawHeaders) as unknown as Upstreamable & {
+      readonly socket: unknown
+    }
+  }
+  const res = new H2Response(stream, ctx.serverHeader)
+  if (method === 'CONNECT') {
+    stream.on('error', noop)
+    return void localReply(res, 405, false)
+  }
+  const expect = headers.expect
+  if (expect !== undefined) {
+    if (expect !== '100-continue') {
+      stream.on('error', noop)
+      return void localReply(res, 417, false)
+    }
+    if (!stream.destroyed && !stream.closed) stream.additionalHeaders({ ':status': 100 })
+  }
+  handleRequest(ctx, info, req, res)
+}
+
+type Listener = (...args: unknown[]) => void
+
+/**
+ * A response written straight on an HTTP/2 stream. The head is sent when the body starts, when
+ * the response ends, or at the end of the current tick, whichever comes first, so that a response
+ * ending at once goes out as HEADERS + DATA(END_STREAM) and asks the stream for trailers only when
+ * there are some (or when the body is streamed, so that trailers can still follow).
+ */
+export class H2Response implements Downstream {
+  statusCode = 200
+  readonly #stream: ServerHttp2Stream
+  readonly #serverHeader: string | false
+  #head: OutgoingHttpHeaders | undefined
+  #committed = false
+  #responded = false
+  #ending = false
+  #rejected = false
+  #trailers: OutgoingHttpHeaders | undefined
+
+  constructor(stream: ServerHttp2Stream, serverHeader: string | false) {
+    this.#stream = stream
+    this.#serverHeader = serverHeader
+  }
+
+  get headersSent(): boolean {
+    return this.#committed || this.#stream.headersSent
+  }
+
+  get writableEnded(): boolean {
+    return this.#ending
+  }
+
+  get writableFinished(): boolean {
+    return this.#stream.writableFinished
+  }
+
+  get destroyed(): boolean {
+    return this.#stream.destroyed
+  }
+
+  writeHead(status: number, headers?: OutgoingHttpHeaders): this {
+    const stream = this.#stream
+    if (stream.destroyed || stream.closed) return this
+    if (this.headersSent) throw new Error('response headers already sent')
+    this.statusCode = status
+    this.#head = headers ?? {}
+    this.#committed = true
+    process.nextTick(flushHead, this)
+    return this
+  }
+
+  addTrailers(headers: OutgoingHttpHeaders): void {
+    this.#trailers = this.#trailers === undefined ? { ...headers } : Object.assign(this.#trailers, headers)
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.#ending || this.#stream.destroyed) return false
+    if (!this.#committed) this.writeHead(this.statusCode)
+    this.flush(false)
+    const stream = this.#stream
+    if (this.#rejected || stream.writableEnded) return true
+    return stream.write(chunk)
+  }
+
+  end(chunk?: Uint8Array): this {
+    if (this.#ending) return this
+    const stream = this.#stream
+    if (!this.#committed) this.writeHead(this.statusCode)
+    this.#ending = true
+    const empty = chunk === undefined || chunk.byteLength === 0
+    this.flush(true, empty)
+    if (this.#rejected || stream.destroyed || stream.writableEnded) return this
+    if (empty) stream.end()
+    else stream.end(chunk)
+    return this
+  }
+
+  destroy(error?: Error): this {
+    this.#stream.destroy(error)
+    return this
+  }
+
+  /**
+   * Sends the head if it is not out yet. `final`: the response ends now, so trailers are asked
+   * for only when some were added; `empty`: and it has no body (END_STREAM on HEADERS).
+   */
+  flush(final: boolean, empty = false): void {
+    if (this.#responded || !this.#committed) return
+    this.#responded = true
+    const stream = this.#stream
+    if (stream.destroyed || stream.closed) return
+    const head = this.#head ?? {}
+    this.#head = undefined
+    head[':status'] = this.statusCode
+    const trailers = !final || this.#trailers !== undefined
+    try {
+      stream.respond(head, { endStream: final && empty && !trailers, waitForTrailers: trailers })
+    } catch {
+      // A head HTTP/2 cannot carry (a connection-specific field, a repeated single-value field):
+      // the client gets a 502 instead, as for any upstream protocol error.
+      this.#rejected = true
+      this.#reject()
+      return
+    }
+    if (trailers) stream.once('wantTrailers', () => this.#sendTrailers())
+  }
+
+  #sendTrailers(): void {
+    const stream = this.#stream
+    try {
+      stream.sendTrailers(this.#trailers ?? {})
+    } catch {
+      // Trailers a downstream cannot carry are dropped.
+      try {
+        stream.sendTrailers({})
+      } catch {
+        stream.destroy()
+      }
+    }
+  }
+
+  #reject(): void {
+    const stream = this.#stream
+    const body = Buffer.from(`${LOCAL_BODY.connectError}reset reason: protocol error`)
+    const head: OutgoingHttpHeaders = { ':status': 502, 'content-type': 'text/plain' }
+    if (this.#serverHeader !== false) head.server = this.#serverHeader
+    head['content-length'] = String(body.byteLength)
+    this.statusCode = 502
+    try {
+      stream.respond(head)
+      stream.end(body)
+    } catch {
+      stream.destroy()
+    }
+  }
+
+  on(event: 'close' | 'drain' | 'finish' | 'error', listener: Listener): this {
+    this.#stream.on(event, listener)
+    return this
+  }
+
+  once(event: 'close' | 'drain' | 'finish' | 'error', listener: Listener): this {
+    this.#stream.once(event, listener)
+    return this
+  }
+
+  removeListener(event: 'close' | 'drain' | 'finish' | 'error', listener: Listener): this {
+    this.#stream.removeListener(event, listener)
+    return this
+  }
+}
+
+function flushHead(res: H2Response): void {
+  res.flush(false)
+}

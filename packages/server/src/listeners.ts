@@ -10,7 +10,9 @@ import {
   type Http2SecureServer,
   type Http2Server,
   type Http2Session,
+  type IncomingHttpHeaders,
   type ServerHttp2Session,
+  type ServerHttp2Stream,
 } from 'node:http2'
 import {
   type AddressInfo,
@@ -23,7 +25,7 @@ import { type TLSSocket, Server as TlsServer } from 'node:tls'
 import type { CompiledConfig, CompiledServer } from '@portico/core'
 import type { Balancer } from './balancer.js'
 import { PorticoServerError } from './errors.js'
-import { DEFAULT_MAX_HEADERS_COUNT, type HandlerContext, handleRequest } from './handler.js'
+import { DEFAULT_MAX_HEADERS_COUNT, type HandlerContext, handleRequest, handleStream } from './handler.js'
 import { proxyStream, selectTlsRoute } from './l4.js'
 import { clientHelloVerdict, peek, prefaceVerdict } from './peek.js'
 import { acceptsPeer, type LoadedServerTls, loadServerTls } from './tls.js'
@@ -89,6 +91,23 @@ function watchSession(session: Http2Session, sessions: Set<Http2Session>): void 
 }
 
 /**
+ * Serves a server's HTTP/2 streams through `onStream` instead of Node's compatibility layer, which
+ * installs itself as the 'stream' listener once a 'request' listener exists (the HTTP/1 fallback
+ * of a secure server still needs that 'request' listener).
+ */
+function serveStreams(
+  server: Http2SecureServer | Http2Server,
+  onStream: (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]) => void,
+): void {
+  server.removeAllListeners('stream')
+  server.on(
+    'stream',
+    (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, raw: string[]) =>
+      onStream(stream, headers, raw),
+  )
+}
+
+/**
  * Builds the terminators of a config: reads every certificate and key first, so that a bad one
  * fails the whole config (PTC41xx) before anything is swapped.
  */
@@ -105,6 +124,11 @@ export function buildRuntime(config: CompiledConfig, env: Omit<ListenerEnv, 'run
           { ...tls.options, allowHTTP1: true, settings: H2_SETTINGS },
           (req, res) => env.listenerFor(port)?.onRequest(req, res, 'https'),
         )
+        serveStreams(h2, (stream, headers, raw) => {
+          const owner = env.listenerFor(port)
+          if (owner === undefined) return void stream.destroy()
+          owner.onStream(stream, headers, raw, 'https')
+        })
         startHttp1Sweep(h2, env.limits)
         h2.on('session', (session: ServerHttp2Session) => {
           const owner = env.listenerFor(port)
@@ -229,7 +253,8 @@ export class PortListener {
     this.#h1.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       handleUpgrade(this.#env.handler, { port: this.gatewayPort, scheme: 'http' }, req, socket, head),
     )
-    this.#h2c = createH2cServer({ settings: H2_SETTINGS }, (req, res) => this.onRequest(req, res, 'http'))
+    this.#h2c = createH2cServer({ settings: H2_SETTINGS })
+    serveStreams(this.#h2c, (stream, headers, raw) => this.onStream(stream, headers, raw, 'http'))
     this.#h2c.on('session', (session: ServerHttp2Session) => watchSession(session, this.sessions))
     this.#h2c.on('sessionError', noop)
     this.#front = createNetServer({ pauseOnConnect: false }, (socket) => this.#onConnection(socket))
@@ -287,6 +312,16 @@ export class PortListener {
       })
     }
     handleRequest(this.#env.handler, { port: this.gatewayPort, scheme }, req, res)
+  }
+
+  /** Handles one HTTP/2 stream of this port (h2c or terminated TLS). */
+  onStream(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    rawHeaders: string[],
+    scheme: 'http' | 'https',
+  ): void {
+    handleStream(this.#env.handler, { port: this.gatewayPort, scheme }, stream, headers, rawHeaders)
   }
 
   #onConnection(socket: Socket): void {
