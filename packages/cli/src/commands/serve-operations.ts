@@ -1,6 +1,7 @@
 import { formatDiagnostics, parseDuration } from '@portico/core'
 import {
   type AccessLogOptions,
+  type AdminPeers,
   type AdminServer,
   type ConfigWatcher,
   DEFAULT_ADMIN_PORT,
@@ -71,13 +72,15 @@ export interface Operations {
 
 /**
  * Starts the admin endpoint (default 127.0.0.1:15000; a busy default port is reported and
- * skipped, a busy requested one fails) and, with `--watch`, the file watcher.
+ * skipped, a busy requested one fails) and, with `--watch`, the file watcher. `peers` are the
+ * other workers of `--workers N`, whose metrics the admin endpoint sums and which take its changes.
  */
 export async function startOperations(
   gateway: ManagedGateway,
   values: OperationValues,
   files: readonly string[],
   io: CliIo,
+  peers?: AdminPeers,
 ): Promise<Operations> {
   let admin: AdminServer | undefined
   if (values.admin !== 'off') {
@@ -87,6 +90,7 @@ export async function startOperations(
         host: where.host,
         port: where.port,
         allowRemote: values.admin !== undefined,
+        ...(peers === undefined ? {} : { peers }),
       })
       const host = admin.address.address.includes(':') ? `[${admin.address.address}]` : admin.address.address
       println(io.stdout, `portico: admin listening on http://${host}:${admin.address.port}`)

@@ -2,6 +2,10 @@ import cluster, { type Worker } from 'node:cluster'
 import { once } from 'node:events'
 import { availableParallelism } from 'node:os'
 import { type CliIo, EXIT, println, UsageError } from '../io.js'
+import { createRelay } from './serve-peers.js'
+
+/** Set by the primary in the environment of the worker that serves the admin endpoint. */
+const ADMIN_ROLE = 'PORTICO_ADMIN_WORKER'
 
 /**
  * `--workers`: absent → 1, `auto` → the number of cores, otherwise a whole number ≥ 1.
@@ -19,28 +23,38 @@ export function workerCount(value: string | undefined): number {
 
 /**
  * Whether this process serves the admin endpoint: a single process does, and with workers only
- * the first one, so that the admin port is bound once (its metrics are that worker's).
+ * one of them (the first, or the one that replaced it), so that the admin port is bound once; it
+ * reaches the other workers through the primary for their metrics and to pass on changes.
  */
 export function servesAdmin(): boolean {
-  return !cluster.isWorker || cluster.worker?.id === 1
+  return !cluster.isWorker || process.env[ADMIN_ROLE] === '1'
 }
 
 /**
  * The primary of `portico serve --workers N`: forks N workers that each run the same command
  * line (sharing the listening sockets through node:cluster, each watching the same files, so they
- * reload together), replaces a worker that dies, and on SIGINT/SIGTERM (or the io signal) stops
- * them all and waits until they have drained.
+ * reload together), relays between the admin endpoint's worker and the others (metrics, changes
+ * made through the admin endpoint), replaces a worker that dies (the replacement replays those
+ * changes), and on SIGINT/SIGTERM (or the io signal) stops them all and waits until they have
+ * drained.
  */
 export async function servePrimary(workers: number, io: CliIo, stop: Promise<void>): Promise<number> {
   let stopping = false
   let failed = false
   const live = new Set<Worker>()
   const listening = new Set<number>()
+  const relay = createRelay()
+  let admin: Worker | undefined
   const fork = (): Worker => {
-    const worker = cluster.fork()
+    const servesAdmin = admin === undefined
+    const worker = cluster.fork({ [ADMIN_ROLE]: servesAdmin ? '1' : '0' })
+    if (servesAdmin) admin = worker
     live.add(worker)
+    relay.attach(worker)
     worker.once('exit', (code, signal) => {
       live.delete(worker)
+      relay.detach(worker)
+      if (admin === worker) admin = undefined
       if (stopping) return
       if (worker.exitedAfterDisconnect && code === 0) return
       if (!listening.has(worker.id)) {

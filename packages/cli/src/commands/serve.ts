@@ -12,6 +12,7 @@ import {
   operationOptions,
   startOperations,
 } from './serve-operations.js'
+import { joinWorkers } from './serve-peers.js'
 import { leaveCluster, reportReady, servePrimary, servesAdmin, workerCount } from './serve-workers.js'
 
 export const serveHelp =
@@ -57,7 +58,9 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   })
   let operations: Awaited<ReturnType<typeof startOperations>> | undefined
   try {
-    operations = await startOperations(gateway, ops, files, io)
+    // A worker catches up with the changes the others took through the admin endpoint first.
+    const peers = await joinWorkers(gateway, io)
+    operations = await startOperations(gateway, ops, files, io, servesAdmin() ? peers : undefined)
     const entries = Object.entries(gateway.addresses)
     if (entries.length === 0) println(io.stdout, 'portico: no Gateway selects this process; nothing listens')
     for (const [gwPort, where] of entries) {
