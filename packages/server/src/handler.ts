@@ -107,6 +107,7 @@ export function requestFacts(
   const socket = req.socket as SocketLike
   const peer = plainAddress(socket.remoteAddress)
   const sni = info.scheme === 'https' && typeof socket.servername === 'string' ? socket.servername : undefined
+  // One object shape for every request (absent fields undefined), so the router's reads stay monomorphic.
   return {
     port: info.port,
     scheme: info.scheme,
@@ -114,8 +115,8 @@ export function requestFacts(
     authority,
     path,
     headers: req.headers as RequestFacts['headers'],
-    ...(sni === undefined ? {} : { sni }),
-    ...(peer === undefined ? {} : { sourceAddress: peer }),
+    sni,
+    sourceAddress: peer,
   }
 }
 
@@ -192,10 +193,6 @@ interface StreamRequest {
   socket: unknown
 }
 
-function markComplete(this: StreamRequest): void {
-  this.complete = true
-}
-
 /**
  * Handles one HTTP/2 stream through its own API rather than Node's compatibility layer (which
  * builds a second Readable per request, validates every response header twice and always sends
@@ -221,9 +218,9 @@ export function handleStream(
     own.url = headers[':path'] as string | undefined
     own.httpVersion = '2.0'
     own.httpVersionMajor = 2
-    own.complete = false
+    // END_STREAM came with the HEADERS: the whole request has arrived.
+    own.complete = true
     own.socket = stream.session?.socket
-    stream.on('end', markComplete)
     req = own as unknown as Upstreamable & { readonly socket: unknown }
   } else {
     // A body is streamed to the upstream client, which may end or destroy what it reads: give it
