@@ -447,21 +447,16 @@ export async function forward(
         observeFlag(res, 'UO')
         return localReply(res, 503, server, `${LOCAL_BODY.connectError}reset reason: overflow`)
       }
+      const controller = new Trip()
+      const abortAttempt = (reason: unknown) => controller.abort(reason)
+      const onRoute = () => abortAttempt(routeTimer.reason)
+      const onGone = () => abortAttempt({ failure: 'aborted' })
       if (routeTimer.aborted) break
-      // Without route or per-try timeouts, only the downstream can cancel an attempt: its own
-      // flag serves as the attempt's, and no per-attempt flag or listeners are made.
-      const timed =
-        routeTimer !== NEVER || (policy.perTryTimeoutMs !== undefined && policy.perTryTimeoutMs > 0)
-      const controller = timed ? new Trip() : downstreamGone
-      const onRoute = () => controller.abort(routeTimer.reason)
-      const onGone = () => controller.abort({ failure: 'aborted' })
+      routeTimer.once('abort', onRoute)
+      downstreamGone.once('abort', onGone)
       let perTry: NodeJS.Timeout | undefined
-      if (timed) {
-        routeTimer.once('abort', onRoute)
-        downstreamGone.once('abort', onGone)
-        if (policy.perTryTimeoutMs !== undefined && policy.perTryTimeoutMs > 0) {
-          perTry = setTimeout(() => controller.abort({ failure: 'per-try-timeout' }), policy.perTryTimeoutMs)
-        }
+      if (policy.perTryTimeoutMs !== undefined && policy.perTryTimeoutMs > 0) {
+        perTry = setTimeout(() => abortAttempt({ failure: 'per-try-timeout' }), policy.perTryTimeoutMs)
       }
       headers['x-envoy-attempt-count'] = String(attempt)
       observeAttempt(res, pick.endpoint, headers['x-request-id'] as string | undefined)
