@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -57,23 +56,19 @@ async function until<T>(what: string, read: () => T | undefined | false, ms = 20
   throw new Error(`timed out waiting for ${what}`)
 }
 
-function admin(
+/** One request to the admin endpoint. */
+async function admin(
   port: number,
   method: string,
   path: string,
   body?: string,
 ): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      )
-    })
-    req.on('error', reject)
-    req.end(body)
+  const answer = await request(port, {
+    url: `http://127.0.0.1:${port}${path}`,
+    method,
+    ...(body === undefined ? {} : { body }),
   })
+  return { status: answer.status, body: answer.body.toString('utf8') }
 }
 
 /** Sum of the samples of `name` whose labels include `match` (label values without quotes or escapes). */

@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http'
+import { request } from '@portico/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { http1, startUpstream, type Upstream } from '../test-config.js'
 import { type AdminServer, startAdmin } from './admin.js'
@@ -6,23 +6,19 @@ import { createManagedGateway, type ManagedGateway } from './managed.js'
 import { type AdminChange, type AdminPeers, applyChange, type PeerMetrics } from './peers.js'
 import { gatewayYaml, parsePrometheus, seedYaml, sum } from './test-fixtures.js'
 
-function call(
+/** One request to an admin endpoint. */
+async function call(
   port: number,
   method: string,
   path: string,
   body?: string,
 ): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      )
-    })
-    req.on('error', reject)
-    req.end(body)
+  const answer = await request(port, {
+    url: `http://127.0.0.1:${port}${path}`,
+    method,
+    ...(body === undefined ? {} : { body }),
   })
+  return { status: answer.status, body: answer.body.toString('utf8') }
 }
 
 let upstream: Upstream
