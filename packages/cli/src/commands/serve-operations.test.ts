@@ -5,37 +5,7 @@ import { PassThrough, Readable } from 'node:stream'
 import { type RunningHttpbin, request, startHttpbin } from '@portico/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../cli.js'
-
-const config = (port: number, prefixes: string[]) => `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: httpbin-gateway }
-spec:
-  selector: { istio: ingressgateway }
-  servers:
-  - port: { number: 80, name: http, protocol: HTTP }
-    hosts: ["httpbin.example.com"]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: httpbin }
-spec:
-  hosts: ["*"]
-  gateways: [httpbin-gateway]
-  http:
-  - match:
-${prefixes.map((p) => `    - uri: { prefix: ${p} }`).join('\n')}
-    route:
-    - destination: { port: { number: 8000 }, host: httpbin }
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: httpbin }
-spec:
-  hosts: [httpbin.default.svc.cluster.local]
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints: [{ address: 127.0.0.1, ports: { http: ${port} } }]
-`
+import { configYaml as config } from './test-fixtures.js'
 
 async function until<T>(read: () => T | undefined | false): Promise<T> {
   for (let i = 0; i < 500; i++) {

@@ -7,45 +7,11 @@ import { fileURLToPath } from 'node:url'
 import { type RunningHttpbin, request, startHttpbin } from '@portico/testing'
 import { build } from 'tsup'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { configYaml, virtualServiceYaml } from './test-fixtures.js'
 
 // `portico serve --workers N` forks the process that runs it, so it is tested as a real CLI
 // process: the CLI's sources (and the workspace packages', by their `source` condition) are
 // bundled into one file first, so that the test needs no `pnpm build` and runs what is checked in.
-
-const services = (port: number, prefixes: readonly string[]) => `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: httpbin-gateway }
-spec:
-  selector: { istio: ingressgateway }
-  servers:
-  - port: { number: 80, name: http, protocol: HTTP }
-    hosts: ["httpbin.example.com"]
----
-${virtualService(prefixes)}---
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: httpbin }
-spec:
-  hosts: [httpbin.default.svc.cluster.local]
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints: [{ address: 127.0.0.1, ports: { http: ${port} } }]
-`
-
-function virtualService(prefixes: readonly string[]): string {
-  return `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: httpbin }
-spec:
-  hosts: ["*"]
-  gateways: [httpbin-gateway]
-  http:
-  - match:
-${prefixes.map((p) => `    - uri: { prefix: ${p} }`).join('\n')}
-    route:
-    - destination: { port: { number: 8000 }, host: httpbin }
-`
-}
 
 async function until<T>(what: string, read: () => T | undefined | false, ms = 20_000): Promise<T> {
   for (const end = Date.now() + ms; Date.now() < end; ) {
@@ -177,7 +143,7 @@ function workers(primary: number): { pid: number; admin: boolean }[] {
 
 describe('portico serve --workers 2', () => {
   it('sums every worker’s requests in one scrape, and a change through the admin endpoint reaches every worker, a replacement worker included', async () => {
-    await writeFile(join(dir, 'httpbin.yaml'), services(httpbin.port, ['/status']))
+    await writeFile(join(dir, 'httpbin.yaml'), configYaml(httpbin.port, ['/status']))
     const running = serve(['-f', 'httpbin.yaml', '--port', '80=0', '--admin', '0', '--workers', '2'])
     try {
       const listening = () => [...running.out.matchAll(/\(HTTP\) listening on http:\/\/127\.0\.0\.1:(\d+)/g)]
@@ -207,7 +173,12 @@ describe('portico serve --workers 2', () => {
       expect(scrape.body).not.toMatch(/^# portico:/m)
 
       expect(await statuses(port, '/headers', 4)).toEqual([404, 404, 404, 404])
-      const applied = await admin(adminPort, 'POST', '/config/apply', virtualService(['/status', '/headers']))
+      const applied = await admin(
+        adminPort,
+        'POST',
+        '/config/apply',
+        virtualServiceYaml(['/status', '/headers']),
+      )
       expect(applied.status, applied.body).toBe(200)
       expect(await statuses(port, '/headers', 20)).toEqual(new Array(20).fill(200))
       const after = await admin(adminPort, 'GET', '/stats/prometheus')
