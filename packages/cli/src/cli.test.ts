@@ -1,10 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from './cli.js'
+import { commandNames, main } from './cli.js'
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 
@@ -52,6 +52,32 @@ describe('portico (no command)', () => {
     const r = await run([])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('usage: portico <command>')
+  })
+  it('prints the version of the package with --version', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string
+    }
+    for (const flag of ['--version', '-V']) {
+      const r = await run([flag])
+      expect(r.code).toBe(0)
+      expect(r.stdout).toBe(`${version}\n`)
+    }
+  })
+  it('prints a usage line and a summary for every command with --help, -h and help <command>', async () => {
+    expect(commandNames).toContain('routes')
+    for (const name of commandNames) {
+      for (const argv of [
+        [name, '--help'],
+        [name, '-h'],
+        ['help', name],
+      ]) {
+        const r = await run(argv)
+        expect(r.code, argv.join(' ')).toBe(0)
+        expect(r.stderr).toBe('')
+        expect(r.stdout).toMatch(new RegExp(`^usage: portico ${name}\\b`))
+        expect(r.stdout.trim().split('\n').length).toBeGreaterThan(2)
+      }
+    }
   })
   it('exits 2 for an unknown command', async () => {
     const r = await run(['frobnicate'])

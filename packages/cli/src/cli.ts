@@ -8,6 +8,7 @@ import { schemaCommand, schemaHelp } from './commands/schema.js'
 import { serveCommand, serveHelp } from './commands/serve.js'
 import { validateCommand, validateHelp } from './commands/validate.js'
 import { type CliIo, EXIT, println, UsageError } from './io.js'
+import { cliVersion } from './version.js'
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>
 
@@ -43,8 +44,16 @@ const commands: Record<string, { run: Command; help: string; summary: string }> 
   },
 }
 
+/** The names of the commands, in the order the help lists them. */
+export const commandNames: readonly string[] = Object.keys(commands)
+
 function helpText(): string {
-  const lines = ['usage: portico <command> [options]', '', 'commands:']
+  const lines = [
+    'usage: portico <command> [options]',
+    '       portico <command> --help | portico help <command> | portico --version',
+    '',
+    'commands:',
+  ]
   for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`)
   lines.push('', ...Object.values(commands).map((c) => `  ${c.help}`))
   return lines.join('\n')
@@ -60,6 +69,11 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
     ...(io?.signal ? { signal: io.signal } : {}),
   }
   const [name, ...rest] = argv
+  if (name === '--version' || name === '-V' || name === 'version') {
+    println(streams.stdout, cliVersion())
+    return EXIT.ok
+  }
+  if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], streams)
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     println(name === undefined ? streams.stderr : streams.stdout, helpText())
     return name === undefined ? EXIT.usage : EXIT.ok
@@ -70,7 +84,7 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
     return EXIT.usage
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    println(streams.stdout, `usage: ${command.help}`)
+    println(streams.stdout, `usage: ${command.help}\n\n${command.summary}`)
     return EXIT.ok
   }
   try {
