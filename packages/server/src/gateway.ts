@@ -7,8 +7,7 @@ import {
   type ListenerProtocol,
   type SnapshotResource,
 } from '@portico/core'
-import { Balancer } from './balancer.js'
-import type { HandlerContext } from './handler.js'
+import type { HandlerContext } from './downstream/handler.js'
 import {
   buildRuntime,
   type ConnectionLimits,
@@ -16,10 +15,11 @@ import {
   PortListener,
   type Runtime,
   releaseRuntime,
-} from './listeners.js'
-import { listenPortFor } from './port-map.js'
+} from './downstream/listeners.js'
+import { listenPortFor } from './downstream/port-map.js'
+import { Balancer } from './proxy/balancer.js'
 import { type Logger, type RouteFunction, silentLogger } from './types.js'
-import { UpstreamPools } from './upstream.js'
+import { UpstreamPools } from './upstream/pools.js'
 
 /** Resources to compile (Gateway, VirtualService, ServiceEntry, DestinationRule, Secret), in load order. */
 export interface GatewaySource {

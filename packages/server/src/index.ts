@@ -1,6 +1,9 @@
 export * from './access-log/index.js'
 export * from './admin/index.js'
-export { type ClientHelloResult, readClientHello } from './client-hello.js'
+export { type ClientHelloResult, readClientHello } from './downstream/client-hello.js'
+export type { ConnectionLimits } from './downstream/listeners.js'
+export { listenPortFor } from './downstream/port-map.js'
+export { ENVOY_TLS12_CIPHERS, loadServerTls, TLS13_CIPHERS } from './downstream/tls.js'
 export { PorticoServerError, type ServerErrorCode } from './errors.js'
 export {
   CHANNELS,
@@ -18,9 +21,6 @@ export {
   type GatewayOptions,
   type GatewaySource,
 } from './gateway.js'
-export type { ConnectionLimits } from './listeners.js'
 export * from './metrics/index.js'
-export { listenPortFor } from './port-map.js'
-export { ENVOY_TLS12_CIPHERS, loadServerTls, TLS13_CIPHERS } from './tls.js'
 export type { Logger, RouteFunction } from './types.js'
 export * from './watch/index.js'

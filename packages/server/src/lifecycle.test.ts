@@ -11,7 +11,7 @@ import {
   startUpstream,
   testRoute,
   type Upstream,
-} from './test-config.js'
+} from './test/config.js'
 
 const C = 'outbound|8000||backend'
 const cleanup: (() => Promise<void>)[] = []

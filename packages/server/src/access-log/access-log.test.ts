@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createManagedGateway, type ManagedGateway } from '../admin/managed.js'
-import { gatewayYaml, parsePrometheus, serviceEntryYaml, sum } from '../admin/test-fixtures.js'
 import type { RequestEndEvent } from '../events.js'
-import { closedPort, http1, startUpstream, type Upstream } from '../test-config.js'
+import { gatewayYaml, parsePrometheus, serviceEntryYaml, sum } from '../test/admin.js'
+import { closedPort, http1, startUpstream, type Upstream } from '../test/config.js'
 import { type AccessLog, createAccessLog, formatTextLine } from './access-log.js'
 
 const ENVOY_LINE =

@@ -1,8 +1,5 @@
 import { request as httpRequest } from 'node:http'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { http1, startUpstream, type Upstream } from '../test-config.js'
-import { type AdminServer, isLoopback, startAdmin } from './admin.js'
-import { createManagedGateway, type ManagedGateway } from './managed.js'
 import {
   gatewayYaml,
   parsePrometheus,
@@ -10,7 +7,10 @@ import {
   serviceEntryYaml,
   sum,
   virtualServiceYaml,
-} from './test-fixtures.js'
+} from '../test/admin.js'
+import { http1, startUpstream, type Upstream } from '../test/config.js'
+import { type AdminServer, isLoopback, startAdmin } from './admin.js'
+import { createManagedGateway, type ManagedGateway } from './managed.js'
 
 interface Answer {
   readonly status: number

@@ -3,8 +3,6 @@ import { Agent, request as httpRequest } from 'node:http'
 import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { createCertificate, tlsSecretYaml } from '@portico/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { http1, selfSigned, startUpstream, type Upstream } from '../test-config.js'
-import { createManagedGateway, type ManagedGateway } from './managed.js'
 import {
   fingerprintOf,
   gatewayYaml,
@@ -14,7 +12,9 @@ import {
   sum,
   tryConnect,
   virtualServiceYaml,
-} from './test-fixtures.js'
+} from '../test/admin.js'
+import { http1, selfSigned, startUpstream, type Upstream } from '../test/config.js'
+import { createManagedGateway, type ManagedGateway } from './managed.js'
 
 let upstream: Upstream
 let gw: ManagedGateway | undefined

@@ -1,10 +1,10 @@
 import { request } from '@portico/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { http1, startUpstream, type Upstream } from '../test-config.js'
+import { gatewayYaml, parsePrometheus, seedYaml, sum } from '../test/admin.js'
+import { http1, startUpstream, type Upstream } from '../test/config.js'
 import { type AdminServer, startAdmin } from './admin.js'
 import { createManagedGateway, type ManagedGateway } from './managed.js'
 import { type AdminChange, type AdminPeers, applyChange, type PeerMetrics } from './peers.js'
-import { gatewayYaml, parsePrometheus, seedYaml, sum } from './test-fixtures.js'
 
 /** One request to an admin endpoint. */
 async function call(

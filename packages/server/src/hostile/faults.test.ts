@@ -3,7 +3,7 @@ import { connect as h2connect } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Gateway } from '../gateway.js'
-import { closedPort } from '../test-config.js'
+import { closedPort } from '../test/config.js'
 import {
   certificateFiles,
   eventually,
@@ -15,7 +15,7 @@ import {
   recordEnds,
   startRecorder,
   stillServes,
-} from './fixture.js'
+} from '../test/hostile.js'
 
 const HOST = 'Host: public.example.com\r\n'
 const cert = certificateFiles(['a.example.com', 'b.example.com'])

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { trustedClientAddress } from '../headers.js'
+import { trustedClientAddress } from '../proxy/headers.js'
 
 describe('trustedClientAddress (Envoy xff_num_trusted_hops)', () => {
   it.each([

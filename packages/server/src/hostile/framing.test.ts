@@ -1,6 +1,7 @@
 import { connect as h2connect } from 'node:http2'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Gateway } from '../gateway.js'
+import { FRAME, h2c, requestHeaders } from '../test/h2-frames.js'
 import {
   certificateFiles,
   eventually,
@@ -11,8 +12,7 @@ import {
   raw,
   startRecorder,
   stillServes,
-} from './fixture.js'
-import { FRAME, h2c, requestHeaders } from './h2-frames.js'
+} from '../test/hostile.js'
 
 const HOST = 'Host: public.example.com\r\n'
 const cert = certificateFiles(['a.example.com', 'b.example.com'])

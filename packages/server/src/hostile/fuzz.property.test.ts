@@ -2,7 +2,14 @@ import { compile, createSnapshot, parseResources, validate } from '@portico/core
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Gateway } from '../gateway.js'
-import { hostileGateway, hostileYaml, type Recorder, raw, startRecorder, stillServes } from './fixture.js'
+import {
+  hostileGateway,
+  hostileYaml,
+  type Recorder,
+  raw,
+  startRecorder,
+  stillServes,
+} from '../test/hostile.js'
 
 /** Paths the config forwards; anything else reaching the upstream is a bypass. */
 const FORWARDED = /^\/(public|timeout|retry|ops)\//

@@ -11,7 +11,7 @@ import {
   raw,
   startRecorder,
   stillServes,
-} from './fixture.js'
+} from '../test/hostile.js'
 
 const cert = certificateFiles(['a.example.com', 'b.example.com'])
 

@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Gateway } from '../gateway.js'
+import { FLAG, FRAME, frame, h2c, hpack, requestHeaders } from '../test/h2-frames.js'
 import {
   certificateFiles,
   eventually,
@@ -12,8 +13,7 @@ import {
   raw,
   startRecorder,
   stillServes,
-} from './fixture.js'
-import { FLAG, FRAME, frame, h2c, hpack, requestHeaders } from './h2-frames.js'
+} from '../test/hostile.js'
 
 const HOST = 'Host: public.example.com\r\n'
 

@@ -8,7 +8,7 @@ import {
   raw,
   startRecorder,
   stillServes,
-} from './fixture.js'
+} from '../test/hostile.js'
 
 /**
  * Path attacks over raw sockets against the real router (Istio YAML → core compile). The exposed

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parsePrometheus, sum } from '../admin/test-fixtures.js'
+import { parsePrometheus, sum } from '../test/admin.js'
 import { CounterFamily, HistogramFamily, renderGauge } from './prometheus.js'
 
 describe('Prometheus text format', () => {

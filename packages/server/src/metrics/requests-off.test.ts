@@ -1,9 +1,9 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createManagedGateway, type ManagedGateway } from '../admin/managed.js'
-import { parsePrometheus, seedYaml, sum } from '../admin/test-fixtures.js'
 import { CHANNELS } from '../events.js'
-import { http1, startUpstream, type Upstream } from '../test-config.js'
+import { parsePrometheus, seedYaml, sum } from '../test/admin.js'
+import { http1, startUpstream, type Upstream } from '../test/config.js'
 
 let gw: ManagedGateway | undefined
 let upstream: Upstream | undefined

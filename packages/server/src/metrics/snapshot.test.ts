@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parsePrometheus, sum } from '../admin/test-fixtures.js'
 import type { RequestEndEvent } from '../events.js'
+import { parsePrometheus, sum } from '../test/admin.js'
 import { createMetrics } from './metrics.js'
 import { CounterFamily, HistogramFamily } from './prometheus.js'
 import { type MetricsSnapshot, mergeSnapshots, renderSnapshot } from './snapshot.js'

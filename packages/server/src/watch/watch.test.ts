@@ -10,8 +10,8 @@ import {
   servedFingerprint,
   serviceEntryYaml,
   virtualServiceYaml,
-} from '../admin/test-fixtures.js'
-import { http1, selfSigned, startUpstream, type Upstream } from '../test-config.js'
+} from '../test/admin.js'
+import { http1, selfSigned, startUpstream, type Upstream } from '../test/config.js'
 import { type ConfigWatcher, type WatchReport, watchConfig } from './watch.js'
 
 let upstream: Upstream

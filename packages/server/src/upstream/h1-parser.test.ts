@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import type { HeaderRecord } from '../proxy/headers.js'
 import { MAX_HEAD_BYTES, type ResponseHead, ResponseParseError, ResponseParser } from './h1-parser.js'
-import type { HeaderRecord } from './headers.js'
 
 interface Parsed {
   heads: ResponseHead[]

@@ -2,7 +2,7 @@ import { constants, connect as h2connect } from 'node:http2'
 import { connect as netConnect, type Socket } from 'node:net'
 import { request } from '@portico/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGateway, type Gateway } from './gateway.js'
+import { createGateway, type Gateway } from '../gateway.js'
 import {
   cluster,
   config,
@@ -14,7 +14,7 @@ import {
   startUpstream,
   testRoute,
   type Upstream,
-} from './test-config.js'
+} from '../test/config.js'
 
 const C = 'outbound|8000||backend'
 const cert = selfSigned(['a.example.com'])

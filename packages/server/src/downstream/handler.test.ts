@@ -1,8 +1,8 @@
 import { connect as h2connect, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2'
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGateway, type Gateway } from './gateway.js'
-import { cluster, config, destination, forwardSpec, httpServer, listener, testRoute } from './test-config.js'
+import { createGateway, type Gateway } from '../gateway.js'
+import { cluster, config, destination, forwardSpec, httpServer, listener, testRoute } from '../test/config.js'
 
 const C = 'outbound|8000||raw'
 

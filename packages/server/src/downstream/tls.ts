@@ -2,7 +2,7 @@ import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createSecureContext, type SecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls'
 import type { CompiledServer, PemSource, ServerTls } from '@portico/core'
-import { PorticoServerError } from './errors.js'
+import { PorticoServerError } from '../errors.js'
 
 /**
  * Envoy's default server cipher list for TLS ≤ 1.2 (ECDHE key exchange with AEAD ciphers only),

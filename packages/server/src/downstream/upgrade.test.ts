@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createGateway } from './gateway.js'
+import { createGateway } from '../gateway.js'
 import {
   cluster,
   config,
@@ -11,7 +11,7 @@ import {
   listener,
   startUpstream,
   testRoute,
-} from './test-config.js'
+} from '../test/config.js'
 
 const C = 'outbound|8000||ws'
 const cleanup: (() => Promise<void>)[] = []

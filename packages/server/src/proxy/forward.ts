@@ -7,7 +7,6 @@ import {
   pickDestination,
   type RetryPolicy,
 } from '@portico/core'
-import type { Balancer, HashInput } from './balancer.js'
 import {
   observeAttempt,
   observeCluster,
@@ -15,8 +14,16 @@ import {
   observeResponse,
   observeUpstreamFailure,
   type ResponseObservation,
-} from './events.js'
-import { type ResponseSink, type UpstreamBody, UpstreamError, type UpstreamResponse } from './h1-client.js'
+} from '../events.js'
+import type { Downstream, Logger, Upstreamable } from '../types.js'
+import {
+  type ResponseSink,
+  type UpstreamBody,
+  UpstreamError,
+  type UpstreamResponse,
+} from '../upstream/h1-client.js'
+import { speaksH2, type UpstreamPools } from '../upstream/pools.js'
+import type { Balancer, HashInput } from './balancer.js'
 import {
   appendForwardedFor,
   applyHeaderOps,
@@ -27,8 +34,6 @@ import {
   REQUEST_DROP,
 } from './headers.js'
 import { LOCAL_BODY, localReply } from './local-reply.js'
-import type { Downstream, Logger, Upstreamable } from './types.js'
-import { speaksH2, type UpstreamPools } from './upstream.js'
 
 /** A mirrored request is abandoned after this long. */
 const MIRROR_TIMEOUT_MS = 60_000

@@ -2,7 +2,7 @@ import { createServer as createNetServer, connect as netConnect, type Server, ty
 import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls'
 import type { CompiledServer, TcpRouteEntry, TlsRouteEntry } from '@portico/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createGateway } from './gateway.js'
+import { createGateway } from '../gateway.js'
 import {
   cluster,
   config,
@@ -11,7 +11,7 @@ import {
   passthroughServer,
   selfSigned,
   testRoute,
-} from './test-config.js'
+} from '../test/config.js'
 
 const cleanup: (() => Promise<void> | void)[] = []
 afterEach(async () => {

@@ -2,9 +2,9 @@ import { type IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type Cluster, pickDestination } from '@portico/core'
+import { appendForwardedFor, endToEnd, ensureRequestId, REQUEST_DROP } from '../proxy/headers.js'
+import { LOCAL_BODY } from '../proxy/local-reply.js'
 import { type HandlerContext, handleRequest, hostCount, type ListenerInfo, requestFacts } from './handler.js'
-import { appendForwardedFor, endToEnd, ensureRequestId, REQUEST_DROP } from './headers.js'
-import { LOCAL_BODY } from './local-reply.js'
 
 function noop(): void {}
 

@@ -1,7 +1,7 @@
 import { connect as h2connect } from 'node:http2'
 import type { CorsSpec, RouteActionSpec } from '@portico/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createGateway, type Gateway } from './gateway.js'
+import { createGateway, type Gateway } from '../gateway.js'
 import {
   cluster,
   config,
@@ -15,7 +15,7 @@ import {
   startUpstream,
   testRoute,
   type Upstream,
-} from './test-config.js'
+} from '../test/config.js'
 
 const C1 = 'outbound|8000||one'
 const C2 = 'outbound|8000||two'

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { readClientHello } from './client-hello.js'
+import { readClientHello } from '../downstream/client-hello.js'
 import { applyHeaderOps, endToEnd, type HeaderRecord, HOP_BY_HOP } from './headers.js'
 
 const token = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/)

@@ -1,12 +1,12 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { Http2ServerRequest, type ServerHttp2Stream } from 'node:http2'
 import type { CompiledConfig, RequestFacts, RouteDecision } from '@portico/core'
-import { observeDecision, observeRequest } from './events.js'
-import { type ForwardContext, forward } from './forward.js'
-import { plainAddress, trustedClientAddress } from './headers.js'
+import { observeDecision, observeRequest } from '../events.js'
+import { type ForwardContext, forward } from '../proxy/forward.js'
+import { plainAddress, trustedClientAddress } from '../proxy/headers.js'
+import { LOCAL_BODY, localReply } from '../proxy/local-reply.js'
+import type { Downstream, RouteFunction, Upstreamable } from '../types.js'
 import type { ConnectionLimits } from './listeners.js'
-import { LOCAL_BODY, localReply } from './local-reply.js'
-import type { Downstream, RouteFunction, Upstreamable } from './types.js'
 
 /** What the request handler reads on every request. */
 export interface HandlerContext extends ForwardContext {

@@ -2,7 +2,9 @@ import type { EventEmitter } from 'node:events'
 import { isIP } from 'node:net'
 import type { Cluster, Endpoint } from '@portico/core'
 import { type Dispatcher, H2CClient, Pool } from 'undici'
-import { endpointKey } from './balancer.js'
+import { readPem } from '../downstream/tls.js'
+import { endpointKey } from '../proxy/balancer.js'
+import type { HeaderRecord } from '../proxy/headers.js'
 import {
   H1Pool,
   type ResponseSink,
@@ -11,8 +13,6 @@ import {
   type UpstreamRequest,
   type UpstreamResponse,
 } from './h1-client.js'
-import type { HeaderRecord } from './headers.js'
-import { readPem } from './tls.js'
 
 /** Idle upstream connections are closed after this long (below common 5 s upstream keep-alives). */
 const DEFAULT_KEEP_ALIVE_MS = 4_000

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createGateway, type Gateway } from './gateway.js'
+import { createGateway, type Gateway } from '../gateway.js'
 import {
   closedPort,
   cluster,
@@ -14,7 +14,7 @@ import {
   startUpstream,
   testRoute,
   type Upstream,
-} from './test-config.js'
+} from '../test/config.js'
 
 const C1 = 'outbound|8000||httpbin.default.svc.cluster.local'
 const C2 = 'outbound|8000|v2|httpbin.default.svc.cluster.local'

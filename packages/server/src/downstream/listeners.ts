@@ -23,13 +23,13 @@ import {
 import type { Duplex } from 'node:stream'
 import { type TLSSocket, Server as TlsServer } from 'node:tls'
 import type { CompiledConfig, CompiledServer } from '@portico/core'
-import type { Balancer } from './balancer.js'
-import { PorticoServerError } from './errors.js'
+import { PorticoServerError } from '../errors.js'
+import type { Balancer } from '../proxy/balancer.js'
+import type { Downstream, Upstreamable } from '../types.js'
 import { DEFAULT_MAX_HEADERS_COUNT, type HandlerContext, handleRequest, handleStream } from './handler.js'
 import { proxyStream, selectTlsRoute } from './l4.js'
 import { clientHelloVerdict, peek, prefaceVerdict } from './peek.js'
 import { acceptsPeer, type LoadedServerTls, loadServerTls } from './tls.js'
-import type { Downstream, Upstreamable } from './types.js'
 import { handleUpgrade } from './upgrade.js'
 
 /** HTTP/2 limits from Envoy's edge guidance. */

@@ -1,7 +1,7 @@
 import { createServer as createH2cServer, type Http2Server, connect as h2connect } from 'node:http2'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createGateway } from './gateway.js'
-import { cluster, config, destination, forwardSpec, httpServer, listener, testRoute } from './test-config.js'
+import { createGateway } from '../gateway.js'
+import { cluster, config, destination, forwardSpec, httpServer, listener, testRoute } from '../test/config.js'
 
 const C = 'outbound|50051||grpc'
 const cleanup: (() => Promise<void>)[] = []

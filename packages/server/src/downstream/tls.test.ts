@@ -6,8 +6,8 @@ import type { SecureVersion } from 'node:tls'
 import type { ServerTls } from '@portico/core'
 import { createCertificate } from '@portico/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PorticoServerError } from './errors.js'
-import { createGateway, type Gateway } from './gateway.js'
+import { PorticoServerError } from '../errors.js'
+import { createGateway, type Gateway } from '../gateway.js'
 import {
   cluster,
   config,
@@ -19,7 +19,7 @@ import {
   testCa,
   testRoute,
   type Upstream,
-} from './test-config.js'
+} from '../test/config.js'
 
 const C = 'outbound|8000||backend'
 const ca = testCa()

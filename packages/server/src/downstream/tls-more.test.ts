@@ -1,7 +1,7 @@
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https'
 import type { ServerTls } from '@portico/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createGateway } from './gateway.js'
+import { createGateway } from '../gateway.js'
 import {
   cluster,
   config,
@@ -13,7 +13,7 @@ import {
   startUpstream,
   testCa,
   testRoute,
-} from './test-config.js'
+} from '../test/config.js'
 
 const C = 'outbound|8000||backend'
 const ca = testCa()
