@@ -10,6 +10,7 @@ export default defineConfig({
       '@portico/core': pkg('core'),
       '@portico/server': pkg('server'),
       '@portico/testing': pkg('testing'),
+      '@portico/etcd': pkg('etcd'),
       '@portico/cli': pkg('cli'),
     },
   },

@@ -19,6 +19,15 @@ export {
   resolveShortname,
 } from './names.js'
 export { createSnapshot, namespaceOf, type Snapshot, type SnapshotResource } from './snapshot.js'
+export type {
+  ConfigSink,
+  ConfigSinkOutcome,
+  ConfigSource,
+  ConfigSyncOptions,
+  ConfigWrite,
+  ConfigWriteOutcome,
+  SourceConnection,
+} from './source.js'
 export {
   type ChangeOperation,
   type ChangePlan,

@@ -1,0 +1,23 @@
+export {
+  connectStore,
+  type EtcdStore,
+  STORE_PASSWORD_ENV,
+  STORE_USERNAME_ENV,
+  StoreError,
+  type StoreOptions,
+  type StoreRead,
+  storeAuthFromEnv,
+} from './client.js'
+export { PTC_BAD_VALUE, PTC_KEY_IGNORED, PTC_STORE_UNREACHABLE, PTC_WRITE_CONFLICT } from './codes.js'
+export {
+  type DecodedConfig,
+  decodeEntries,
+  encodeResource,
+  groupOf,
+  inLayout,
+  keyOf,
+  pluralOf,
+  type StoreEntry,
+} from './layout.js'
+export { DEFAULT_ETCD_PORT, parseStoreUrl, type StoreAddress, StoreAddressError } from './url.js'
+export { type WriteOptions, writeStore } from './write.js'

@@ -1,0 +1,148 @@
+import {
+  type Diagnostic,
+  namespaceOf,
+  parseResources,
+  type Resource,
+  type SnapshotResource,
+} from '@portico/core'
+import { PTC_BAD_VALUE, PTC_KEY_IGNORED } from './codes.js'
+
+/** Kubernetes' plural resource names of the kinds whose plural is not the kind plus `s`. */
+const PLURALS: Readonly<Record<string, string>> = {
+  ServiceEntry: 'serviceentries',
+  WorkloadEntry: 'workloadentries',
+  Gateway: 'gateways',
+  VirtualService: 'virtualservices',
+  DestinationRule: 'destinationrules',
+  Secret: 'secrets',
+}
+
+/** The plural resource name of a kind, as Kubernetes forms it (`VirtualService` → `virtualservices`). */
+export function pluralOf(kind: string): string {
+  const known = PLURALS[kind]
+  if (known !== undefined) return known
+  const lower = kind.toLowerCase()
+  if (/[^aeiou]y$/.test(lower)) return `${lower.slice(0, -1)}ies`
+  if (/(s|x|z|ch|sh)$/.test(lower)) return `${lower}es`
+  return `${lower}s`
+}
+
+/** The API group of an `apiVersion` (`networking.istio.io/v1` → `networking.istio.io`; `v1` → `''`, the core group). */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/')
+  return slash < 0 ? '' : apiVersion.slice(0, slash)
+}
+
+/** What a resource carries that its key is made of. */
+type Keyed = SnapshotResource & { readonly apiVersion?: string }
+
+/**
+ * The key of a resource, as Kubernetes lays out objects in etcd:
+ * `<prefix>/<group>/<plural>/<namespace>/<name>` for kinds of an API group
+ * (`/portico/networking.istio.io/virtualservices/default/httpbin`) and
+ * `<prefix>/<plural>/<namespace>/<name>` for core kinds (`/portico/secrets/istio-system/x`).
+ */
+export function keyOf(prefix: string, resource: Keyed): string {
+  const group = groupOf(resource.apiVersion ?? '')
+  const plural = pluralOf(resource.kind)
+  const ns = namespaceOf(resource)
+  return group === ''
+    ? `${prefix}/${plural}/${ns}/${resource.metadata.name}`
+    : `${prefix}/${group}/${plural}/${ns}/${resource.metadata.name}`
+}
+
+/** The value stored under a resource's key: the resource as JSON, with its namespace filled in. */
+export function encodeResource(resource: SnapshotResource): string {
+  return JSON.stringify({ ...resource, metadata: { ...resource.metadata, namespace: namespaceOf(resource) } })
+}
+
+/** One key and value as read from the store. */
+export interface StoreEntry {
+  readonly key: string
+  readonly value: string
+  /** The revision of the key's last change. */
+  readonly modRevision: number
+  /** The revision that created the key (orders resources as Istio does: by creation). */
+  readonly createRevision: number
+}
+
+/** The configuration a set of entries holds. */
+export interface DecodedConfig {
+  /** The resources, in creation order (as Istio orders them by creation time), then by key. */
+  readonly resources: readonly Resource[]
+  /** Each resource's entry, by key. */
+  readonly byKey: ReadonlyMap<string, { readonly resource: Resource; readonly modRevision: number }>
+  /** Warnings for ignored keys, errors for values that are not the resource their key names. */
+  readonly diagnostics: readonly Diagnostic[]
+}
+
+/** True when a key has the shape of the key layout under `prefix` (group optional). */
+export function inLayout(prefix: string, key: string): boolean {
+  if (!key.startsWith(`${prefix}/`)) return false
+  const parts = key.slice(prefix.length + 1).split('/')
+  return (parts.length === 3 || parts.length === 4) && parts.every((p) => p !== '')
+}
+
+/**
+ * Reads entries under `prefix` into resources. A key outside the layout is ignored with a
+ * warning (PTC4300); a value that is not JSON of one resource, or whose kind, namespace or name
+ * is not its key's, is an error (PTC4301) and is left out.
+ */
+export function decodeEntries(prefix: string, entries: readonly StoreEntry[]): DecodedConfig {
+  const resources: Resource[] = []
+  const byKey = new Map<string, { resource: Resource; modRevision: number }>()
+  const diagnostics: Diagnostic[] = []
+  const ordered = [...entries].sort(
+    (a, b) => a.createRevision - b.createRevision || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  )
+  for (const entry of ordered) {
+    if (!inLayout(prefix, entry.key)) {
+      diagnostics.push({
+        severity: 'warning',
+        code: PTC_KEY_IGNORED,
+        message: `key ${entry.key} is not <prefix>/[<group>/]<plural>/<namespace>/<name>; ignored`,
+      })
+      continue
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(entry.value)
+    } catch (error) {
+      diagnostics.push({
+        severity: 'error',
+        code: PTC_BAD_VALUE,
+        message: `key ${entry.key} (revision ${entry.modRevision}) does not hold JSON: ${(error as Error).message}`,
+      })
+      continue
+    }
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+      diagnostics.push({
+        severity: 'error',
+        code: PTC_BAD_VALUE,
+        message: `key ${entry.key} (revision ${entry.modRevision}) does not hold one resource`,
+      })
+      continue
+    }
+    const parsed = parseResources(entry.value, entry.key)
+    diagnostics.push(...parsed.diagnostics)
+    if (parsed.diagnostics.some((d) => d.severity === 'error')) continue
+    const [resource, ...more] = parsed.resources
+    if (resource === undefined) continue
+    const expected = keyOf(prefix, resource)
+    if (more.length > 0 || expected !== entry.key) {
+      diagnostics.push({
+        severity: 'error',
+        code: PTC_BAD_VALUE,
+        message:
+          more.length > 0
+            ? `key ${entry.key} holds more than one resource`
+            : `key ${entry.key} holds ${resource.kind} ${namespaceOf(resource)}/${resource.metadata.name}, whose key is ${expected}`,
+        resource: { kind: resource.kind, namespace: namespaceOf(resource), name: resource.metadata.name },
+      })
+      continue
+    }
+    resources.push(resource)
+    byKey.set(entry.key, { resource, modRevision: entry.modRevision })
+  }
+  return { resources, byKey, diagnostics }
+}
