@@ -117,8 +117,9 @@ describe('ResponseParser', () => {
     expect(r.heads[0]?.headers['set-cookie']).toEqual(['a=1', 'b=2'])
   })
 
-  it('accepts repeated identical Content-Length values', () => {
-    expect(parse('HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok').body).toBe('ok')
+  it('refuses repeated Content-Length values, even identical ones, as llhttp does', () => {
+    fails('HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok')
+    fails('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok')
   })
 
   it('refuses responses whose framing cannot be trusted', () => {
@@ -143,6 +144,50 @@ describe('ResponseParser', () => {
     fails('HTTP/1.1 200 OK\r\nX-A : b\r\n\r\n')
     fails('HTTP/1.1 200 OK\r\nX-A: b\0c\r\n\r\n')
     fails('HTTP/1.1 200 OK\r\nnocolon\r\n\r\n')
+  })
+
+  describe('disagreements with llhttp found by the differential test', () => {
+    it('a bodiless response (HEAD, 204, 304) with malformed framing fields is refused', () => {
+      fails('HTTP/1.1 200 OK\r\nContent-Length: 7;\r\n\r\n', 'HEAD')
+      fails('HTTP/1.1 204 No Content\r\nContent-Length: abc\r\n\r\n')
+      fails('HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n')
+      expect(parse('HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n', 'HEAD').ends).toBe(1)
+    })
+
+    it('an interim 1xx head with malformed framing fields is refused', () => {
+      fails('HTTP/1.1 100 Continue\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\n\r\n')
+      fails('HTTP/1.1 103 Early Hints\r\nContent-Length: x\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n')
+    })
+
+    it('chunk extensions follow the grammar without whitespace; a size with trailing space is refused', () => {
+      fails('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1; a=b\r\nx\r\n0\r\n\r\n')
+      fails('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1 \r\nx\r\n0\r\n\r\n')
+      fails('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;a=\r\nx\r\n0\r\n\r\n')
+      fails('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;a="open\r\nx\r\n0\r\n\r\n')
+      const ok = parse(
+        'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;a\r\nx\r\n1;a=b;c="d;\\"e"\r\ny\r\n0;z\r\n\r\n',
+      )
+      expect([ok.body, ok.ends]).toEqual(['xy', 1])
+    })
+
+    it('whitespace after a Content-Length or `chunked` is refused: llhttp reads `chunked<TAB>` as no chunking', () => {
+      // llhttp takes the body of this response to run until the connection closes; reading it as
+      // chunked would end the message where the upstream's next bytes begin.
+      fails('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\t\r\n\r\n0\r\n\r\n')
+      fails('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked \r\n\r\n0\r\n\r\n')
+      fails('HTTP/1.1 200 OK\r\nContent-Length: 9\t\r\n\r\n123456789')
+      expect(parse('HTTP/1.1 200 OK\r\nContent-Length:\t2\r\n\r\nok').body).toBe('ok')
+    })
+
+    it('a HEAD response without a length does not keep the connection (a body sent anyway would be misread)', () => {
+      expect(parse('HTTP/1.1 200 OK\r\n\r\n', 'HEAD').heads[0]?.keepAlive).toBe(false)
+      expect(parse('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n', 'HEAD').heads[0]?.keepAlive).toBe(true)
+    })
+
+    it('Proxy-Connection: close closes the connection, as llhttp reads it', () => {
+      const r = parse('HTTP/1.1 200 OK\r\nProxy-Connection: close\r\nContent-Length: 0\r\n\r\n')
+      expect(r.heads[0]?.keepAlive).toBe(false)
+    })
   })
 
   it('bounds the head', () => {

@@ -65,17 +65,24 @@ function hasControl(text: string): boolean {
   return false
 }
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: [\s\S]*)?$/
-const DIGITS = /^[0-9]+$/
-const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})[ \t]*(?:;[\s\S]*)?$/
+/**
+ * A chunk size and its extensions: `;name`, `;name=token` or `;name="quoted"`, no whitespace
+ * anywhere (llhttp in strict mode refuses it, and so do we: a proxy must not read a chunk line
+ * more loosely than the parser it replaces).
+ */
+const CHUNK_SIZE =
+  /^([0-9A-Fa-f]{1,12})(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:=(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t !#-[\]-~]|\\[\t -~])*"))?)*$/
 const CRLF_CRLF = Buffer.from('\r\n\r\n')
 const CRLF = Buffer.from('\r\n')
 
 /**
  * A strict HTTP/1.1 response parser for upstream connections (RFC 9112): CRLF line ends only,
- * no obs-fold, token field names, no control characters in values, one consistent
- * Content-Length, chunked only as the final transfer coding and never beside Content-Length,
- * 1xx interim responses skipped, no body for HEAD, 204 and 304. Anything else throws
- * {@link ResponseParseError}: a proxy must not guess where a response ends.
+ * no obs-fold, token field names, no control characters in values, one Content-Length field of
+ * digits, chunked only as the final transfer coding and never beside Content-Length, chunk
+ * extensions without whitespace, framing fields checked on every head (interim and bodiless ones
+ * too), 1xx interim responses skipped, no body for HEAD, 204 and 304. Anything else throws
+ * {@link ResponseParseError}: a proxy must not guess where a response ends. It is never looser
+ * than llhttp (the parser of Node's own client), which a differential test checks.
  */
 export class ResponseParser {
   #state = State.Idle
@@ -198,6 +205,9 @@ export class ResponseParser {
     const minor = status[1]!
     const code = Number(status[2])
     const headers = fields(lines, 1)
+    // The framing fields are checked on every head, interim and bodiless ones included, as llhttp
+    // checks them: a malformed one says the upstream cannot be trusted on this connection.
+    const framing = framingOf(headers)
     if (code < 200) {
       if (code === 101) throw new ResponseParseError('unexpected 101 Switching Protocols')
       return section.next // interim response: the final one follows
@@ -211,33 +221,23 @@ export class ResponseParser {
           ? KEEP_ALIVE
           : tokens(connectionField)
     let keepAlive = minor === '1' ? !connection.includes('close') : connection.includes('keep-alive')
+    // llhttp reads the legacy Proxy-Connection as Connection: its `close` is honoured too.
+    const proxyConnection = headers['proxy-connection']
+    if (proxyConnection !== undefined && tokens(proxyConnection).includes('close')) keepAlive = false
     const noBody = this.#head || code === 204 || code === 304
-    const te = headers['transfer-encoding']
-    const cl = headers['content-length']
     let next: State = State.Idle
-    if (!noBody) {
-      if (te !== undefined) {
-        if (cl !== undefined) throw new ResponseParseError('both Transfer-Encoding and Content-Length')
-        const codings = tokens(te)
-        const chunked = codings.indexOf('chunked')
-        if (chunked >= 0 && chunked !== codings.length - 1) {
-          throw new ResponseParseError('chunked is not the final transfer coding')
-        }
-        if (chunked >= 0) next = State.ChunkSize
-        else {
-          next = State.UntilClose
-          keepAlive = false
-        }
-      } else if (cl !== undefined) {
-        const length = contentLength(cl)
-        if (length > 0) {
-          this.#remaining = length
-          next = State.Length
-        }
-      } else {
-        next = State.UntilClose
-        keepAlive = false
-      }
+    if (noBody) {
+      // No body, whatever the framing fields say. A HEAD response that gives no length is not
+      // trusted with another request (node:http's client closes it too): a body sent anyway would
+      // be read as the next response.
+      if (this.#head && framing === UNTIL_CLOSE) keepAlive = false
+    } else if (framing === CHUNKED) next = State.ChunkSize
+    else if (framing === UNTIL_CLOSE) {
+      next = State.UntilClose
+      keepAlive = false
+    } else if (framing > 0) {
+      this.#remaining = framing
+      next = State.Length
     }
     this.#state = next
     this.#events!.onHead({
@@ -314,12 +314,24 @@ function fields(lines: readonly string[], from: number): HeaderRecord {
     if (!TOKEN.test(name)) throw new ResponseParseError('malformed header field name')
     const value = trimOws(line, colon + 1)
     const key = name.toLowerCase()
+    // llhttp refuses whitespace after a Content-Length's digits, and does not read `chunked ` as
+    // chunked: a framing field with trailing whitespace is refused rather than read either way.
+    if (
+      (key === 'content-length' || key === 'transfer-encoding') &&
+      isOws(line.charCodeAt(line.length - 1))
+    ) {
+      throw new ResponseParseError(`malformed ${name}`)
+    }
     const current = headers[key]
     if (current === undefined) headers[key] = value
     else if (Array.isArray(current)) current.push(value)
     else headers[key] = [current, value]
   }
   return headers
+}
+
+function isOws(c: number): boolean {
+  return c === 32 || c === 9
 }
 
 /** The value after `from` without leading and trailing SP / HTAB (RFC 9110 OWS). */
@@ -342,33 +354,45 @@ function tokens(value: string | string[] | undefined): string[] {
   return out
 }
 
-function contentLength(value: string | string[]): number {
-  if (typeof value === 'string' && value.length > 0 && value.length < 16) {
-    // The usual single value of digits.
-    let n = 0
-    for (let i = 0; i < value.length; i++) {
-      const d = value.charCodeAt(i) - 48
-      if (d < 0 || d > 9) return contentLengthList(value)
-      n = n * 10 + d
+/** {@link framingOf}: a chunked body. */
+const CHUNKED = -1
+/** {@link framingOf}: a body that runs until the connection closes. */
+const UNTIL_CLOSE = -2
+
+/**
+ * How a response's body is framed: its length, {@link CHUNKED} or {@link UNTIL_CLOSE}. Throws on
+ * framing llhttp refuses or a proxy cannot trust: both fields, a Content-Length that is not one
+ * field of digits (repeated fields and lists are refused even when their values agree, as llhttp
+ * does), chunked other than last.
+ */
+function framingOf(headers: HeaderRecord): number {
+  const te = headers['transfer-encoding']
+  const cl = headers['content-length']
+  if (te !== undefined) {
+    if (cl !== undefined) throw new ResponseParseError('both Transfer-Encoding and Content-Length')
+    const codings = tokens(te)
+    const chunked = codings.indexOf('chunked')
+    if (chunked >= 0 && chunked !== codings.length - 1) {
+      throw new ResponseParseError('chunked is not the final transfer coding')
     }
-    return n
+    return chunked >= 0 ? CHUNKED : UNTIL_CLOSE
   }
-  return contentLengthList(value)
+  if (cl === undefined) return UNTIL_CLOSE
+  if (typeof cl !== 'string') throw new ResponseParseError('repeated Content-Length')
+  return contentLength(cl)
 }
 
-function contentLengthList(value: string | string[]): number {
-  let length: number | undefined
-  for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
-    const text = part.trim()
-    if (!DIGITS.test(text)) throw new ResponseParseError('malformed Content-Length')
-    const n = Number(text)
-    if (!Number.isSafeInteger(n)) throw new ResponseParseError('Content-Length too large')
-    if (length !== undefined && length !== n)
-      throw new ResponseParseError('conflicting Content-Length values')
-    length = n
+function contentLength(value: string): number {
+  if (value.length === 0 || value.length > 15) {
+    throw new ResponseParseError(value.length === 0 ? 'empty Content-Length' : 'Content-Length too large')
   }
-  if (length === undefined) throw new ResponseParseError('empty Content-Length')
-  return length
+  let n = 0
+  for (let i = 0; i < value.length; i++) {
+    const d = value.charCodeAt(i) - 48
+    if (d < 0 || d > 9) throw new ResponseParseError('malformed Content-Length')
+    n = n * 10 + d
+  }
+  return n
 }
 
 const KEEP_ALIVE: readonly string[] = ['keep-alive']
