@@ -1,4 +1,4 @@
-import { loadResources, parseResources, type Resource } from '@portico/core'
+import { isK8sGateway, loadResources, parseResources, type Resource } from '@portico/core'
 import { describe, expect, it } from 'vitest'
 import { createCertificate, tlsSecretYaml } from './certs.js'
 import { InvalidConfigError, withGateway } from './with-gateway.js'
@@ -101,7 +101,7 @@ describe('withGateway', () => {
   it('uses the programmatic services and process labels it is given', async () => {
     const { resources } = await seedConfig()
     const relabelled = resources.map((r) =>
-      r.kind === 'Gateway' ? { ...r, spec: { ...r.spec, selector: { app: 'edge' } } } : r,
+      r.kind === 'Gateway' && !isK8sGateway(r) ? { ...r, spec: { ...r.spec, selector: { app: 'edge' } } } : r,
     )
     await withGateway({ resources: relabelled, labels: { app: 'edge' } }, async ({ request }) => {
       expect((await request('http://httpbin.example.com/status/200')).status).toBe(200)

@@ -99,13 +99,13 @@ describe('checkResources', () => {
       {
         apiVersion: 'v1',
         kind: 'List',
-        items: [other, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' } }],
+        items: [other, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 's' } }],
       },
       { apiVersion: 'v1', kind: 'List', items: 'no' },
     ])
     expect(resources.map((r) => r.metadata.name)).toEqual(['gw', 'second'])
     expect(diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
-      'PTC1004 kind Service is not handled by Portico; ignored (items[1])',
+      'PTC1004 kind ConfigMap is not handled by Portico; ignored (items[1])',
       'PTC1003 List items must be a list, got string "no"',
     ])
   })

@@ -1,10 +1,12 @@
+import type { z } from 'zod'
 import type { Diagnostic, FieldPath, ResourceRef, SourceLocation } from '../diagnostics/diagnostic.js'
 import {
-  apiVersionsOfKind,
-  isResourceKind,
+  gatewayApiKinds,
+  kubernetesKinds,
+  qualifiedKind,
   type Resource,
   resourceKinds,
-  resourceSchemaFor,
+  schemaForObject,
 } from '../resources/index.js'
 import { LOAD_CODES } from './codes.js'
 import { checkWithSchema, describeValue } from './issues.js'
@@ -70,13 +72,11 @@ export function checkResource(obj: unknown, origin: ObjectOrigin = {}): CheckRes
     }
   }
   const apiVersion = obj.apiVersion
-  if (
-    !isResourceKind(kind) ||
-    (typeof apiVersion === 'string' && apiVersion.startsWith('gateway.networking.k8s.io/'))
-  ) {
-    const suggestion = didYouMean(kind, resourceKinds)
+  const handled = schemaForObject(kind, apiVersion)
+  if (handled === undefined) {
+    const suggestion = didYouMean(kind, [...resourceKinds, ...gatewayApiKinds, ...kubernetesKinds])
     const hint = suggestion !== undefined && suggestion !== kind ? ` (did you mean "${suggestion}"?)` : ''
-    const api = isResourceKind(kind) ? ` of ${String(apiVersion)}` : ''
+    const api = suggestion === kind ? ` of ${String(apiVersion)}` : ''
     return {
       value: undefined,
       diagnostics: [
@@ -91,7 +91,7 @@ export function checkResource(obj: unknown, origin: ObjectOrigin = {}): CheckRes
       ],
     }
   }
-  const served = apiVersionsOfKind[kind]
+  const served = handled.apiVersions
   if (typeof apiVersion !== 'string' || !served.includes(apiVersion)) {
     const got =
       apiVersion === undefined
@@ -111,8 +111,10 @@ export function checkResource(obj: unknown, origin: ObjectOrigin = {}): CheckRes
       ],
     }
   }
-  const schema = resourceSchemaFor(kind)
-  const checked = checkWithSchema(schema, dropNullFields(obj), { ...withRef, ...(locate ? { locate } : {}) })
+  const checked = checkWithSchema(handled.schema as z.ZodType, dropNullFields(obj), {
+    ...withRef,
+    ...(locate ? { locate } : {}),
+  })
   return { value: checked.value as Resource | undefined, diagnostics: checked.diagnostics }
 }
 
@@ -167,7 +169,8 @@ export function refOf(obj: Record<string, unknown>): ResourceRef | undefined {
   const metadata = obj.metadata
   if (!isPlainObject(metadata) || typeof metadata.name !== 'string') return undefined
   const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : 'default'
-  return { kind: typeof obj.kind === 'string' ? obj.kind : 'unknown', namespace, name: metadata.name }
+  const kind = typeof obj.kind === 'string' ? qualifiedKind(obj.kind, obj.apiVersion) : 'unknown'
+  return { kind, namespace, name: metadata.name }
 }
 
 /**

@@ -192,9 +192,9 @@ spec:
 kind: ConfigMap
 metadata: {name: cfg}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: k8s-gw}
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: k8s-tcp}
 spec: {}
 ---
 apiVersion: networking.istio.io/v2
@@ -244,7 +244,7 @@ items:
     host: a
     subsets: [{nme: v1}]
 - apiVersion: v1
-  kind: Service
+  kind: ConfigMap
   metadata: {name: svc}
 `
     const { resources, diagnostics } = parseResources(text, 'list.yaml')
@@ -254,7 +254,7 @@ items:
       '13:16 PTC1010 spec.subsets[0].nme',
       '15:3 PTC1004 kind',
     ])
-    expect(diagnostics[2]?.message).toBe('kind Service is not handled by Portico; ignored (items[2])')
+    expect(diagnostics[2]?.message).toBe('kind ConfigMap is not handled by Portico; ignored (items[2])')
     const ok = resources[0]
     expect(ok && sourceOf(ok)?.locate(['spec', 'host'])).toEqual({ file: 'list.yaml', line: 7, column: 10 })
   })

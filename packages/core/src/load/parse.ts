@@ -1,6 +1,6 @@
 import { type Document, parseAllDocuments } from 'yaml'
 import type { Diagnostic, FieldPath } from '../diagnostics/diagnostic.js'
-import type { Resource } from '../resources/index.js'
+import { qualifiedKind, type Resource } from '../resources/index.js'
 import { checkResource, unpackList } from './check.js'
 import { LOAD_CODES } from './codes.js'
 import { LineIndex } from './line-index.js'
@@ -38,7 +38,8 @@ export function duplicateWarnings(resources: readonly Resource[]): Diagnostic[] 
   const out: Diagnostic[] = []
   for (const resource of resources) {
     const namespace = resource.metadata.namespace ?? 'default'
-    const key = `${resource.kind}/${namespace}/${resource.metadata.name}`
+    const kind = qualifiedKind(resource.kind, resource.apiVersion)
+    const key = `${kind}/${namespace}/${resource.metadata.name}`
     const earlier = first.get(key)
     if (earlier === undefined) {
       first.set(key, resource)
@@ -50,8 +51,8 @@ export function duplicateWarnings(resources: readonly Resource[]): Diagnostic[] 
     out.push({
       severity: 'warning',
       code: LOAD_CODES.duplicate,
-      message: `${resource.kind} ${namespace}/${resource.metadata.name} is defined more than once; the later definition replaces the earlier one${at}`,
-      resource: { kind: resource.kind, namespace, name: resource.metadata.name },
+      message: `${kind} ${namespace}/${resource.metadata.name} is defined more than once; the later definition replaces the earlier one${at}`,
+      resource: { kind, namespace, name: resource.metadata.name },
       path: 'metadata.name',
       ...(source ? { source } : {}),
     })

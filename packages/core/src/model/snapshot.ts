@@ -1,4 +1,5 @@
 import type { ResourceRef } from '../diagnostics/diagnostic.js'
+import { qualifiedKind } from '../resources/gateway-api.js'
 import { DEFAULT_NAMESPACE } from './names.js'
 
 /**
@@ -7,6 +8,8 @@ import { DEFAULT_NAMESPACE } from './names.js'
  */
 export interface SnapshotResource {
   readonly kind: string
+  /** Tells Istio's `Gateway` from the Gateway API's (keyed as `Gateway.gateway.networking.k8s.io`). */
+  readonly apiVersion?: string | undefined
   readonly metadata: {
     readonly name: string
     readonly namespace?: string | undefined
@@ -42,6 +45,11 @@ export function namespaceOf(resource: SnapshotResource): string {
   return ns === undefined || ns === '' ? DEFAULT_NAMESPACE : ns
 }
 
+/** The kind a snapshot keys a resource by (the Gateway API `Gateway` is `Gateway.gateway.networking.k8s.io`). */
+export function kindKey(resource: SnapshotResource): string {
+  return qualifiedKind(resource.kind, resource.apiVersion)
+}
+
 function keyOf(kind: string, namespace: string | undefined, name: string): string {
   return `${kind}\u0000${namespace === undefined || namespace === '' ? DEFAULT_NAMESPACE : namespace}\u0000${name}`
 }
@@ -56,7 +64,7 @@ class SnapshotImpl<R extends SnapshotResource> implements Snapshot<R> {
     const byKey = new Map<string, R>()
     const order: string[] = []
     for (const r of resources) {
-      const key = keyOf(r.kind, r.metadata.namespace, r.metadata.name)
+      const key = keyOf(kindKey(r), r.metadata.namespace, r.metadata.name)
       if (!byKey.has(key)) order.push(key)
       byKey.set(key, r)
     }
@@ -65,10 +73,10 @@ class SnapshotImpl<R extends SnapshotResource> implements Snapshot<R> {
     this.#byKey = byKey
     this.#byKind = new Map()
     for (const r of this.resources) {
-      let list = this.#byKind.get(r.kind)
+      let list = this.#byKind.get(kindKey(r))
       if (list === undefined) {
         list = []
-        this.#byKind.set(r.kind, list)
+        this.#byKind.set(kindKey(r), list)
       }
       list.push(r)
     }
@@ -90,7 +98,9 @@ class SnapshotImpl<R extends SnapshotResource> implements Snapshot<R> {
     const gone = new Set(
       deletes.map((d) => keyOf(d.kind, 'namespace' in d ? (d.namespace as string) : undefined, d.name)),
     )
-    const kept = this.resources.filter((r) => !gone.has(keyOf(r.kind, r.metadata.namespace, r.metadata.name)))
+    const kept = this.resources.filter(
+      (r) => !gone.has(keyOf(kindKey(r), r.metadata.namespace, r.metadata.name)),
+    )
     return new SnapshotImpl([...kept, ...upserts], this.version + 1)
   }
 }

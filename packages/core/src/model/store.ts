@@ -1,6 +1,6 @@
 import type { Diagnostic, ResourceRef } from '../diagnostics/diagnostic.js'
 import { DEFAULT_NAMESPACE } from './names.js'
-import { createSnapshot, namespaceOf, type Snapshot, type SnapshotResource } from './snapshot.js'
+import { createSnapshot, kindKey, namespaceOf, type Snapshot, type SnapshotResource } from './snapshot.js'
 
 /** The four changes of `istioctl create / replace / apply / delete`. */
 export type ChangeOperation = 'create' | 'replace' | 'apply' | 'delete'
@@ -104,6 +104,15 @@ const KIND_NAMES: Readonly<Record<string, readonly string[]>> = {
   ServiceEntry: ['serviceentry', 'serviceentries', 'se'],
   WorkloadEntry: ['workloadentry', 'workloadentries', 'we'],
   Secret: ['secret', 'secrets'],
+  'Gateway.gateway.networking.k8s.io': ['gateways.gateway.networking.k8s.io'],
+  GatewayClass: ['gatewayclass', 'gatewayclasses', 'gc'],
+  HTTPRoute: ['httproute', 'httproutes'],
+  GRPCRoute: ['grpcroute', 'grpcroutes'],
+  ReferenceGrant: ['referencegrant', 'referencegrants', 'refgrant'],
+  Service: ['service', 'services', 'svc'],
+  EndpointSlice: ['endpointslice', 'endpointslices'],
+  Endpoints: ['endpoints', 'ep'],
+  Namespace: ['namespace', 'namespaces', 'ns'],
 }
 
 const KIND_BY_NAME = new Map<string, string>()
@@ -116,12 +125,18 @@ for (const [kind, names] of Object.entries(KIND_NAMES)) for (const n of names) K
  */
 export function canonicalKind(name: string): string | undefined {
   const lower = name.trim().toLowerCase()
+  if (
+    /^gateways?\.gateway\.networking\.k8s\.io$/.test(lower) ||
+    lower === 'gateway.gateway.networking.k8s.io'
+  ) {
+    return 'Gateway.gateway.networking.k8s.io'
+  }
   const dot = lower.indexOf('.')
   return KIND_BY_NAME.get(dot < 0 ? lower : lower.slice(0, dot))
 }
 
 function refOf(r: SnapshotResource): ResourceRef {
-  return { kind: r.kind, namespace: namespaceOf(r), name: r.metadata.name }
+  return { kind: kindKey(r), namespace: namespaceOf(r), name: r.metadata.name }
 }
 
 function keyText(kind: string, namespace: string, name: string): string {

@@ -2,6 +2,19 @@ import type { z } from 'zod'
 import { destinationRuleSpecSchema } from './destination-rule.js'
 import { istioResourceSchema } from './envelope.js'
 import { gatewaySpecSchema } from './gateway.js'
+import {
+  type GatewayApiResource,
+  gatewayApiSchemas,
+  isGatewayApiVersion,
+  qualifiedKind,
+} from './gateway-api.js'
+import {
+  endpointSliceSchema,
+  endpointsSchema,
+  type KubernetesResource,
+  namespaceSchema,
+  serviceSchema,
+} from './kubernetes.js'
 import type { SecretResource } from './secret.js'
 import { secretSchema } from './secret.js'
 import { serviceEntrySpecSchema } from './service-entry.js'
@@ -27,13 +40,16 @@ export const serviceEntrySchema = istioResourceSchema('ServiceEntry', serviceEnt
 /** A `ServiceEntry` resource. */
 export type ServiceEntryResource = z.infer<typeof serviceEntrySchema>
 
-/** Any resource Portico handles. */
-export type Resource =
+/** An Istio networking resource or a TLS Secret. */
+export type IstioResource =
   | GatewayResource
   | VirtualServiceResource
   | DestinationRuleResource
   | ServiceEntryResource
   | SecretResource
+
+/** Any resource Portico handles: Istio's kinds, the Gateway API's, and Kubernetes service discovery. */
+export type Resource = IstioResource | GatewayApiResource | KubernetesResource
 
 /** The kinds Portico handles, in the order `portico schema` lists them. */
 export const resourceKinds = [
@@ -47,8 +63,50 @@ export const resourceKinds = [
 /** `kind` of a {@link Resource}. */
 export type ResourceKind = (typeof resourceKinds)[number]
 
-/** The resource type of one kind: `ResourceOfKind<'Gateway'>` is {@link GatewayResource}. */
-export type ResourceOfKind<K extends ResourceKind> = Extract<Resource, { kind: K }>
+/** The resource type of one Istio kind: `ResourceOfKind<'Gateway'>` is {@link GatewayResource}. */
+export type ResourceOfKind<K extends ResourceKind> = Extract<IstioResource, { kind: K }>
+
+/** The Gateway API kinds (`gateway.networking.k8s.io`) Portico reads. */
+export const gatewayApiKinds = [
+  'GatewayClass',
+  'Gateway',
+  'HTTPRoute',
+  'GRPCRoute',
+  'ReferenceGrant',
+] as const
+
+/** The Kubernetes kinds Portico reads for service discovery and namespace labels. */
+export const kubernetesKinds = ['Service', 'EndpointSlice', 'Endpoints', 'Namespace'] as const
+
+const kubernetesSchemas = {
+  Service: serviceSchema,
+  EndpointSlice: endpointSliceSchema,
+  Endpoints: endpointsSchema,
+  Namespace: namespaceSchema,
+} as const
+
+/**
+ * The schema and served apiVersions for an object's kind and apiVersion: the Gateway API group
+ * decides between the two `Gateway` kinds. `undefined` when Portico does not read the kind.
+ */
+export function schemaForObject(
+  kind: string,
+  apiVersion: unknown,
+):
+  | { schema: { safeParse: (v: unknown) => unknown }; apiVersions: readonly string[]; kind: string }
+  | undefined {
+  if (isGatewayApiVersion(apiVersion) || (kind !== 'Gateway' && Object.hasOwn(gatewayApiSchemas, kind))) {
+    if (!Object.hasOwn(gatewayApiSchemas, kind)) return undefined
+    const schema = gatewayApiSchemas[kind as keyof typeof gatewayApiSchemas]
+    return { schema, apiVersions: schema.shape.apiVersion.options, kind: qualifiedKind(kind, apiVersion) }
+  }
+  if (Object.hasOwn(kubernetesSchemas, kind)) {
+    const schema = kubernetesSchemas[kind as keyof typeof kubernetesSchemas]
+    return { schema, apiVersions: [schema.shape.apiVersion.value], kind }
+  }
+  if (isResourceKind(kind)) return { schema: schemas[kind], apiVersions: apiVersionsOfKind[kind], kind }
+  return undefined
+}
 
 const schemas = {
   Gateway: gatewaySchema,
@@ -77,10 +135,13 @@ export function resourceSchemaFor<K extends ResourceKind>(kind: K): (typeof sche
   return schemas[kind]
 }
 
-/** The `{ kind, namespace, name }` of a resource (namespace `default` when absent). */
-export function resourceRef(resource: Resource): { kind: ResourceKind; namespace: string; name: string } {
+/**
+ * The `{ kind, namespace, name }` of a resource (namespace `default` when absent; the Gateway API
+ * `Gateway` is `Gateway.gateway.networking.k8s.io`).
+ */
+export function resourceRef(resource: Resource): { kind: string; namespace: string; name: string } {
   return {
-    kind: resource.kind,
+    kind: qualifiedKind(resource.kind, resource.apiVersion),
     namespace: resource.metadata.namespace ?? 'default',
     name: resource.metadata.name,
   }

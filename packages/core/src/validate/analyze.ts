@@ -10,6 +10,7 @@ import type {
   ServiceEntryResource,
   VirtualServiceResource,
 } from '../resources/index.js'
+import { isK8sGateway } from '../resources/index.js'
 import { CODES } from './codes.js'
 import { Report } from './report.js'
 
@@ -48,6 +49,7 @@ export function analyze(resources: readonly Resource[], options: AnalyzeOptions 
   for (const r of resources) {
     switch (r.kind) {
       case 'Gateway':
+        if (isK8sGateway(r)) break
         if (!gateways.has(keyOf(nsOf(r), r.metadata.name))) gateways.set(keyOf(nsOf(r), r.metadata.name), r)
         break
       case 'VirtualService':

@@ -1,10 +1,11 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js'
 import { sourceOf } from '../load/index.js'
-import type { Resource } from '../resources/index.js'
+import { isK8sGateway, type Resource } from '../resources/index.js'
 import { type AnalyzeOptions, analyze } from './analyze.js'
 import { CODES } from './codes.js'
 import { validateDestinationRule } from './destination-rule.js'
 import { validateGateway } from './gateway.js'
+import { validateGatewayApiResource } from './gateway-api.js'
 import { validateMetadata } from './metadata.js'
 import { Report, refOf } from './report.js'
 import { validateSecret } from './secret.js'
@@ -15,6 +16,7 @@ export { type AnalyzeOptions, analyze } from './analyze.js'
 export { CODES as VALIDATION_CODES, type ValidationCode } from './codes.js'
 export { validateDestinationRule } from './destination-rule.js'
 export { validateGateway } from './gateway.js'
+export { GATEWAY_API_CODES, gatewayDurationMs, validateGatewayApiResource } from './gateway-api.js'
 export * from './primitives.js'
 export { validateSecret } from './secret.js'
 export { validateServiceEntry } from './service-entry.js'
@@ -27,7 +29,7 @@ export { validateVirtualService } from './virtual-service.js'
 export function validateResource(resource: Resource): Diagnostic[] {
   switch (resource.kind) {
     case 'Gateway':
-      return validateGateway(resource)
+      return isK8sGateway(resource) ? validateGatewayApiResource(resource) : validateGateway(resource)
     case 'VirtualService': {
       const report = new Report(resource)
       validateMetadata(resource, report)
@@ -39,6 +41,8 @@ export function validateResource(resource: Resource): Diagnostic[] {
       return validateServiceEntry(resource)
     case 'Secret':
       return validateSecret(resource)
+    default:
+      return validateGatewayApiResource(resource)
   }
 }
 

@@ -2,12 +2,12 @@ import type { Diagnostic, FieldPath, ResourceRef, Severity } from '../diagnostic
 import { formatPath } from '../diagnostics/diagnostic.js'
 import { sourceOf } from '../load/index.js'
 import { DEFAULT_NAMESPACE } from '../model/names.js'
-import type { Resource } from '../resources/index.js'
+import { qualifiedKind, type Resource } from '../resources/index.js'
 
 /** The reference of a resource, with the namespace defaulted to `default`. */
 export function refOf(resource: Resource): ResourceRef {
   return {
-    kind: resource.kind,
+    kind: qualifiedKind(resource.kind, resource.apiVersion),
     namespace: resource.metadata.namespace ?? DEFAULT_NAMESPACE,
     name: resource.metadata.name,
   }

@@ -1,4 +1,4 @@
-import { compile, createSnapshot, type RequestFacts, type Resource, route } from '@portico/core'
+import { compile, createSnapshot, isK8sGateway, type RequestFacts, type Resource, route } from '@portico/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { arbitraries } from './index.js'
@@ -14,7 +14,9 @@ const configAndRequests = arbitraries
 
 const serverPorts = (resources: readonly Resource[]) =>
   new Set(
-    resources.flatMap((r) => (r.kind === 'Gateway' ? (r.spec.servers ?? []).map((s) => s.port.number) : [])),
+    resources.flatMap((r) =>
+      r.kind === 'Gateway' && !isK8sGateway(r) ? (r.spec.servers ?? []).map((s) => s.port.number) : [],
+    ),
   )
 
 const MAPS = /(match\[\]\.(headers|withoutHeaders|queryParams)|\.(set|add|labels|sourceLabels|matchLabels))$/

@@ -1,4 +1,5 @@
 import type { HTTPMatchRequest, RequestFacts, Resource, StringMatch } from '@portico/core'
+import { isK8sGateway } from '@portico/core'
 import fc from 'fast-check'
 import { dnsLabel, fqdn, plainValue, path as randomPath } from './primitives.js'
 
@@ -27,7 +28,7 @@ const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB'])
 function listenersOf(resources: readonly Resource[]): Listener[] {
   const out: Listener[] = []
   for (const r of resources) {
-    if (r.kind !== 'Gateway') continue
+    if (r.kind !== 'Gateway' || isK8sGateway(r)) continue
     for (const s of r.spec.servers ?? []) {
       const protocol = s.port.protocol.toUpperCase()
       const hosts = s.hosts.map((h) => (h.includes('/') ? h.slice(h.indexOf('/') + 1) : h))
@@ -171,7 +172,7 @@ function admits(pattern: string, name: string): boolean {
 function targetsOf(resources: readonly Resource[]): Target[] {
   const listenersByGateway = new Map<string, Listener[]>()
   for (const r of resources) {
-    if (r.kind !== 'Gateway') continue
+    if (r.kind !== 'Gateway' || isK8sGateway(r)) continue
     listenersByGateway.set(`${r.metadata.namespace ?? 'default'}/${r.metadata.name}`, listenersOf([r]))
   }
   const out: Target[] = []

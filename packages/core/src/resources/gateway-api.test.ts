@@ -1,0 +1,197 @@
+import { describe, expect, test } from 'vitest'
+import type { Diagnostic } from '../diagnostics/diagnostic.js'
+import { parseResources } from '../load/parse.js'
+import { createConfigStore, createSnapshot } from '../model/index.js'
+import { validate } from '../validate/index.js'
+
+const brief = (ds: readonly Diagnostic[]) =>
+  ds.map((d) => `${d.source?.line}:${d.source?.column} ${d.code} ${d.path ?? ''}`.trim())
+
+const MIXED = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: web}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: http
+    port: 8080
+    protocol: HTTP
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: httpbin}
+spec:
+  parentRefs: [{name: web}]
+  hostnames: [httpbin.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /status}}]
+    backendRefs: [{name: httpbin, port: 8000}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: grant, namespace: other}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]
+  to: [{group: "", kind: Service}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: istio}
+spec: {controllerName: istio.io/gateway-controller}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: httpbin}
+spec:
+  ports: [{name: http, port: 8000, targetPort: 8080}]
+  selector: {app: httpbin}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: httpbin-abc
+  labels: {kubernetes.io/service-name: httpbin}
+addressType: IPv4
+endpoints:
+- addresses: [127.0.0.1]
+  conditions: {ready: true}
+ports: [{name: http, port: 8080, protocol: TCP}]
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: other, labels: {team: a}}
+`
+
+describe('Gateway API and Kubernetes kinds', () => {
+  test('load beside Istio kinds; the two Gateways of one name are different resources', () => {
+    const { resources, diagnostics } = parseResources(MIXED, 'mixed.yaml')
+    expect(diagnostics).toEqual([])
+    expect(resources.map((r) => `${r.apiVersion} ${r.kind}`)).toEqual([
+      'networking.istio.io/v1 Gateway',
+      'gateway.networking.k8s.io/v1 Gateway',
+      'gateway.networking.k8s.io/v1 HTTPRoute',
+      'gateway.networking.k8s.io/v1beta1 ReferenceGrant',
+      'gateway.networking.k8s.io/v1 GatewayClass',
+      'v1 Service',
+      'discovery.k8s.io/v1 EndpointSlice',
+      'v1 Namespace',
+    ])
+    expect(validate(resources).filter((d) => d.severity === 'error')).toEqual([])
+    const snapshot = createSnapshot(resources)
+    expect(snapshot.list('Gateway')).toHaveLength(1)
+    expect(snapshot.list('Gateway.gateway.networking.k8s.io')).toHaveLength(1)
+    expect(snapshot.get('Gateway.gateway.networking.k8s.io', 'default', 'web')?.apiVersion).toBe(
+      'gateway.networking.k8s.io/v1',
+    )
+  })
+
+  test('a store deletes the Gateway API Gateway by its qualified name and keeps Istio’s', () => {
+    const { resources } = parseResources(MIXED, 'mixed.yaml')
+    const store = createConfigStore({ resources })
+    const result = store.delete([{ kind: 'gateways.gateway.networking.k8s.io', name: 'web' }])
+    expect(result.ok).toBe(true)
+    expect(store.snapshot.list('Gateway')).toHaveLength(1)
+    expect(store.snapshot.list('Gateway.gateway.networking.k8s.io')).toHaveLength(0)
+    expect(store.delete([{ kind: 'httproute', name: 'httpbin' }]).ok).toBe(true)
+  })
+
+  test('unknown fields are refused with a suggestion and their position', () => {
+    const text = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  parentRef: [{name: web}]
+  rules:
+  - matches: [{path: {type: Prefix, value: /}}]
+    backendRefs: [{name: httpbin, prot: 8000}]
+`
+    const { resources, diagnostics } = parseResources(text, 'r.yaml')
+    expect(resources).toEqual([])
+    expect(brief(diagnostics)).toEqual([
+      '5:3 PTC1010 spec.parentRef',
+      '7:23 PTC1013 spec.rules[0].matches[0].path.type',
+      '8:35 PTC1010 spec.rules[0].backendRefs[0].prot',
+    ])
+    expect(diagnostics[0]?.message).toContain('did you mean "parentRefs"')
+    expect(diagnostics[2]?.message).toContain('did you mean "port"')
+    expect(diagnostics[0]?.resource).toEqual({ kind: 'HTTPRoute', namespace: 'default', name: 'r' })
+  })
+
+  test("the CRDs' CEL rules are reported at the field they concern", () => {
+    const text = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: g}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: a, port: 80, protocol: HTTP, tls: {mode: Terminate, certificateRefs: [{name: c}]}}
+  - {name: a, port: 443, protocol: HTTPS, tls: {mode: Terminate}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  rules:
+  - matches:
+    - path: {type: PathPrefix, value: foo//bar}
+      headers: [{name: x, value: a}, {name: X, type: RegularExpression, value: "(a"}]
+    filters:
+    - type: RequestHeaderModifier
+      responseHeaderModifier: {set: [{name: a, value: b}]}
+    - {type: RequestRedirect, requestRedirect: {scheme: https}}
+    - {type: URLRewrite, urlRewrite: {hostname: x.example}}
+    backendRefs: [{name: s, port: 80}]
+    timeouts: {request: 1s, backendRequest: 2s}
+`
+    const { resources, diagnostics } = parseResources(text, 'cel.yaml')
+    expect(diagnostics).toEqual([])
+    const found = validate(resources).filter((d) => d.severity === 'error')
+    expect(found.map((d) => `${d.source?.line} ${d.code} ${d.path} ${d.message}`)).toEqual([
+      "7 PTC2600 spec.listeners[0].tls tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']",
+      '8 PTC2600 spec.listeners[1].name Listener name must be unique within the Gateway (listeners[0] is also named a)',
+      '8 PTC2600 spec.listeners[1].tls certificateRefs or options must be specified when mode is Terminate',
+      "16 PTC2601 spec.rules[0].matches[0].path.value value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']",
+      "16 PTC2601 spec.rules[0].matches[0].path.value must not contain '//' when type one of ['Exact', 'PathPrefix']",
+      '17 PTC2601 spec.rules[0].matches[0].headers[1].name header name X must be unique within a match',
+      expect.stringMatching(
+        /^17 PTC2603 spec\.rules\[0\]\.matches\[0\]\.headers\[1\]\.value invalid regular expression "\(a"/,
+      ),
+      '19 PTC2602 spec.rules[0].filters[0].type filter.requestHeaderModifier must be specified for RequestHeaderModifier filter.type',
+      '20 PTC2602 spec.rules[0].filters[0].responseHeaderModifier filter.responseHeaderModifier must be nil if the filter.type is not ResponseHeaderModifier',
+      '18 PTC2602 spec.rules[0].filters May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both',
+      '18 PTC2602 spec.rules[0].filters RequestRedirect filter must not be used together with backendRefs',
+      '24 PTC2604 spec.rules[0].timeouts.backendRequest backendRequest timeout cannot be longer than request timeout',
+    ])
+  })
+
+  test('Service, EndpointSlice and Endpoints are checked like the other kinds', () => {
+    const text = `apiVersion: v1
+kind: Service
+metadata: {name: s}
+spec:
+  ports: [{port: 80, targetPrt: 8080}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: s-1}
+addressType: IPv5
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: s}
+subsets: [{addresses: [{ip: 127.0.0.1}], ports: [{port: 8080}]}]
+`
+    const { resources, diagnostics } = parseResources(text, 'k.yaml')
+    expect(resources.map((r) => r.kind)).toEqual(['Endpoints'])
+    expect(brief(diagnostics)).toEqual(['5:22 PTC1010 spec.ports[0].targetPrt', '10:1 PTC1013 addressType'])
+  })
+})
