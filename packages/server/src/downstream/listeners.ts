@@ -26,6 +26,7 @@ import type { CompiledConfig, CompiledServer } from '@portico/core'
 import { PorticoServerError } from '../errors.js'
 import type { Balancer } from '../proxy/balancer.js'
 import type { Downstream, Upstreamable } from '../types.js'
+import { DEFAULT_HTTP2_IDLE_TIMEOUT_MS, DEFAULT_HTTP2_PING_TIMEOUT_MS, Http2Sessions } from './h2-sessions.js'
 import { DEFAULT_MAX_HEADERS_COUNT, type HandlerContext, handleRequest, handleStream } from './handler.js'
 import { proxyStream, selectTlsRoute } from './l4.js'
 import { clientHelloVerdict, peek, prefaceVerdict } from './peek.js'
@@ -69,6 +70,13 @@ export interface ConnectionLimits {
   readonly keepAliveTimeoutMs?: number
   /** Largest request head in bytes (Node default 16 KiB; larger ones get 431). */
   readonly maxHeaderSize?: number
+  /** Time an HTTP/2 connection may have no open stream before GOAWAY and close (default 60 s). */
+  readonly http2IdleTimeoutMs?: number
+  /**
+   * Time an HTTP/2 connection that went quiet has to answer a PING before it is closed (default
+   * 5 s); this is how connections that nghttp2 ended after a connection error get closed.
+   */
+  readonly http2PingTimeoutMs?: number
   /** Most concurrent connections per gateway port; further ones are closed at once. */
   readonly maxConnections?: number
   /** Most request header fields (Envoy's `max_headers_count`, default 100); more get 431. */
@@ -79,10 +87,9 @@ export interface ConnectionLimits {
 
 function noop(): void {}
 
-function watchSession(session: Http2Session, sessions: Set<Http2Session>): void {
+function watchSession(session: Http2Session, sessions: Http2Sessions): void {
   session.on('error', noop)
   sessions.add(session)
-  session.once('close', () => sessions.delete(session))
   try {
     session.setLocalWindowSize(H2_CONNECTION_WINDOW)
   } catch {
@@ -217,7 +224,7 @@ export class PortListener {
   readonly gatewayPort: number
   readonly bind: string
   readonly requestedPort: number
-  readonly sessions = new Set<Http2Session>()
+  readonly sessions: Http2Sessions
   readonly #env: ListenerEnv
   readonly #front: NetServer
   readonly #h1: HttpServer
@@ -234,6 +241,10 @@ export class PortListener {
     this.requestedPort = listenPort
     this.#env = env
     const limits = env.limits ?? {}
+    this.sessions = new Http2Sessions({
+      idleTimeoutMs: limits.http2IdleTimeoutMs ?? DEFAULT_HTTP2_IDLE_TIMEOUT_MS,
+      pingTimeoutMs: limits.http2PingTimeoutMs ?? DEFAULT_HTTP2_PING_TIMEOUT_MS,
+    })
     this.#h1 = createHttpServer(
       {
         requireHostHeader: true,
@@ -385,13 +396,7 @@ export class PortListener {
     this.#draining = true
     this.#h1.close()
     const closed = new Promise<void>((resolve) => this.#front.close(() => resolve()))
-    for (const session of this.sessions) {
-      try {
-        session.close()
-      } catch {
-        session.destroy()
-      }
-    }
+    this.sessions.closeAll()
     for (const [socket, state] of this.#h1Sockets) if (state.active === 0) (socket as Socket).destroy()
     // Connections still sending their first bytes go now.
     for (const socket of this.#peeking) socket.destroy()
@@ -419,7 +424,7 @@ export class PortListener {
     this.#draining = true
     this.#front.close()
     this.#h1.close()
-    for (const session of this.sessions) session.destroy()
+    this.sessions.destroyAll()
     for (const socket of this.#sockets) socket.destroy()
   }
 }
