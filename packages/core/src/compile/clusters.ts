@@ -292,13 +292,18 @@ export function resolvePolicy(
   const maxConnections = pool?.tcp?.maxConnections
   const maxPending = pool?.http?.http1MaxPendingRequests
   const maxPerConn = pool?.http?.maxRequestsPerConnection
+  const maxRequests = pool?.http?.http2MaxRequests
+  const maxRetries = pool?.http?.maxRetries
   const idle = ms(pool?.http?.idleTimeout ?? pool?.tcp?.idleTimeout)
   return {
     loadBalancer,
     connectTimeoutMs: ms(pool?.tcp?.connectTimeout, 10_000),
-    ...(maxConnections === undefined ? {} : { maxConnections }),
-    ...(maxPending === undefined ? {} : { maxPendingRequests: maxPending }),
+    // Istio sets a circuit breaker only for a positive value: 0 leaves it unlimited.
+    ...(maxConnections === undefined || maxConnections <= 0 ? {} : { maxConnections }),
+    ...(maxPending === undefined || maxPending <= 0 ? {} : { maxPendingRequests: maxPending }),
     ...(maxPerConn === undefined || maxPerConn === 0 ? {} : { maxRequestsPerConnection: maxPerConn }),
+    ...(maxRequests === undefined || maxRequests <= 0 ? {} : { maxRequests }),
+    ...(maxRetries === undefined || maxRetries <= 0 ? {} : { maxRetries }),
     ...(idle === undefined ? {} : { idleTimeoutMs: idle }),
     ...(od === undefined
       ? {}

@@ -343,9 +343,15 @@ export interface ClusterPolicy {
           | { readonly queryParameter: string }
       }
   readonly connectTimeoutMs: number
+  /** Envoy circuit breaker `max_connections`: open connections to the whole cluster. */
   readonly maxConnections?: number
+  /** Envoy `max_pending_requests` (`http1MaxPendingRequests`): requests waiting for a connection. */
   readonly maxPendingRequests?: number
   readonly maxRequestsPerConnection?: number
+  /** Envoy `max_requests` (`http2MaxRequests`, HTTP/1.1 too): requests in flight to the cluster. */
+  readonly maxRequests?: number
+  /** Envoy `max_retries` (`maxRetries`): retries outstanding to the cluster at once. */
+  readonly maxRetries?: number
   readonly idleTimeoutMs?: number
   readonly outlierDetection?: {
     readonly consecutive5xxErrors: number

@@ -16,6 +16,7 @@ import {
   type ResponseObservation,
 } from '../events.js'
 import type { Downstream, Logger, Upstreamable } from '../types.js'
+import type { CircuitBreaker } from '../upstream/breakers.js'
 import {
   type ResponseSink,
   type UpstreamBody,
@@ -34,6 +35,9 @@ import {
   REQUEST_DROP,
 } from './headers.js'
 import { LOCAL_BODY, localReply } from './local-reply.js'
+
+/** Envoy's header on a reply to a request a circuit breaker dropped. */
+const OVERLOADED: HeaderRecord = { 'x-envoy-overloaded': 'true' }
 
 /** A mirrored request is abandoned after this long. */
 const MIRROR_TIMEOUT_MS = 60_000
@@ -70,6 +74,7 @@ type Failure =
   | 'per-try-timeout'
   | 'route-timeout'
   | 'aborted'
+  | 'overflow'
 
 interface AttemptError {
   readonly failure: Failure
@@ -172,6 +177,8 @@ function classify(error: unknown, signal: Trip): AttemptError {
         return { failure: 'protocol', detail: 'protocol error' }
       case 'aborted':
         return { failure: 'aborted', detail: 'aborted' }
+      case 'overflow':
+        return { failure: 'overflow', detail: 'overflow' }
       default:
         return { failure: 'reset', detail: 'connection termination' }
     }
@@ -422,6 +429,8 @@ export async function forward(
   let previous: Endpoint | undefined
   let lastError: AttemptError | undefined
   let setCookie: string | undefined
+  /** The circuit breaker whose retry slot this request holds (taken per retry, as Envoy). */
+  let retrySlot: CircuitBreaker | undefined
   try {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (downstreamGone.aborted) return
@@ -441,17 +450,6 @@ export async function forward(
       }
       if (pick.setCookie !== undefined) setCookie = pick.setCookie
       previous = pick.endpoint
-      // DestinationRule connectionPool: beyond maxConnections + http1MaxPendingRequests the
-      // request overflows (Envoy UO), per endpoint since each endpoint has its own pool.
-      const limits = cluster.trafficPolicy
-      if (
-        limits.maxPendingRequests !== undefined &&
-        limits.maxConnections !== undefined &&
-        ctx.balancer.inflight(pick.endpoint) >= limits.maxConnections + limits.maxPendingRequests
-      ) {
-        observeFlag(res, 'UO')
-        return localReply(res, 503, server, `${LOCAL_BODY.connectError}reset reason: overflow`)
-      }
       const controller = new Trip()
       const abortAttempt = (reason: unknown) => controller.abort(reason)
       const onRoute = () => abortAttempt(routeTimer.reason)
@@ -493,8 +491,16 @@ export async function forward(
           ctx.balancer.report(cluster, pick.endpoint, 'error')
         }
         if (failure === 'aborted') return
-        if (failure === 'route-timeout') break
-        if (attempt < maxAttempts && failure !== undefined && retriesFailure(policy, failure)) continue
+        if (failure === 'route-timeout' || failure === 'overflow') break
+        if (attempt < maxAttempts && failure !== undefined && retriesFailure(policy, failure)) {
+          // DestinationRule maxRetries: a retry beyond the cluster's outstanding retries is not
+          // made; the failure is answered as it is, flagged UO (Envoy's retry overflow).
+          retrySlot?.releaseRetry()
+          retrySlot = ctx.pools.breaker(cluster)
+          if (retrySlot === undefined || retrySlot.takeRetry()) continue
+          retrySlot = undefined
+          observeFlag(res, 'UO')
+        }
         break
       }
       const status = response.statusCode
@@ -508,11 +514,18 @@ export async function forward(
             : 'success',
       )
       if (attempt < maxAttempts && retriesStatus(policy, response.statusCode, response.headers)) {
-        ctx.balancer.release(pick.endpoint)
-        routeTimer.removeListener('abort', onRoute)
-        response.body.dump()
-        lastError = undefined
-        continue
+        retrySlot?.releaseRetry()
+        retrySlot = ctx.pools.breaker(cluster)
+        if (retrySlot === undefined || retrySlot.takeRetry()) {
+          ctx.balancer.release(pick.endpoint)
+          routeTimer.removeListener('abort', onRoute)
+          response.body.dump()
+          lastError = undefined
+          continue
+        }
+        // Retry overflow: the upstream's answer goes to the client, flagged UO.
+        retrySlot = undefined
+        observeFlag(res, 'UO')
       }
       const endpoint = pick.endpoint
       await relay(ctx, res, response, {
@@ -530,6 +543,19 @@ export async function forward(
     }
     if (downstreamGone.aborted) return
     const failure = routeTimer.aborted ? 'route-timeout' : lastError?.failure
+    if (failure === 'overflow') {
+      // A circuit breaker refused the request (Envoy's pool overflow): 503 UO, x-envoy-overloaded.
+      observeFlag(res, 'UO')
+      const prefix = tried !== undefined ? 'retried and the latest reset reason: ' : 'reset reason: '
+      return localReply(
+        res,
+        503,
+        server,
+        `${LOCAL_BODY.connectError}${prefix}overflow`,
+        undefined,
+        OVERLOADED,
+      )
+    }
     observeUpstreamFailure(res, failure, maxAttempts)
     if (failure === 'route-timeout' || failure === 'per-try-timeout') {
       return localReply(res, 504, server, LOCAL_BODY.timeout)
@@ -539,6 +565,7 @@ export async function forward(
     const status = failure === 'protocol' ? 502 : 503
     return localReply(res, status, server, `${LOCAL_BODY.connectError}${retried}${detail}`)
   } finally {
+    retrySlot?.releaseRetry()
     clearTimeout(routeTimeout)
     res.removeListener('close', onClose)
   }

@@ -3,12 +3,19 @@ import { connect as netConnect, type Socket } from 'node:net'
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls'
 import { CHANNELS, type UpstreamConnectedEvent } from '../events.js'
 import type { HeaderRecord } from '../proxy/headers.js'
+import type { CircuitBreaker } from './breakers.js'
 import { type ResponseEvents, type ResponseHead, ResponseParseError, ResponseParser } from './h1-parser.js'
 
 const connected = channel(CHANNELS.upstreamConnected)
 
 /** Why an upstream exchange failed, in the terms of Envoy's response flags. */
-export type UpstreamFailureKind = 'connect' | 'timeout-connect' | 'reset' | 'protocol' | 'aborted'
+export type UpstreamFailureKind =
+  | 'connect'
+  | 'timeout-connect'
+  | 'reset'
+  | 'protocol'
+  | 'aborted'
+  | 'overflow'
 
 /** An upstream exchange that failed; `kind` says how. */
 export class UpstreamError extends Error {
@@ -87,11 +94,21 @@ export interface H1PoolOptions {
   readonly tls?: ConnectionOptions | undefined
   /** At most this many connections; further requests wait in order. Unbounded when absent. */
   readonly connections?: number | undefined
+  /**
+   * The cluster's circuit breakers, shared with the pools of its other endpoints: requests beyond
+   * them fail at once with an `overflow` {@link UpstreamError}.
+   */
+  readonly breaker?: CircuitBreaker | undefined
   /** A connection closes after this many requests. */
   readonly maxRequestsPerConnection?: number | undefined
   /** An idle connection closes after this long (an upstream's shorter `Keep-Alive: timeout` wins). */
   readonly keepAliveMs: number
   readonly connectTimeoutMs: number
+}
+
+/** A request refused by a circuit breaker (Envoy's pool overflow). */
+function overflow(): UpstreamError {
+  return new UpstreamError('overflow', 'overflow')
 }
 
 /** Request targets undici also refuses: anything outside visible ASCII and obs-text. */
@@ -157,29 +174,71 @@ export class H1Pool implements UpstreamClient {
     return new Promise<UpstreamResponse>((resolve, reject) => {
       if (this.#closing) return reject(new UpstreamError('reset', 'pool closed'))
       if (request.signal?.aborted) return reject(new UpstreamError('aborted', 'aborted'))
-      const exchange = new Exchange(request, resolve, reject)
-      const idle = this.#idle.pop()
-      if (idle !== undefined) return idle.send(exchange)
+      const breaker = this.#options.breaker
+      if (this.#idle.length > 0) {
+        if (breaker !== undefined && !breaker.admitRequest()) return reject(overflow())
+        return this.#idle.pop()!.send(new Exchange(request, resolve, reject, undefined))
+      }
+      if (breaker !== undefined && !breaker.admitPending()) return reject(overflow())
+      const exchange = new Exchange(request, resolve, reject, this)
       this.#waiting.push(exchange)
+      if (breaker !== undefined) breaker.pending++
       this.#grow()
     })
   }
 
-  /** Opens a connection when requests wait and the cap allows. */
+  /** Opens a connection when requests wait and the caps allow. */
   #grow(): void {
     const cap = this.#options.connections
-    while (this.#waiting.length > this.#connecting && (cap === undefined || this.#all.size < cap)) {
+    const breaker = this.#options.breaker
+    while (
+      this.#waiting.length > this.#connecting &&
+      (cap === undefined || this.#all.size < cap) &&
+      // The cluster's cap, except that a pool with no connection may always open one (as Envoy).
+      (breaker === undefined || breaker.canConnect() || this.#all.size === 0)
+    ) {
       this.#connecting++
       const connection = new Connection(this, this.#options)
       this.#all.add(connection)
     }
   }
 
+  /** The first waiting exchange still wanted, taken off the queue. */
+  #next(): Exchange | undefined {
+    let next = this.#waiting.shift()
+    while (next !== undefined) {
+      this.#unqueued(next)
+      if (!next.settled) return next
+      next = this.#waiting.shift()
+    }
+    return undefined
+  }
+
+  #unqueued(exchange: Exchange): void {
+    exchange.queue = undefined
+    const breaker = this.#options.breaker
+    if (breaker !== undefined && breaker.pending > 0) breaker.pending--
+  }
+
+  /** A waiting exchange gave up (cancelled, timed out): it leaves the queue now. */
+  dequeue(exchange: Exchange): void {
+    const i = this.#waiting.indexOf(exchange)
+    if (i < 0) return
+    this.#waiting.splice(i, 1)
+    this.#unqueued(exchange)
+    if (this.#closing && this.#all.size === 0 && this.#waiting.length === 0) this.#closed?.()
+  }
+
   /** A connection finished connecting or finished an exchange and can take another. */
   available(connection: Connection, fresh: boolean): void {
     if (fresh) this.#connecting--
-    let next = this.#waiting.shift()
-    while (next?.settled) next = this.#waiting.shift()
+    const breaker = this.#options.breaker
+    let next = this.#next()
+    // Envoy checks the requests-in-flight breaker when a waiting request gets its connection.
+    while (next !== undefined && breaker !== undefined && !breaker.admitRequest()) {
+      next.fail(overflow())
+      next = this.#next()
+    }
     if (next !== undefined) return void connection.send(next)
     if (this.#closing) return void connection.close()
     connection.idleSince()
@@ -195,9 +254,7 @@ export class H1Pool implements UpstreamClient {
     if (connecting && error !== undefined) {
       // Requests that waited for this connection fail as it did; one per failed connect, so that
       // a refused port fails the waiting requests instead of retrying forever.
-      let next = this.#waiting.shift()
-      while (next?.settled) next = this.#waiting.shift()
-      next?.fail(error)
+      this.#next()?.fail(error)
     }
     if (this.#waiting.length > 0) this.#grow()
     if (this.#closing && this.#all.size === 0 && this.#waiting.length === 0) this.#closed?.()
@@ -222,8 +279,10 @@ export class H1Pool implements UpstreamClient {
 
   destroy(): Promise<void> {
     this.#closing = true
-    for (const exchange of this.#waiting.splice(0))
+    for (const exchange of this.#waiting.splice(0)) {
+      this.#unqueued(exchange)
       exchange.fail(new UpstreamError('reset', 'pool destroyed'))
+    }
     for (const connection of [...this.#all]) connection.destroy(new UpstreamError('reset', 'pool destroyed'))
     return Promise.resolve()
   }
@@ -235,6 +294,8 @@ class Exchange implements UpstreamBody, ResponseEvents {
   /** The response head was delivered (the promise resolved). */
   answered = false
   connection: Connection | undefined
+  /** The pool whose queue holds this exchange while it waits for a connection. */
+  queue: H1Pool | undefined
   #resolve: ((response: UpstreamResponse) => void) | undefined
   #reject: ((error: Error) => void) | undefined
   #sink: ResponseSink | undefined
@@ -249,9 +310,11 @@ class Exchange implements UpstreamBody, ResponseEvents {
     readonly request: UpstreamRequest,
     resolve: (response: UpstreamResponse) => void,
     reject: (error: Error) => void,
+    queue: H1Pool | undefined,
   ) {
     this.#resolve = resolve
     this.#reject = reject
+    this.queue = queue
     this.#onAbort = () => this.abort()
     request.signal?.once('abort', this.#onAbort)
   }
@@ -259,7 +322,10 @@ class Exchange implements UpstreamBody, ResponseEvents {
   abort(): void {
     const error = new UpstreamError('aborted', 'aborted')
     if (this.connection !== undefined) this.connection.destroy(error)
-    else this.fail(error)
+    else {
+      this.queue?.dequeue(this)
+      this.fail(error)
+    }
   }
 
   /** The exchange failed: the promise rejects, or the body's sink hears an error. */
@@ -382,6 +448,7 @@ class Connection {
     this.#pool = pool
     this.#options = options
     this.#keepAliveMs = options.keepAliveMs
+    if (options.breaker !== undefined) options.breaker.connections++
     const tls = options.tls
     const socket = tls
       ? tlsConnect({ ...tls, host: options.host, port: options.port, session: pool.session })
@@ -422,6 +489,7 @@ class Connection {
     if (exchange.settled) return void this.#pool.available(this, false)
     this.#exchange = exchange
     exchange.connection = this
+    if (this.#options.breaker !== undefined) this.#options.breaker.requests++
     this.#socket.ref()
     this.#requests++
     const max = this.#options.maxRequestsPerConnection
@@ -434,7 +502,7 @@ class Connection {
     try {
       head = requestHead(request, chunked)
     } catch (error) {
-      this.#exchange = undefined
+      this.#detach()
       exchange.connection = undefined
       exchange.fail(error as Error)
       return void this.#pool.available(this, false)
@@ -538,12 +606,20 @@ class Connection {
   /** The response ended (and the request was written whole): reuse or close. */
   #done(): void {
     const exchange = this.#exchange
-    this.#exchange = undefined
+    this.#detach()
     if (exchange !== undefined) exchange.connection = undefined
     if (this.#closed) return
     this.#socket.resume()
     if (!this.#reusable) return void this.close()
     this.#pool.available(this, false)
+  }
+
+  /** The connection is done with its exchange: one request fewer in flight for the breaker. */
+  #detach(): void {
+    if (this.#exchange === undefined) return
+    this.#exchange = undefined
+    const breaker = this.#options.breaker
+    if (breaker !== undefined && breaker.requests > 0) breaker.requests--
   }
 
   /** Starts the idle clock (the pool keeps the connection for reuse). */
@@ -610,8 +686,10 @@ class Connection {
     this.#connecting = false
     this.#unstream?.()
     this.#socket.destroy()
+    const breaker = this.#options.breaker
+    if (breaker !== undefined && breaker.connections > 0) breaker.connections--
     const exchange = this.#exchange
-    this.#exchange = undefined
+    this.#detach()
     if (exchange !== undefined) {
       exchange.connection = undefined
       exchange.fail(error ?? new UpstreamError('reset', 'connection termination'))

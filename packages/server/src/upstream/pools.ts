@@ -5,11 +5,13 @@ import { type Dispatcher, H2CClient, Pool } from 'undici'
 import { readPem } from '../downstream/tls.js'
 import { endpointKey } from '../proxy/balancer.js'
 import type { HeaderRecord } from '../proxy/headers.js'
+import { type BreakerLimits, breakerKey, breakerLimits, CircuitBreaker } from './breakers.js'
 import {
   H1Pool,
   type ResponseSink,
   type UpstreamBody,
   type UpstreamClient,
+  UpstreamError,
   type UpstreamRequest,
   type UpstreamResponse,
 } from './h1-client.js'
@@ -25,19 +27,37 @@ const DEFAULT_KEEP_ALIVE_MS = 4_000
  */
 export class UpstreamPools {
   readonly #pools = new Map<string, UpstreamClient>()
+  /** Circuit breakers of the clusters that set limits, by {@link breakerKey}. */
+  readonly #breakers = new Map<string, CircuitBreaker>()
 
-  #key(cluster: Cluster, endpoint: Endpoint): string {
+  #key(cluster: Cluster, endpoint: Endpoint, limits: BreakerLimits | undefined): string {
     const p = cluster.trafficPolicy
     const tls = p.tls !== undefined && p.tls.mode !== 'DISABLE' ? `${p.tls.mode}:${p.tls.sni ?? ''}` : ''
-    return `${endpointKey(endpoint)}|${speaksH2(cluster) ? 'h2' : 'h1'}|${p.connectTimeoutMs}|${p.maxConnections ?? ''}|${p.maxRequestsPerConnection ?? ''}|${p.idleTimeoutMs ?? ''}|${tls}`
+    // A cluster with circuit breakers has pools of its own (their counts are the cluster's).
+    const owner = limits === undefined ? '' : breakerKey(cluster, limits)
+    return `${endpointKey(endpoint)}|${speaksH2(cluster) ? 'h2' : 'h1'}|${p.connectTimeoutMs}|${p.maxRequestsPerConnection ?? ''}|${p.idleTimeoutMs ?? ''}|${tls}|${owner}`
+  }
+
+  /** The circuit breaker of a cluster that sets connection-pool limits, created on first use. */
+  breaker(cluster: Cluster): CircuitBreaker | undefined {
+    const limits = breakerLimits(cluster)
+    if (limits === undefined) return undefined
+    const key = breakerKey(cluster, limits)
+    let breaker = this.#breakers.get(key)
+    if (breaker === undefined) {
+      breaker = new CircuitBreaker(limits)
+      this.#breakers.set(key, breaker)
+    }
+    return breaker
   }
 
   /** The pool for an endpoint of a cluster, created on first use. */
   get(cluster: Cluster, endpoint: Endpoint): UpstreamClient {
-    const key = this.#key(cluster, endpoint)
+    const limits = breakerLimits(cluster)
+    const key = this.#key(cluster, endpoint, limits)
     let pool = this.#pools.get(key)
     if (pool === undefined) {
-      pool = createPool(cluster, endpoint)
+      pool = createPool(cluster, endpoint, this.breaker(cluster))
       this.#pools.set(key, pool)
     }
     return pool
@@ -46,12 +66,19 @@ export class UpstreamPools {
   /** Closes the pools no cluster in `clusters` uses any more (gracefully: pending requests finish). */
   retain(clusters: Iterable<Cluster>): void {
     const keep = new Set<string>()
-    for (const cluster of clusters) for (const e of cluster.endpoints) keep.add(this.#key(cluster, e))
+    const breakers = new Set<string>()
+    for (const cluster of clusters) {
+      const limits = breakerLimits(cluster)
+      if (limits !== undefined) breakers.add(breakerKey(cluster, limits))
+      for (const e of cluster.endpoints) keep.add(this.#key(cluster, e, limits))
+    }
     for (const [key, pool] of this.#pools) {
       if (keep.has(key)) continue
       this.#pools.delete(key)
       pool.close().catch(() => {})
     }
+    // A dropped breaker stays with the pools that hold it until they close.
+    for (const key of this.#breakers.keys()) if (!breakers.has(key)) this.#breakers.delete(key)
   }
 
   /** Closes every pool; `force` aborts in-flight requests. */
@@ -68,7 +95,11 @@ export function speaksH2(cluster: Cluster): boolean {
   return protocol === 'HTTP2' || protocol === 'GRPC' || protocol === 'GRPC-WEB'
 }
 
-function createPool(cluster: Cluster, endpoint: Endpoint): UpstreamClient {
+function createPool(
+  cluster: Cluster,
+  endpoint: Endpoint,
+  breaker: CircuitBreaker | undefined,
+): UpstreamClient {
   const p = cluster.trafficPolicy
   const tls =
     p.tls !== undefined && p.tls.mode !== 'DISABLE' && p.tls.mode !== 'ISTIO_MUTUAL' ? p.tls : undefined
@@ -79,7 +110,7 @@ function createPool(cluster: Cluster, endpoint: Endpoint): UpstreamClient {
     return new H1Pool({
       host: endpoint.address,
       port: endpoint.port,
-      connections: p.maxConnections,
+      breaker,
       maxRequestsPerConnection: p.maxRequestsPerConnection || undefined,
       keepAliveMs: Math.min(idle, DEFAULT_KEEP_ALIVE_MS),
       connectTimeoutMs: p.connectTimeoutMs,
@@ -98,7 +129,7 @@ function createPool(cluster: Cluster, endpoint: Endpoint): UpstreamClient {
             },
     })
   }
-  return new DispatcherClient(createDispatcher(cluster, endpoint, tls, idle, name))
+  return new DispatcherClient(createDispatcher(cluster, endpoint, tls, idle, name), breaker)
 }
 
 function createDispatcher(
@@ -145,18 +176,43 @@ function createDispatcher(
   })
 }
 
-/** An undici dispatcher (HTTP/2 upstreams) behind the {@link UpstreamClient} interface. */
+/**
+ * An undici dispatcher (HTTP/2 upstreams) behind the {@link UpstreamClient} interface. Of the
+ * circuit breakers it applies the requests-in-flight limit (`http2MaxRequests`); undici's pool
+ * keeps its own connection cap and queue.
+ */
 class DispatcherClient implements UpstreamClient {
-  constructor(readonly dispatcher: Dispatcher) {}
+  constructor(
+    readonly dispatcher: Dispatcher,
+    readonly breaker: CircuitBreaker | undefined,
+  ) {}
 
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const response = await this.dispatcher.request({
-      path: request.path,
-      method: request.method as Dispatcher.HttpMethod,
-      headers: request.headers,
-      body: request.body as Buffer | null,
-      signal: request.signal as unknown as EventEmitter | undefined,
-    })
+    const breaker = this.breaker
+    if (breaker !== undefined) {
+      if (!breaker.admitRequest()) throw new UpstreamError('overflow', 'overflow')
+      breaker.requests++
+    }
+    let done = false
+    const release = () => {
+      if (done || breaker === undefined) return
+      done = true
+      breaker.requests--
+    }
+    let response: Dispatcher.ResponseData
+    try {
+      response = await this.dispatcher.request({
+        path: request.path,
+        method: request.method as Dispatcher.HttpMethod,
+        headers: request.headers,
+        body: request.body as Buffer | null,
+        signal: request.signal as unknown as EventEmitter | undefined,
+      })
+    } catch (error) {
+      release()
+      throw error
+    }
+    if (breaker !== undefined) response.body.once('close', release)
     return {
       statusCode: response.statusCode,
       headers: response.headers as HeaderRecord,
