@@ -567,6 +567,17 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
   }
   for (const [name, r] of referenced) addCluster(name, r.host, r.port, r.subset)
 
+  for (const kind of ['RequestAuthentication', 'AuthorizationPolicy']) {
+    for (const policy of list(kind)) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'PTC4600',
+        message: `${kind} ${namespaceOf(policy)}/${policy.metadata.name} is validated but not enforced by this version of Portico`,
+        resource: { kind, namespace: namespaceOf(policy), name: policy.metadata.name },
+      })
+    }
+  }
+
   const value: CompiledConfig = {
     version: snapshot.version,
     listeners,

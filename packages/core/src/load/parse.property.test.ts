@@ -131,7 +131,7 @@ describe('round trip: load → serialize → load gives equal resources', () => 
   ]
 
   test('the handwritten resources load clean', () => {
-    expect(handwritten.length).toBe(10)
+    expect(handwritten.length).toBe(12)
   })
 
   test('through YAML in several styles, and through JSON', () => {

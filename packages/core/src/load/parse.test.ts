@@ -46,7 +46,7 @@ describe('parseResources', () => {
   test('loads the full-featured fixture with no findings', () => {
     const { resources, diagnostics } = parseResources(full, 'full.yaml')
     expect(diagnostics).toEqual([])
-    expect(resources).toHaveLength(6)
+    expect(resources).toHaveLength(8)
   })
 
   test('unknown field: did-you-mean, resource, path and exact position of the key', () => {

@@ -104,6 +104,8 @@ const KIND_NAMES: Readonly<Record<string, readonly string[]>> = {
   ServiceEntry: ['serviceentry', 'serviceentries', 'se'],
   WorkloadEntry: ['workloadentry', 'workloadentries', 'we'],
   Secret: ['secret', 'secrets'],
+  RequestAuthentication: ['requestauthentication', 'requestauthentications', 'ra'],
+  AuthorizationPolicy: ['authorizationpolicy', 'authorizationpolicies', 'ap'],
   'Gateway.gateway.networking.k8s.io': ['gateways.gateway.networking.k8s.io'],
   GatewayClass: ['gatewayclass', 'gatewayclasses', 'gc'],
   HTTPRoute: ['httproute', 'httproutes'],

@@ -17,6 +17,11 @@ import {
 } from './kubernetes.js'
 import type { SecretResource } from './secret.js'
 import { secretSchema } from './secret.js'
+import {
+  authorizationPolicySpecSchema,
+  istioSecurityResourceSchema,
+  requestAuthenticationSpecSchema,
+} from './security.js'
 import { serviceEntrySpecSchema } from './service-entry.js'
 import { virtualServiceSpecSchema } from './virtual-service.js'
 
@@ -40,13 +45,31 @@ export const serviceEntrySchema = istioResourceSchema('ServiceEntry', serviceEnt
 /** A `ServiceEntry` resource. */
 export type ServiceEntryResource = z.infer<typeof serviceEntrySchema>
 
-/** An Istio networking resource or a TLS Secret. */
+/** Envelope schema of a `RequestAuthentication` (security.istio.io). */
+export const requestAuthenticationSchema = istioSecurityResourceSchema(
+  'RequestAuthentication',
+  requestAuthenticationSpecSchema,
+)
+/** A `RequestAuthentication` resource. */
+export type RequestAuthenticationResource = z.infer<typeof requestAuthenticationSchema>
+
+/** Envelope schema of an `AuthorizationPolicy` (security.istio.io). */
+export const authorizationPolicySchema = istioSecurityResourceSchema(
+  'AuthorizationPolicy',
+  authorizationPolicySpecSchema,
+)
+/** An `AuthorizationPolicy` resource. */
+export type AuthorizationPolicyResource = z.infer<typeof authorizationPolicySchema>
+
+/** An Istio resource (networking, security) or a TLS Secret. */
 export type IstioResource =
   | GatewayResource
   | VirtualServiceResource
   | DestinationRuleResource
   | ServiceEntryResource
   | SecretResource
+  | RequestAuthenticationResource
+  | AuthorizationPolicyResource
 
 /** Any resource Portico handles: Istio's kinds, the Gateway API's, and Kubernetes service discovery. */
 export type Resource = IstioResource | GatewayApiResource | KubernetesResource
@@ -58,6 +81,8 @@ export const resourceKinds = [
   'DestinationRule',
   'ServiceEntry',
   'Secret',
+  'RequestAuthentication',
+  'AuthorizationPolicy',
 ] as const
 
 /** `kind` of a {@link Resource}. */
@@ -114,6 +139,8 @@ const schemas = {
   DestinationRule: destinationRuleSchema,
   ServiceEntry: serviceEntrySchema,
   Secret: secretSchema,
+  RequestAuthentication: requestAuthenticationSchema,
+  AuthorizationPolicy: authorizationPolicySchema,
 } as const
 
 /** The apiVersions accepted for each kind. */
@@ -123,9 +150,11 @@ export const apiVersionsOfKind: Readonly<Record<ResourceKind, readonly string[]>
   DestinationRule: destinationRuleSchema.shape.apiVersion.options,
   ServiceEntry: serviceEntrySchema.shape.apiVersion.options,
   Secret: ['v1'],
+  RequestAuthentication: requestAuthenticationSchema.shape.apiVersion.options,
+  AuthorizationPolicy: authorizationPolicySchema.shape.apiVersion.options,
 }
 
-/** True when `kind` is one of the five kinds Portico handles. */
+/** True when `kind` is one of the kinds Portico handles. */
 export function isResourceKind(kind: unknown): kind is ResourceKind {
   return typeof kind === 'string' && Object.hasOwn(schemas, kind)
 }

@@ -9,6 +9,8 @@ import { validateGatewayApiResource } from './gateway-api.js'
 import { validateMetadata } from './metadata.js'
 import { Report, refOf } from './report.js'
 import { validateSecret } from './secret.js'
+import { validateAuthorizationPolicy, validateRequestAuthentication } from './security.js'
+import { analyzePolicies, type PolicyAnalyzeOptions } from './security-analyze.js'
 import { validateServiceEntry } from './service-entry.js'
 import { validateVirtualService } from './virtual-service.js'
 
@@ -19,6 +21,9 @@ export { validateGateway } from './gateway.js'
 export { GATEWAY_API_CODES, gatewayDurationMs, validateGatewayApiResource } from './gateway-api.js'
 export * from './primitives.js'
 export { validateSecret } from './secret.js'
+export { validateAuthorizationPolicy, validateRequestAuthentication } from './security.js'
+export { analyzePolicies, type PolicyAnalyzeOptions } from './security-analyze.js'
+export { SECURITY_CODES } from './security-codes.js'
 export { validateServiceEntry } from './service-entry.js'
 export { validateVirtualService } from './virtual-service.js'
 
@@ -41,17 +46,28 @@ export function validateResource(resource: Resource): Diagnostic[] {
       return validateServiceEntry(resource)
     case 'Secret':
       return validateSecret(resource)
+    case 'RequestAuthentication':
+    case 'AuthorizationPolicy': {
+      const report = new Report(resource)
+      validateMetadata(resource, report)
+      const own =
+        resource.kind === 'RequestAuthentication'
+          ? validateRequestAuthentication(resource)
+          : validateAuthorizationPolicy(resource)
+      return [...report.diagnostics, ...own]
+    }
     default:
       return validateGatewayApiResource(resource)
   }
 }
 
 /** Options of {@link validate}. */
-export type ValidateOptions = AnalyzeOptions
+export type ValidateOptions = AnalyzeOptions & PolicyAnalyzeOptions
 
 /**
  * Judges a whole config set: every resource on its own ({@link validateResource}), two resources
- * with the same kind, namespace and name, then the cross-resource {@link analyze} findings
+ * with the same kind, namespace and name, then the cross-resource {@link analyze} and
+ * {@link analyzePolicies} findings
  * (warnings only). The config is valid when no diagnostic is an error.
  *
  * Duplicates: resources read from files follow `kubectl apply` (the later document replaces the
@@ -79,7 +95,7 @@ export function validate(resources: readonly Resource[], options: ValidateOption
     )
     diagnostics.push(...report.diagnostics)
   }
-  diagnostics.push(...analyze(resources, options))
+  diagnostics.push(...analyze(resources, options), ...analyzePolicies(resources, options))
   return diagnostics
 }
 

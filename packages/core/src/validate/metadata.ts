@@ -19,7 +19,7 @@ export function validateMetadata(resource: Resource, report: Report): void {
   const meta = resource.metadata
   const annotations = meta.annotations ?? {}
   const at = (key: string) => ['metadata', 'annotations', key]
-  if (Object.hasOwn(annotations, DRY_RUN)) {
+  if (Object.hasOwn(annotations, DRY_RUN) && resource.kind !== 'AuthorizationPolicy') {
     report.error(
       CODES.forbiddenAnnotation,
       `${report.resource.namespace}/${meta.name} has unsupported annotation ${DRY_RUN}, please remove the annotation`,
