@@ -15,6 +15,7 @@ import { createHostTable } from '../route/host-table.js'
 import type { PathPolicy } from '../route/normalize.js'
 import { RouteIndex } from '../route/route-index.js'
 import { type RegistryService, type SecretLookup, ServiceCatalog } from './clusters.js'
+import { GATEWAY_API_ORIGIN, type TranslatedRule, translateGatewayApi } from './gateway-api.js'
 import { type RouteContext, type SourcedRoute, translateHttpRoutes, weighted } from './http-routes.js'
 import type {
   Cluster,
@@ -44,6 +45,8 @@ export interface CompileOptions {
   readonly services?: ReadonlyMap<string, RegistryService> | Readonly<Record<string, RegistryService>>
   /** Path normalization applied by `route()` (default Istio `BASE`). */
   readonly pathPolicy?: PathPolicy
+  /** The GatewayClass whose Gateway API Gateways this process serves (default `istio`). */
+  readonly gatewayClassName?: string
   /** 404 (Istio, default) or 421 for a TLS request whose authority belongs to another server of the port. */
   readonly misdirectedStatus?: 404 | 421
   /** Source positions of resources, for route origins and diagnostics (default: the loader's `sourceOf`). */
@@ -162,11 +165,25 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
     }
   }
 
+  // 0. The Gateway API kinds and Kubernetes Services, translated into Istio's (as Istio does).
+  const gatewayApi = hasGatewayApi(snapshot)
+    ? translateGatewayApi(snapshot, {
+        ...(options.gatewayClassName === undefined ? {} : { gatewayClassName: options.gatewayClassName }),
+        hostKnown: (() => {
+          const known = new ServiceCatalog(list('ServiceEntry'), [], options.services)
+          return (host: string) => known.service(host) !== undefined
+        })(),
+      })
+    : undefined
+
   // 1. Gateways that select this process, servers grouped by port (first server's kind wins).
-  const gateways = list('Gateway').filter((g) => {
-    const selector = (g.spec as GatewaySpec | undefined)?.selector
-    return selector === undefined || Object.entries(selector).every(([k, v]) => labels[k] === v)
-  })
+  const gateways = [
+    ...list('Gateway').filter((g) => {
+      const selector = (g.spec as GatewaySpec | undefined)?.selector
+      return selector === undefined || Object.entries(selector).every(([k, v]) => labels[k] === v)
+    }),
+    ...((gatewayApi?.gateways ?? []) as Res[]),
+  ]
   const byPort = new Map<number, ServerEntry[]>()
   for (const gateway of gateways) {
     const ref: ResourceRef = { kind: 'Gateway', namespace: namespaceOf(gateway), name: gateway.metadata.name }
@@ -193,7 +210,7 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
 
   // 2. VirtualServices bound to a selected gateway (no `gateways` = mesh only).
   const vsList: BoundVs[] = []
-  for (const vs of list('VirtualService')) {
+  for (const vs of [...list('VirtualService'), ...((gatewayApi?.virtualServices ?? []) as Res[])]) {
     const spec = vs.spec as VirtualServiceSpec | undefined
     if (spec === undefined) continue
     const ns = namespaceOf(vs)
@@ -212,7 +229,13 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
     })
   }
 
-  const catalog = new ServiceCatalog(list('ServiceEntry'), list('DestinationRule'), options.services)
+  const catalog = new ServiceCatalog(
+    list('ServiceEntry'),
+    list('DestinationRule'),
+    gatewayApi === undefined || gatewayApi.services.size === 0
+      ? options.services
+      : new Map([...registryEntries(options.services), ...gatewayApi.services]),
+  )
   const referenced = new Map<string, { host: string; port: number; subset: string | undefined }>()
   const resolver = {
     servicePorts: (host: string) => catalog.servicePorts(host),
@@ -585,8 +608,22 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
     diagnostics,
     ...(options.pathPolicy === undefined ? {} : { pathPolicy: options.pathPolicy }),
     ...(options.misdirectedStatus === undefined ? {} : { misdirectedStatus: options.misdirectedStatus }),
+    ...(gatewayApi === undefined ? {} : { gatewayApi: gatewayApi.status }),
   }
   return { value, diagnostics }
+}
+
+const GATEWAY_API_KINDS = ['Gateway.gateway.networking.k8s.io', 'HTTPRoute', 'GRPCRoute', 'Service']
+
+function hasGatewayApi(snapshot: Snapshot<SnapshotResource>): boolean {
+  return GATEWAY_API_KINDS.some((k) => snapshot.list(k).length > 0)
+}
+
+function registryEntries(
+  services: ReadonlyMap<string, RegistryService> | Readonly<Record<string, RegistryService>> | undefined,
+): [string, RegistryService][] {
+  if (services === undefined) return []
+  return services instanceof Map ? [...services.entries()] : Object.entries(services)
 }
 
 const SPEC_SCHEMAS: Readonly<Record<string, { safeParse(value: unknown): { success: boolean } }>> = {
@@ -723,6 +760,18 @@ function expandDelegates(
   const out: SourcedRoute[] = []
   const http = b.spec.http ?? []
   http.forEach((route, index) => {
+    const origin = (route as TranslatedRule)[GATEWAY_API_ORIGIN]
+    if (origin !== undefined) {
+      const source = origin.source
+      out.push({
+        route,
+        virtualService: origin.route,
+        index: origin.ruleIndex,
+        locate: () => source,
+        matchIndexes: origin.matchIndexes,
+      })
+      return
+    }
     if (route.delegate === undefined) {
       out.push({ route, virtualService: b.ref, index, locate: locator(b.vs) })
       return

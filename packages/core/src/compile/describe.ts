@@ -66,6 +66,10 @@ function formatSource(source: SourceLocation | undefined): string | undefined {
 
 function formatOrigin(origin: RouteOrigin, section = 'http'): string {
   const vs = origin.virtualService
+  if (vs.kind === 'HTTPRoute' || vs.kind === 'GRPCRoute') {
+    const matches = origin.matchIndex === undefined ? '' : `.matches[${origin.matchIndex}]`
+    return `${vs.kind} ${vs.namespace}/${vs.name} rules[${origin.routeIndex}]${matches}`
+  }
   const match = origin.matchIndex === undefined ? '' : `.match[${origin.matchIndex}]`
   return `${vs.namespace}/${vs.name} ${section}[${origin.routeIndex}]${match}`
 }

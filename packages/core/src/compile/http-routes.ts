@@ -491,6 +491,8 @@ export interface SourcedRoute {
   readonly virtualService: ResourceRef
   readonly index: number
   readonly locate?: ((path: readonly (string | number)[]) => SourceLocation | undefined) | undefined
+  /** The index each `match` entry reports (a Gateway API rule's match), when not its own. */
+  readonly matchIndexes?: readonly (number | undefined)[] | undefined
 }
 
 /**
@@ -556,7 +558,7 @@ export function translateHttpRoutes(routes: readonly SourcedRoute[], ctx: RouteC
       const origin: RouteOrigin = {
         virtualService: vs,
         routeIndex: i,
-        ...(m === undefined ? {} : { matchIndex: j }),
+        ...(m === undefined ? {} : { matchIndex: sourced.matchIndexes?.[j] ?? j }),
         ...(name === undefined ? {} : { name }),
         ...(source === undefined ? {} : { source }),
       }

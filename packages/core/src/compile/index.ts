@@ -8,6 +8,23 @@ export {
   type RouteRow,
   type RoutesDescription,
 } from './describe.js'
+export {
+  compareMatches,
+  DEFAULT_GATEWAY_CLASS,
+  GATEWAY_API_CONTROLLER,
+  type GatewayApiOptions,
+  type GatewayApiStatus,
+  type GatewayApiTranslation,
+  type GatewayStatus,
+  intersectHostnames,
+  kubernetesServices,
+  type ListenerStatus,
+  type RouteParentStatus,
+  type RouteStatus,
+  type StatusCondition,
+  serviceHost,
+  translateGatewayApi,
+} from './gateway-api.js'
 export { DEFAULT_RETRY_POLICY } from './http-routes.js'
 export { compileStringMatch, type StringMatcher, type StringMatchInput } from './match.js'
 export { type CompiledRegex, compileRegex } from './regex.js'

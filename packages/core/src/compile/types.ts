@@ -1,5 +1,6 @@
 import type { Diagnostic, ResourceRef, SourceLocation } from '../diagnostics/diagnostic.js'
 import type { PathPolicy } from '../route/normalize.js'
+import type { GatewayApiStatus } from './gateway-api.js'
 import type { CompiledRegex } from './regex.js'
 
 /**
@@ -22,6 +23,8 @@ export interface CompiledConfig {
    * SNI-chosen one: 404 (Istio/Envoy, the default) or 421 Misdirected Request (RFC 9110 §15.5.20).
    */
   readonly misdirectedStatus?: 404 | 421
+  /** Status conditions of the Gateway API Gateways and routes (present when the config has any). */
+  readonly gatewayApi?: GatewayApiStatus
 }
 
 /** `HTTP` covers HTTP, HTTP2, GRPC and GRPC-WEB servers (served by one HTTP codec, h1 or h2). */

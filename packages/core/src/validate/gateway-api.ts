@@ -337,7 +337,7 @@ function checkFilterField(
   }
   for (const list of ['allowOrigins', 'allowMethods', 'allowHeaders'] as const) {
     const values = filter.cors?.[list]
-    if (values !== undefined && values.includes('*') && values.length > 1) {
+    if (values?.includes('*') && values.length > 1) {
       report.error(
         GATEWAY_API_CODES.filter,
         `${list[0]?.toUpperCase()}${list.slice(1)} cannot contain '*' alongside other ${list === 'allowOrigins' ? 'origins' : 'methods'}`,

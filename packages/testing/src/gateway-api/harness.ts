@@ -1,0 +1,240 @@
+import { readFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  type CompiledConfig,
+  compile,
+  createSnapshot,
+  formatDiagnostics,
+  parseResources,
+  type Resource,
+  validate,
+} from '@portico/core'
+import { createGateway, type Gateway } from '@portico/server'
+import { createCertificate } from '../certs.js'
+import { type HttpResponse, request } from '../request.js'
+
+/** What an echo backend saw of one request. */
+export interface EchoRecord {
+  readonly backend: string
+  readonly namespace: string
+  readonly method: string
+  readonly path: string
+  readonly host: string
+  readonly headers: IncomingMessage['headers']
+}
+
+/** One response, with the echo backend's view of the request when a backend answered. */
+export interface ConformanceResponse extends HttpResponse {
+  readonly echo?: EchoRecord
+}
+
+const BACKENDS: readonly (readonly [string, string])[] = [
+  ['gateway-conformance-infra', 'infra-backend-v1'],
+  ['gateway-conformance-infra', 'infra-backend-v2'],
+  ['gateway-conformance-infra', 'infra-backend-v3'],
+  ['gateway-conformance-web-backend', 'web-backend'],
+  ['gateway-conformance-app-backend', 'app-backend-v1'],
+  ['gateway-conformance-app-backend', 'app-backend-v2'],
+]
+
+/** The conformance suite's base: namespaces and the Gateways its HTTP tests attach to. */
+function baseManifests(certificate: { cert: string; key: string }): string {
+  const b64 = (s: string) => Buffer.from(s).toString('base64')
+  return `apiVersion: v1
+kind: Namespace
+metadata: {name: gateway-conformance-infra, labels: {gateway-conformance: infra}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: gateway-conformance-app-backend, labels: {gateway-conformance: backend}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: gateway-conformance-web-backend, labels: {gateway-conformance: backend}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: same-namespace, namespace: gateway-conformance-infra}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: same-namespace-with-https-listener, namespace: gateway-conformance-infra}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: https
+    port: 443
+    protocol: HTTPS
+    allowedRoutes: {namespaces: {from: Same}}
+    tls: {certificateRefs: [{group: "", kind: Secret, name: tls-validity-checks-certificate, namespace: gateway-conformance-infra}]}
+  - name: https-with-hostname
+    port: 443
+    hostname: second-example.org
+    protocol: HTTPS
+    allowedRoutes: {namespaces: {from: Same}}
+    tls: {certificateRefs: [{group: "", kind: Secret, name: tls-validity-checks-certificate, namespace: gateway-conformance-infra}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: backend-namespaces, namespace: gateway-conformance-infra}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: http
+    port: 80
+    protocol: HTTP
+    allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {gateway-conformance: backend}}}}
+---
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/tls
+metadata: {name: tls-validity-checks-certificate, namespace: gateway-conformance-infra}
+data:
+  tls.crt: ${b64(certificate.cert)}
+  tls.key: ${b64(certificate.key)}
+`
+}
+
+function serviceManifests(ports: ReadonlyMap<string, number>): string {
+  return BACKENDS.map(([ns, name]) => {
+    const port = ports.get(`${ns}/${name}`)
+    return `apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  selector: {app: ${name}}
+  ports: [{name: first-port, protocol: TCP, port: 8080, targetPort: 3000}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ${name}-1, namespace: ${ns}, labels: {kubernetes.io/service-name: ${name}}}
+addressType: IPv4
+endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
+ports: [{name: first-port, port: ${port}, protocol: TCP}]
+`
+  }).join('---\n')
+}
+
+/** A running conformance setup: the base, one test's manifests, echo backends, a gateway. */
+export interface Conformance {
+  readonly gateway: Gateway
+  readonly compiled: CompiledConfig
+  /** Every request the echo backends received, in arrival order. */
+  readonly received: EchoRecord[]
+  /** The certificate the HTTPS listener serves (CA for requests). */
+  readonly certificate: { readonly cert: string; readonly key: string }
+  /** Sends a request to a gateway port with `host` as Host (and SNI on 443). */
+  send(
+    host: string,
+    path: string,
+    options?: {
+      method?: string
+      headers?: Record<string, string | readonly string[]>
+      port?: number
+      scheme?: 'http' | 'https'
+    },
+  ): Promise<ConformanceResponse>
+  close(): Promise<void>
+}
+
+/** Reads one of the suite's manifests from `testdata/`, with the GatewayClass set to `istio`. */
+export function manifest(name: string): string {
+  const text = readFileSync(new URL(`./testdata/${name}.yaml`, import.meta.url), 'utf8')
+  return text.replaceAll('{GATEWAY_CLASS_NAME}', 'istio').replaceAll('"{GATEWAY_CLASS_NAME}"', 'istio')
+}
+
+/**
+ * Starts echo backends (one per conformance Service, described by Service + EndpointSlice), loads
+ * the suite's base Gateways with the given manifests, validates, compiles and serves them on
+ * ephemeral ports of 127.0.0.1.
+ */
+export async function startConformance(manifests: string): Promise<Conformance> {
+  const received: EchoRecord[] = []
+  const servers: Server[] = []
+  const ports = new Map<string, number>()
+  for (const [ns, name] of BACKENDS) {
+    const server = createServer((req, res) => {
+      const record: EchoRecord = {
+        backend: name,
+        namespace: ns,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        host: req.headers.host ?? '',
+        headers: req.headers,
+      }
+      received.push(record)
+      const delay = /[?&]delay=(\d+)(ms|s)/.exec(req.url ?? '')
+      const ms = delay === null ? 0 : Number(delay[1]) * (delay[2] === 's' ? 1000 : 1)
+      req.resume()
+      const timer = setTimeout(() => {
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify(record))
+      }, ms)
+      res.on('close', () => clearTimeout(timer))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    servers.push(server)
+    ports.set(`${ns}/${name}`, (server.address() as AddressInfo).port)
+  }
+  const certificate = createCertificate({
+    commonName: 'example.org',
+    altNames: ['example.org', '*.example.org', 'second-example.org', '*.wildcard.org'],
+  })
+  const text = [baseManifests(certificate), serviceManifests(ports), manifests].join('---\n')
+  const { resources, diagnostics } = parseResources(text, 'conformance.yaml')
+  const findings = [...diagnostics, ...validate(resources as Resource[])].filter(
+    (d) => d.severity === 'error',
+  )
+  if (findings.length > 0) {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+    throw new Error(formatDiagnostics(findings))
+  }
+  const compiled = compile(createSnapshot(resources)).value
+  const listen: Record<number, number> = {}
+  for (const port of compiled.listeners.keys()) listen[port] = 0
+  const gateway = await createGateway({
+    config: compiled,
+    ports: listen,
+    bind: '127.0.0.1',
+    drainTimeoutMs: 500,
+  })
+  return {
+    gateway,
+    compiled,
+    received,
+    certificate,
+    async send(host, path, options = {}) {
+      const port = options.port ?? (options.scheme === 'https' ? 443 : 80)
+      const address = gateway.addresses[port]
+      if (address === undefined) throw new Error(`gateway port ${port} is not served`)
+      const scheme = options.scheme ?? (port === 443 ? 'https' : 'http')
+      const response = await request(
+        { host: '127.0.0.1', port: address.port },
+        {
+          url: `${scheme}://${host}${path}`,
+          ...(options.method === undefined ? {} : { method: options.method }),
+          ...(options.headers === undefined ? {} : { headers: options.headers }),
+          ...(scheme === 'https' ? { ca: certificate.cert } : {}),
+        },
+      )
+      let echo: EchoRecord | undefined
+      if (response.status === 200 && String(response.headers['content-type']).includes('json')) {
+        try {
+          echo = JSON.parse(response.body.toString('utf8')) as EchoRecord
+        } catch {
+          echo = undefined
+        }
+      }
+      return echo === undefined ? response : { ...response, echo }
+    },
+    async close() {
+      await gateway.close()
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+    },
+  }
+}
