@@ -14,7 +14,7 @@ import {
   type ListenerEnv,
   PortListener,
   type Runtime,
-  releaseRuntime,
+  releaseTerminators,
 } from './downstream/listeners.js'
 import { listenPortFor } from './downstream/port-map.js'
 import { Balancer } from './proxy/balancer.js'
@@ -80,8 +80,10 @@ export interface Gateway extends AsyncDisposable {
   /**
    * Swaps the config atomically: certificates are read and checked first (a failure rejects and
    * keeps the old config), requests already routed finish on the old one, new ports start
-   * listening, removed ports stop accepting and drain, TLS material changes without closing
-   * listeners.
+   * listening, removed ports stop accepting and drain. Connections stay: a TLS server that keeps
+   * its name, kind and mode keeps its connections, and new certificates, keys or CAs are swapped
+   * into its secure context for new handshakes. The same config object with unchanged
+   * certificates changes nothing.
    */
   update(config: GatewayConfig): Promise<void>
   /** Stops accepting, drains in-flight requests (up to `drainTimeoutMs`), closes upstream pools. */
@@ -133,7 +135,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   }
   const env: ListenerEnv = { ...base, runtime: () => runtime }
-  runtime = buildRuntime(compiledOf(options.config, logger), base)
+  runtime = buildRuntime(compiledOf(options.config, logger), base).runtime
   let closed = false
   let closing: Promise<void> | undefined
 
@@ -176,7 +178,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       listeners.clear()
       await Promise.all(all.map((l) => l.drain(drainTimeoutMs)))
       await pools.close()
-      releaseRuntime(runtime)
+      releaseTerminators(runtime.terminators.values())
       logger.info({}, 'gateway closed')
     })()
     return closing
@@ -186,6 +188,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await reconcile(runtime.config)
   } catch (error) {
     for (const l of listeners.values()) l.destroy()
+    releaseTerminators(runtime.terminators.values())
     await pools.close(true)
     throw error
   }
@@ -208,10 +211,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async update(source) {
       if (closed) throw new Error('gateway is closed')
       const config = compiledOf(source, logger)
-      const next = buildRuntime(config, base)
-      const previous = runtime
-      runtime = next
-      releaseRuntime(previous)
+      const change = buildRuntime(config, base, runtime)
+      // The same config with the same certificates: nothing to swap, no connection touched.
+      if (config === runtime.config && change.changedTerminators === 0 && change.retired.length === 0) return
+      runtime = change.runtime
+      releaseTerminators(change.retired)
       pools.retain(config.clusters.values())
       await reconcile(config)
       logger.info({ version: config.version }, 'config applied')

@@ -37,9 +37,17 @@ import { handleUpgrade } from './upgrade.js'
 const H2_SETTINGS = { maxConcurrentStreams: 100, enablePush: false, initialWindowSize: 65_535 }
 const H2_CONNECTION_WINDOW = 1024 * 1024
 
-/** A terminating TLS endpoint for one server of one config version. */
+/**
+ * A terminating TLS endpoint for one server of a port. It outlives config versions while the
+ * server keeps its name, kind (HTTP or TCP) and TLS mode, so its connections stay; new
+ * certificates, keys, CAs, versions or ciphers are swapped into its secure context (as Envoy's SDS
+ * does), which only new handshakes use.
+ */
 export interface Terminator {
-  readonly tls: LoadedServerTls
+  /** The material in use (replaced with the secure context). */
+  tls: LoadedServerTls
+  /** The compiled server it terminates for in the current config. */
+  compiled: CompiledServer
   readonly server: Http2SecureServer | TlsServer
 }
 
@@ -47,6 +55,15 @@ export interface Terminator {
 export interface Runtime {
   readonly config: CompiledConfig
   readonly terminators: ReadonlyMap<CompiledServer, Terminator>
+}
+
+/** What {@link buildRuntime} made of a config next to the runtime it replaces. */
+export interface RuntimeChange {
+  readonly runtime: Runtime
+  /** Terminators of the previous runtime that the new one does not keep (to release after the swap). */
+  readonly retired: readonly Terminator[]
+  /** Terminators created, or whose secure context was swapped. */
+  readonly changedTerminators: number
 }
 
 /** What a port listener asks of its gateway. */
@@ -114,65 +131,111 @@ function serveStreams(
   )
 }
 
+function terminatorKey(port: number, server: CompiledServer): string {
+  return `${port}\u0000${server.name}\u0000${server.http !== undefined ? 'http' : 'tcp'}`
+}
+
+function materialOf(tls: LoadedServerTls): string {
+  const o = tls.options
+  return JSON.stringify([o.cert, o.key, o.ca, o.minVersion, o.maxVersion, o.ciphers, o.ecdhCurve])
+}
+
 /**
  * Builds the terminators of a config: reads every certificate and key first, so that a bad one
- * fails the whole config (PTC41xx) before anything is swapped.
+ * fails the whole config (PTC41xx) before anything is swapped or changed. Terminators of
+ * `previous` are kept for the servers that keep their name, kind and TLS mode; their secure
+ * context is swapped when their TLS material changed.
  */
-export function buildRuntime(config: CompiledConfig, env: Omit<ListenerEnv, 'runtime'>): Runtime {
-  const terminators = new Map<CompiledServer, Terminator>()
+export function buildRuntime(
+  config: CompiledConfig,
+  env: Omit<ListenerEnv, 'runtime'>,
+  previous?: Runtime,
+): RuntimeChange {
+  const loaded: { port: number; server: CompiledServer; tls: LoadedServerTls }[] = []
   for (const listener of config.listeners.values()) {
     if (listener.protocol !== 'HTTPS' && listener.protocol !== 'TLS') continue
     for (const server of listener.servers) {
       if (server.tls === undefined || server.tls.mode === 'PASSTHROUGH') continue
-      const tls = loadServerTls(server)
-      const port = listener.port
-      if (server.http !== undefined) {
-        const h2 = createSecureServer(
-          { ...tls.options, allowHTTP1: true, settings: H2_SETTINGS },
-          (req, res) => env.listenerFor(port)?.onRequest(req, res, 'https'),
-        )
-        serveStreams(h2, (stream, headers, raw) => {
-          const owner = env.listenerFor(port)
-          if (owner === undefined) return void stream.destroy()
-          owner.onStream(stream, headers, raw, 'https')
-        })
-        startHttp1Sweep(h2, env.limits)
-        h2.on('session', (session: ServerHttp2Session) => {
-          const owner = env.listenerFor(port)
-          if (owner !== undefined) watchSession(session, owner.sessions)
-          else session.destroy()
-        })
-        h2.on('sessionError', noop)
-        h2.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-          const owner = env.listenerFor(port)
-          if (owner === undefined) return void socket.destroy()
-          handleUpgrade(env.handler, { port, scheme: 'https' }, req, socket, head)
-        })
-        h2.on('tlsClientError', noop)
-        h2.prependListener('secureConnection', (socket: TLSSocket) => {
-          socket.on('error', noop)
-          if (!acceptsPeer(socket, tls)) socket.destroy()
-        })
-        terminators.set(server, { tls, server: h2 })
-      } else if (server.tcp !== undefined) {
-        const entry = server.tcp
-        const terminated = new TlsServer(tls.options, (socket) => {
-          socket.on('error', noop)
-          if (!acceptsPeer(socket, tls)) return socket.destroy()
-          proxyStream(
-            env.listenerFor(port)?.runtimeConfig() ?? config,
-            env.balancer,
-            entry,
-            socket as Socket,
-            undefined,
-          )
-        })
-        terminated.on('tlsClientError', noop)
-        terminators.set(server, { tls, server: terminated })
-      }
+      if (server.http === undefined && server.tcp === undefined) continue
+      loaded.push({ port: listener.port, server, tls: loadServerTls(server) })
     }
   }
-  return { config, terminators }
+  const kept = new Map<string, Terminator>()
+  for (const listener of previous?.config.listeners.values() ?? []) {
+    for (const server of listener.servers) {
+      const terminator = previous?.terminators.get(server)
+      if (terminator !== undefined) kept.set(terminatorKey(listener.port, server), terminator)
+    }
+  }
+  const terminators = new Map<CompiledServer, Terminator>()
+  const reused = new Set<Terminator>()
+  let changedTerminators = 0
+  for (const { port, server, tls } of loaded) {
+    const old = kept.get(terminatorKey(port, server))
+    if (old !== undefined && !reused.has(old) && old.tls.mode === tls.mode) {
+      if (materialOf(old.tls) !== materialOf(tls)) {
+        old.server.setSecureContext(tls.options)
+        changedTerminators++
+      }
+      old.tls = tls
+      old.compiled = server
+      reused.add(old)
+      terminators.set(server, old)
+      continue
+    }
+    terminators.set(server, createTerminator(port, server, tls, env))
+    changedTerminators++
+  }
+  const retired = [...new Set(previous?.terminators.values() ?? [])].filter((t) => !reused.has(t))
+  return { runtime: { config, terminators }, retired, changedTerminators }
+}
+
+function createTerminator(
+  port: number,
+  compiled: CompiledServer,
+  tls: LoadedServerTls,
+  env: Omit<ListenerEnv, 'runtime'>,
+): Terminator {
+  if (compiled.http !== undefined) {
+    const h2 = createSecureServer({ ...tls.options, allowHTTP1: true, settings: H2_SETTINGS }, (req, res) =>
+      env.listenerFor(port)?.onRequest(req, res, 'https'),
+    )
+    const terminator: Terminator = { tls, compiled, server: h2 }
+    serveStreams(h2, (stream, headers, raw) => {
+      const owner = env.listenerFor(port)
+      if (owner === undefined) return void stream.destroy()
+      owner.onStream(stream, headers, raw, 'https')
+    })
+    startHttp1Sweep(h2, env.limits)
+    h2.on('session', (session: ServerHttp2Session) => {
+      const owner = env.listenerFor(port)
+      if (owner !== undefined) watchSession(session, owner.sessions)
+      else session.destroy()
+    })
+    h2.on('sessionError', noop)
+    h2.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const owner = env.listenerFor(port)
+      if (owner === undefined) return void socket.destroy()
+      handleUpgrade(env.handler, { port, scheme: 'https' }, req, socket, head)
+    })
+    h2.on('tlsClientError', noop)
+    h2.prependListener('secureConnection', (socket: TLSSocket) => {
+      socket.on('error', noop)
+      if (!acceptsPeer(socket, terminator.tls)) socket.destroy()
+    })
+    return terminator
+  }
+  const terminated: TlsServer = new TlsServer(tls.options, (socket) => {
+    socket.on('error', noop)
+    if (!acceptsPeer(socket, terminator.tls)) return socket.destroy()
+    const owner = env.listenerFor(port)
+    const entry = terminator.compiled.tcp
+    if (owner === undefined || entry === undefined) return socket.destroy()
+    proxyStream(owner.runtimeConfig(), env.balancer, entry, socket as Socket, undefined)
+  })
+  const terminator: Terminator = { tls, compiled, server: terminated }
+  terminated.on('tlsClientError', noop)
+  return terminator
 }
 
 /** The HTTP/1 fallback settings Node reads from an `allowHTTP1` secure server (not in its types). */
@@ -196,12 +259,11 @@ function startHttp1Sweep(server: Http2SecureServer, limits: ConnectionLimits | u
 }
 
 /**
- * Stops the timers of a runtime that is no longer current (its terminators never listened, so
- * closing them only ends their HTTP/1 sweep and idle keep-alive connections; in-flight requests
- * finish).
+ * Stops the timers of terminators that are no longer used (they never listened, so closing them
+ * only ends their HTTP/1 sweep and idle keep-alive connections; in-flight requests finish).
  */
-export function releaseRuntime(runtime: Runtime): void {
-  for (const { server } of runtime.terminators.values()) {
+export function releaseTerminators(terminators: Iterable<Terminator>): void {
+  for (const { server } of terminators) {
     try {
       server.close()
     } catch {
