@@ -11,7 +11,9 @@ export {
 export { PTC_BAD_VALUE, PTC_KEY_IGNORED, PTC_STORE_UNREACHABLE, PTC_WRITE_CONFLICT } from './codes.js'
 export {
   type DecodedConfig,
+  type DecodedEntry,
   decodeEntries,
+  decodeEntry,
   encodeResource,
   groupOf,
   inLayout,
@@ -19,5 +21,6 @@ export {
   pluralOf,
   type StoreEntry,
 } from './layout.js'
+export { createEtcdSource, type EtcdSource, type EtcdSourceOptions, type EtcdSourceReport } from './source.js'
 export { DEFAULT_ETCD_PORT, parseStoreUrl, type StoreAddress, StoreAddressError } from './url.js'
 export { type WriteOptions, writeStore } from './write.js'

@@ -83,12 +83,80 @@ export function inLayout(prefix: string, key: string): boolean {
   return (parts.length === 3 || parts.length === 4) && parts.every((p) => p !== '')
 }
 
+/** What one entry holds: its resource, or why it holds none. */
+export interface DecodedEntry {
+  readonly resource?: Resource
+  readonly diagnostics: readonly Diagnostic[]
+}
+
 /**
- * Reads entries under `prefix` into resources. A key outside the layout is ignored with a
- * warning (PTC4300); a value that is not JSON of one resource, or whose kind, namespace or name
- * is not its key's, is an error (PTC4301) and is left out.
+ * Reads one entry: a key outside the layout is ignored with a warning (PTC4300); a value that is
+ * not JSON of one resource, or whose kind, namespace or name is not its key's, is an error
+ * (PTC4301) and yields no resource.
  */
-export function decodeEntries(prefix: string, entries: readonly StoreEntry[]): DecodedConfig {
+export function decodeEntry(prefix: string, entry: StoreEntry): DecodedEntry {
+  if (!inLayout(prefix, entry.key)) {
+    return {
+      diagnostics: [
+        {
+          severity: 'warning',
+          code: PTC_KEY_IGNORED,
+          message: `key ${entry.key} is not <prefix>/[<group>/]<plural>/<namespace>/<name>; ignored`,
+        },
+      ],
+    }
+  }
+  const bad = (message: string, resource?: Resource): DecodedEntry => ({
+    diagnostics: [
+      {
+        severity: 'error',
+        code: PTC_BAD_VALUE,
+        message,
+        ...(resource === undefined
+          ? {}
+          : {
+              resource: {
+                kind: resource.kind,
+                namespace: namespaceOf(resource),
+                name: resource.metadata.name,
+              },
+            }),
+      },
+    ],
+  })
+  let json: unknown
+  try {
+    json = JSON.parse(entry.value)
+  } catch (error) {
+    return bad(
+      `key ${entry.key} (revision ${entry.modRevision}) does not hold JSON: ${(error as Error).message}`,
+    )
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    return bad(`key ${entry.key} (revision ${entry.modRevision}) does not hold one resource`)
+  const parsed = parseResources(entry.value, entry.key)
+  if (parsed.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: parsed.diagnostics }
+  const [resource, ...more] = parsed.resources
+  if (resource === undefined) return { diagnostics: parsed.diagnostics }
+  if (more.length > 0) return bad(`key ${entry.key} holds more than one resource`)
+  const expected = keyOf(prefix, resource)
+  if (expected !== entry.key)
+    return bad(
+      `key ${entry.key} holds ${resource.kind} ${namespaceOf(resource)}/${resource.metadata.name}, whose key is ${expected}`,
+      resource,
+    )
+  return { resource, diagnostics: parsed.diagnostics }
+}
+
+/**
+ * Reads entries under `prefix` into resources, in creation order ({@link decodeEntry} for each;
+ * `decode` may return a cached answer for an entry already read).
+ */
+export function decodeEntries(
+  prefix: string,
+  entries: Iterable<StoreEntry>,
+  decode: (entry: StoreEntry) => DecodedEntry = (entry) => decodeEntry(prefix, entry),
+): DecodedConfig {
   const resources: Resource[] = []
   const byKey = new Map<string, { resource: Resource; modRevision: number }>()
   const diagnostics: Diagnostic[] = []
@@ -96,53 +164,11 @@ export function decodeEntries(prefix: string, entries: readonly StoreEntry[]): D
     (a, b) => a.createRevision - b.createRevision || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
   )
   for (const entry of ordered) {
-    if (!inLayout(prefix, entry.key)) {
-      diagnostics.push({
-        severity: 'warning',
-        code: PTC_KEY_IGNORED,
-        message: `key ${entry.key} is not <prefix>/[<group>/]<plural>/<namespace>/<name>; ignored`,
-      })
-      continue
-    }
-    let json: unknown
-    try {
-      json = JSON.parse(entry.value)
-    } catch (error) {
-      diagnostics.push({
-        severity: 'error',
-        code: PTC_BAD_VALUE,
-        message: `key ${entry.key} (revision ${entry.modRevision}) does not hold JSON: ${(error as Error).message}`,
-      })
-      continue
-    }
-    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-      diagnostics.push({
-        severity: 'error',
-        code: PTC_BAD_VALUE,
-        message: `key ${entry.key} (revision ${entry.modRevision}) does not hold one resource`,
-      })
-      continue
-    }
-    const parsed = parseResources(entry.value, entry.key)
-    diagnostics.push(...parsed.diagnostics)
-    if (parsed.diagnostics.some((d) => d.severity === 'error')) continue
-    const [resource, ...more] = parsed.resources
-    if (resource === undefined) continue
-    const expected = keyOf(prefix, resource)
-    if (more.length > 0 || expected !== entry.key) {
-      diagnostics.push({
-        severity: 'error',
-        code: PTC_BAD_VALUE,
-        message:
-          more.length > 0
-            ? `key ${entry.key} holds more than one resource`
-            : `key ${entry.key} holds ${resource.kind} ${namespaceOf(resource)}/${resource.metadata.name}, whose key is ${expected}`,
-        resource: { kind: resource.kind, namespace: namespaceOf(resource), name: resource.metadata.name },
-      })
-      continue
-    }
-    resources.push(resource)
-    byKey.set(entry.key, { resource, modRevision: entry.modRevision })
+    const decoded = decode(entry)
+    diagnostics.push(...decoded.diagnostics)
+    if (decoded.resource === undefined) continue
+    resources.push(decoded.resource)
+    byKey.set(entry.key, { resource: decoded.resource, modRevision: entry.modRevision })
   }
   return { resources, byKey, diagnostics }
 }

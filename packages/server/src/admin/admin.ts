@@ -145,7 +145,10 @@ async function mergedMetrics(local: () => MetricsSnapshot, peers: AdminPeers): P
 
 /**
  * The admin endpoint of a managed gateway (Envoy's admin port, 15000 by default, loopback only):
- * - `GET /ready`: 200 `LIVE` while every listener is up, 503 otherwise (and while draining);
+ * - `GET /ready`: 200 `LIVE` while every listener is up, 503 otherwise (`LOADING` until a config
+ *   source's first configuration is served, `DRAINING` while draining);
+ * - `GET /source`: the config source, its connection, and the applied and last rejected revision
+ *   (with that revision's diagnostics), as JSON (404 without a source);
  * - `GET /config_dump`: version, resources (Secret values redacted) and compiled listeners, routes and clusters as JSON;
  * - `GET /routes`: the route table as `portico routes` prints it (`?format=json` for JSON);
  * - `GET /stats/prometheus`: Istio's standard metrics and process gauges (with `peers`, summed over
@@ -213,9 +216,9 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
       switch (path) {
         case '/ready':
           if (healthFailed) return send(res, 503, 'text/plain', 'FAILED\n')
-          return gateway.ready
-            ? send(res, 200, 'text/plain', 'LIVE\n')
-            : send(res, 503, 'text/plain', 'DRAINING\n')
+          if (gateway.ready) return send(res, 200, 'text/plain', 'LIVE\n')
+          // Not loaded yet: the config source has not delivered a valid configuration.
+          return send(res, 503, 'text/plain', gateway.source?.loaded === false ? 'LOADING\n' : 'DRAINING\n')
         case '/config_dump':
           return json(res, 200, {
             version: gateway.version,
@@ -228,7 +231,11 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
             })),
             compiled: describeRoutes(gateway.config),
             diagnostics: gateway.config.diagnostics,
+            ...(gateway.source === undefined ? {} : { source: gateway.source }),
           })
+        case '/source':
+          if (gateway.source === undefined) throw new HttpError(404, 'this gateway has no config source')
+          return json(res, 200, gateway.source)
         case '/routes': {
           const table = describeRoutes(gateway.config)
           return query.get('format') === 'json'
@@ -249,7 +256,7 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
             res,
             200,
             'text/plain',
-            'portico admin\n  GET /ready\n  POST /healthcheck/fail, /healthcheck/ok\n  GET /config_dump\n  GET /routes\n  GET /stats/prometheus\n  POST|PUT /config, POST /config/apply, DELETE /config[/<kind>/<name>]\n',
+            'portico admin\n  GET /ready\n  POST /healthcheck/fail, /healthcheck/ok\n  GET /config_dump\n  GET /source\n  GET /routes\n  GET /stats/prometheus\n  POST|PUT /config, POST /config/apply, DELETE /config[/<kind>/<name>]\n',
           )
         default:
           throw new HttpError(404, `no admin page ${path}`)

@@ -2,6 +2,10 @@ import {
   type ChangeOperation,
   type ChangePlan,
   type CompileOptions,
+  type ConfigSink,
+  type ConfigSource,
+  type ConfigSyncOptions,
+  type ConfigWrite,
   compile,
   createConfigStore,
   type Diagnostic,
@@ -11,6 +15,7 @@ import {
   type ResourceKey,
   type Snapshot,
   type SnapshotResource,
+  type SourceConnection,
   sourceOf,
   validate,
 } from '@portico/core'
@@ -38,13 +43,39 @@ export interface ManagedGatewayOptions extends Omit<GatewayOptions, 'config'> {
    * request the observation.
    */
   readonly metrics?: { readonly workload?: string; readonly namespace?: string; readonly requests?: boolean }
+  /**
+   * Where the configuration comes from instead of `resources` (etcd with `@portico/etcd`, …). The
+   * gateway starts with no configuration and is not ready until the source's first valid one is
+   * served; then the source feeds it (see `ConfigSource`). With a writable source, `create`,
+   * `replace`, `apply` and `delete` are written to the source and answered once served here.
+   */
+  readonly source?: ConfigSource
+}
+
+/** How a gateway's config source stands; plain JSON (the admin endpoint's `GET /source`). */
+export interface SourceStatus {
+  /** The source's name (`etcd://10.0.0.5:2379/portico`). */
+  readonly name: string
+  readonly connection: SourceConnection
+  /** Why the source is not connected, when it said. */
+  readonly error?: string
+  /** True once a configuration from the source has been served. */
+  readonly loaded: boolean
+  /** The source revision being served. */
+  readonly appliedRevision?: number
+  /** The last revision refused (invalid as a whole), and why. */
+  readonly rejectedRevision?: number
+  readonly rejectedDiagnostics: readonly Diagnostic[]
 }
 
 /** The answer to a configuration change; JSON-serializable. */
 export interface ChangeOutcome {
   readonly ok: boolean
-  readonly operation: ChangeOperation | 'reload'
-  /** Version served after the change (the old one when refused). */
+  readonly operation: ChangeOperation | 'reload' | 'sync'
+  /**
+   * Version served after the change (the old one when refused). A change written to a config
+   * source (`ManagedGatewayOptions.source`) answers with the source's revision instead.
+   */
   readonly version: number
   readonly changes: readonly ResourceChange[]
   readonly diagnostics: readonly Diagnostic[]
@@ -58,7 +89,7 @@ export type ResourceInput = readonly SnapshotResource[] | string
  * validated as a whole snapshot, compiled, and its certificates loaded before the swap; a change
  * that fails anywhere is refused with its diagnostics and the running config is kept.
  */
-export interface ManagedGateway extends Gateway {
+export interface ManagedGateway extends Gateway, ConfigSink {
   /** The resources being served. */
   readonly snapshot: Snapshot<SnapshotResource>
   /** The snapshot version being served. */
@@ -67,6 +98,8 @@ export interface ManagedGateway extends Gateway {
   readonly ready: boolean
   /** The gateway's Istio-style metrics. */
   readonly metrics: Metrics
+  /** The config source and how it stands, when the gateway has one. */
+  readonly source: SourceStatus | undefined
   /**
    * Serves a config that does not come from the gateway's resources (`Gateway.update`); the next
    * `create`/`replace`/`apply`/`delete` compiles from the resources again.
@@ -90,6 +123,9 @@ export interface ManagedGateway extends Gateway {
 const PTC_PARSE_REFUSED = 'PTC4210'
 const PTC_COMPILE_REFUSED = 'PTC4211'
 const PTC_INVALID_START = 'PTC4212'
+const PTC_NOT_SERVED_YET = 'PTC4214'
+/** How long a change written to the source waits to be served here before it is answered. */
+const SERVED_WAIT_MS = 5000
 
 const defaultValidate: ValidateFunction = (resources) => validate(resources as readonly Resource[])
 
@@ -120,6 +156,10 @@ export class ConfigurationError extends Error {
   }
 }
 
+function keyText(r: SnapshotResource): string {
+  return `${r.kind}\u0000${r.metadata.namespace || 'default'}\u0000${r.metadata.name}`
+}
+
 function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
 }
@@ -135,6 +175,9 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
     locate: (resource, path) => sourceOf(resource)?.locate(path),
     ...options.compile,
   }
+  const source = options.source
+  if (source !== undefined && (options.resources ?? []).length > 0)
+    throw new TypeError('createManagedGateway takes resources or a source, not both')
   const initial = options.resources ?? []
   const initialFindings = check(initial)
   if (initialFindings.some((d) => d.severity === 'error')) throw new ConfigurationError(initialFindings)
@@ -149,6 +192,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
     validate: _v,
     accessLog: accessLogOptions,
     metrics: labels,
+    source: _s,
     ...rest
   } = options
   const gateway = await createGateway({ ...rest, config: first.value })
@@ -167,6 +211,16 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
   const mine = (event: { downstreamLocalAddress: string | undefined }) =>
     event.downstreamLocalAddress === undefined || localAddresses.has(event.downstreamLocalAddress)
   const changeCounts = { accepted: 0, refused: 0 }
+  const sourceState:
+    | {
+        connection: SourceConnection
+        error?: string
+        applied?: number
+        rejected?: number
+        rejectedDiagnostics: readonly Diagnostic[]
+      }
+    | undefined = source === undefined ? undefined : { connection: 'connecting', rejectedDiagnostics: [] }
+  const sourceLabels: Record<string, string> = source === undefined ? {} : { source: source.name }
   const metrics = createMetrics({
     filter: mine,
     upstreams: () => upstreams,
@@ -199,6 +253,31 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
         // Every process applies each change: one change is counted once, not once per process.
         merge: 'max',
       },
+      ...(sourceState === undefined
+        ? []
+        : [
+            {
+              name: 'portico_config_source_connected',
+              help: 'Whether the config source is connected (1) or not (0).',
+              value: sourceState.connection === 'connected' ? 1 : 0,
+              labels: sourceLabels,
+              merge: 'min' as const,
+            },
+            {
+              name: 'portico_config_source_applied_revision',
+              help: 'The config source revision being served (0 before the first).',
+              value: sourceState.applied ?? 0,
+              labels: sourceLabels,
+              merge: 'min' as const,
+            },
+            {
+              name: 'portico_config_source_rejected_revision',
+              help: 'The last config source revision refused as invalid (0 when none).',
+              value: sourceState.rejected ?? 0,
+              labels: sourceLabels,
+              merge: 'max' as const,
+            },
+          ]),
     ],
   })
   let accessLog: AccessLog | undefined
@@ -264,9 +343,81 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
     return { resources: loaded.resources as Resource[], diagnostics: loaded.diagnostics }
   }
 
+  // A change written to the source is not queued here: it comes back through `sync`, which is.
+  const ownChange = <T>(task: () => Promise<T>): Promise<T> =>
+    source?.write === undefined ? serialized(task) : task()
+
+  // Changes written to the source wait here until this gateway serves (or refuses) their revision.
+  const servedWaiters = new Set<{ revision: number; done: () => void }>()
+  function revisionSettled(): void {
+    for (const w of servedWaiters) {
+      if ((sourceState?.applied ?? 0) >= w.revision || (sourceState?.rejected ?? 0) >= w.revision) w.done()
+    }
+  }
+  function waitServed(revision: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const waiter = {
+        revision,
+        done: () => {
+          clearTimeout(timer)
+          servedWaiters.delete(waiter)
+          resolve((sourceState?.applied ?? 0) >= revision)
+        },
+      }
+      const timer = setTimeout(() => {
+        servedWaiters.delete(waiter)
+        resolve(false)
+      }, SERVED_WAIT_MS)
+      servedWaiters.add(waiter)
+      revisionSettled()
+    })
+  }
+
+  /** A change for a writable source: written there, answered once this gateway serves it. */
+  async function writeThrough(change: ConfigWrite): Promise<ChangeOutcome> {
+    const write = source?.write
+    if (write === undefined) throw new Error('the config source takes no writes')
+    let written: Awaited<ReturnType<typeof write>>
+    try {
+      written = await write.call(source, change)
+    } catch (error) {
+      return outcome(false, change.operation, [], [runtimeFailure(error)])
+    }
+    if (!written.ok) {
+      const result = {
+        ok: false,
+        operation: change.operation,
+        version: written.revision,
+        changes: written.changes,
+        diagnostics: written.diagnostics,
+      }
+      changeCounts.refused++
+      publishConfig(result)
+      return result
+    }
+    const served = await waitServed(written.revision)
+    const diagnostics = served
+      ? written.diagnostics
+      : [
+          ...written.diagnostics,
+          {
+            severity: 'warning' as const,
+            code: PTC_NOT_SERVED_YET,
+            message: `written to ${source?.name} at revision ${written.revision}, which this gateway does not serve yet`,
+          },
+        ]
+    return {
+      ok: true,
+      operation: change.operation,
+      version: written.revision,
+      changes: written.changes,
+      diagnostics,
+    }
+  }
+
   function upsert(operation: 'create' | 'replace' | 'apply') {
     return (input: ResourceInput, opts?: { file?: string; prune?: readonly ResourceKey[] }) =>
-      serialized(async () => {
+      ownChange(async () => {
         if (closed)
           return outcome(
             false,
@@ -286,18 +437,59 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
             [...parsed.diagnostics, errorDiagnostic(PTC_PARSE_REFUSED, 'no resources in the request')],
           )
         }
-        const plan = store.plan(operation, parsed.resources, opts?.prune)
-        const result = await enact(plan)
+        const result =
+          source?.write === undefined
+            ? await enact(store.plan(operation, parsed.resources, opts?.prune))
+            : await writeThrough({
+                operation,
+                resources: parsed.resources,
+                ...(opts?.prune === undefined ? {} : { prune: opts.prune }),
+              })
         return parsed.diagnostics.length === 0
           ? result
           : { ...result, diagnostics: [...parsed.diagnostics, ...result.diagnostics] }
       })
   }
 
+  /** The whole configuration at a source revision: validated, compiled and swapped, or refused and recorded. */
+  function sync(resources: readonly SnapshotResource[], opts: ConfigSyncOptions): Promise<ChangeOutcome> {
+    return serialized(async () => {
+      if (closed)
+        return outcome(false, 'sync', [], [errorDiagnostic(PTC_COMPILE_REFUSED, 'the gateway is closed')])
+      const read = opts.diagnostics ?? []
+      let result: ChangeOutcome
+      if (read.some((d) => d.severity === 'error')) result = outcome(false, 'sync', [], read)
+      else {
+        const wanted = new Set(resources.map((r) => keyText(r)))
+        const prune: ResourceKey[] = []
+        for (const r of store.snapshot.resources) {
+          if (!wanted.has(keyText(r)))
+            prune.push({ kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name })
+        }
+        const enacted = await enact(store.plan('apply', resources, prune))
+        result = read.length === 0 ? enacted : { ...enacted, diagnostics: [...read, ...enacted.diagnostics] }
+      }
+      if (sourceState !== undefined) {
+        if (result.ok) {
+          sourceState.applied = opts.revision
+          loaded = true
+        } else {
+          sourceState.rejected = opts.revision
+          sourceState.rejectedDiagnostics = result.diagnostics
+        }
+        revisionSettled()
+      }
+      return result
+    })
+  }
+
+  let loaded = source === undefined
   let closed = false
   const close = async (): Promise<void> => {
     ready = false
     closed = true
+    await source?.close()
+    for (const w of servedWaiters) w.done()
     await gateway.close()
     metrics.close()
     await accessLog?.close()
@@ -317,15 +509,34 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
       return store.snapshot.version
     },
     get ready() {
-      return ready && !closed
+      return ready && loaded && !closed
+    },
+    get source(): SourceStatus | undefined {
+      if (source === undefined || sourceState === undefined) return undefined
+      return {
+        name: source.name,
+        connection: sourceState.connection,
+        ...(sourceState.error === undefined ? {} : { error: sourceState.error }),
+        loaded,
+        ...(sourceState.applied === undefined ? {} : { appliedRevision: sourceState.applied }),
+        ...(sourceState.rejected === undefined ? {} : { rejectedRevision: sourceState.rejected }),
+        rejectedDiagnostics: sourceState.rejectedDiagnostics,
+      }
     },
     metrics,
+    sync,
+    connection(state, error) {
+      if (sourceState === undefined) return
+      sourceState.connection = state
+      if (state === 'connected' || error === undefined) delete sourceState.error
+      else sourceState.error = error
+    },
     update: (config) => gateway.update(config),
     create: upsert('create'),
     replace: upsert('replace'),
     apply: upsert('apply'),
     delete(keys, opts) {
-      return serialized(async () => {
+      return ownChange(async () => {
         let list: ResourceKey[]
         if (typeof keys === 'string') {
           const parsed = parse(keys, opts?.file)
@@ -344,7 +555,9 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
             [],
             [errorDiagnostic(PTC_PARSE_REFUSED, 'no resources in the request')],
           )
-        return enact(store.plan('delete', list))
+        return source?.write === undefined
+          ? enact(store.plan('delete', list))
+          : writeThrough({ operation: 'delete', keys: list })
       })
     },
     reload() {
@@ -362,5 +575,6 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
   }
   if (options.signal !== undefined)
     options.signal.addEventListener('abort', () => void close(), { once: true })
+  source?.start(managed)
   return managed
 }

@@ -1,0 +1,44 @@
+/** Test-only: gateways fed by one etcd prefix, and waiting for them. */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createManagedGateway, type ManagedGateway } from '@portico/server'
+import { request } from '@portico/testing'
+import { connectStore } from '../client.js'
+import { createEtcdSource, type EtcdSourceReport } from '../source.js'
+
+/** Polls `check` every few ms until it is true; throws with `what` after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(5)
+  }
+}
+
+/** A gateway on `url` (gateway port 80 on an ephemeral port), with the reports of its source. */
+export async function storeGateway(
+  url: string,
+  options: { timeoutMs?: number } = {},
+): Promise<ManagedGateway & { reports: EtcdSourceReport[] }> {
+  const reports: EtcdSourceReport[] = []
+  const source = createEtcdSource({
+    store: connectStore({
+      url,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    }),
+    onReport: (r) => reports.push(r),
+  })
+  const gateway = await createManagedGateway({ source, ports: { 80: 0 }, drainTimeoutMs: 1000 })
+  return Object.assign(gateway, { reports })
+}
+
+/** The body a gateway's port 80 answers for `path` on httpbin.example.com (status and text). */
+export async function get(gateway: ManagedGateway, path = '/'): Promise<{ status: number; body: string }> {
+  const where = gateway.addresses[80]
+  if (where === undefined) return { status: 0, body: 'no port 80' }
+  const res = await request(where.port, { url: `http://httpbin.example.com${path}`, timeoutMs: 5000 })
+  return { status: res.status, body: res.text() }
+}
