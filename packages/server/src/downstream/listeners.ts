@@ -33,6 +33,9 @@ import { clientHelloVerdict, peek, prefaceVerdict } from './peek.js'
 import { acceptsPeer, type LoadedServerTls, loadServerTls } from './tls.js'
 import { handleUpgrade } from './upgrade.js'
 
+/** Node's HTTP/1.1 server default, applied to the HTTP/1 fallback of secure servers too. */
+const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000
+
 /** HTTP/2 limits from Envoy's edge guidance. */
 const H2_SETTINGS = { maxConcurrentStreams: 100, enablePush: false, initialWindowSize: 65_535 }
 const H2_CONNECTION_WINDOW = 1024 * 1024
@@ -242,18 +245,22 @@ function createTerminator(
 interface Http1Fallback {
   headersTimeout: number
   requestTimeout: number
+  keepAliveTimeout: number
   connectionsCheckingInterval: number
 }
 
 /**
  * HTTP/1.1 over TLS is served by the secure server's HTTP/1 fallback, which enforces
  * headersTimeout and requestTimeout only once the sweep that `listen()` starts is running; these
- * servers never listen (connections are handed to them), so start it here.
+ * servers never listen (connections are handed to them), so start it here. The fallback has no
+ * keep-alive timeout of its own: it gets the one of HTTP/1.1 in clear.
  */
 function startHttp1Sweep(server: Http2SecureServer, limits: ConnectionLimits | undefined): void {
   const fallback = server as unknown as Http1Fallback
   if (limits?.headersTimeoutMs !== undefined) fallback.headersTimeout = limits.headersTimeoutMs
   if (limits?.requestTimeoutMs !== undefined) fallback.requestTimeout = limits.requestTimeoutMs
+  // Unset on a secure server, which would keep idle keep-alive connections for ever.
+  fallback.keepAliveTimeout = limits?.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS
   fallback.connectionsCheckingInterval = Math.min(limits?.headersTimeoutMs ?? 30_000, 5_000)
   server.emit('listening')
 }

@@ -236,3 +236,35 @@ describe('config changes keep connections', () => {
     https.close()
   })
 })
+
+describe('keep-alive timeout over TLS', () => {
+  it('an idle HTTP/1.1 keep-alive connection over TLS is closed after keepAliveTimeoutMs, as in clear', async () => {
+    const upstream = await startUpstream('httpbin')
+    const cert = selfSigned(['httpbin.example.com'])
+    const dir = mkdtempSync(join(tmpdir(), 'portico-keep-alive-'))
+    writeFileSync(
+      join(dir, 'all.yaml'),
+      `${gatewayYaml(['http', 'https'], cert)}---\n${virtualServiceYaml()}---\n${serviceEntryYaml(upstream.port)}`,
+    )
+    const loaded = await loadResources([dir])
+    const gateway = await createManagedGateway({
+      resources: loaded.resources,
+      ports: { 80: 0, 443: 0 },
+      limits: { keepAliveTimeoutMs: 300 },
+    })
+    try {
+      for (const tls of [true, false]) {
+        const connection = await KeepAlive.open(gateway.addresses[tls ? 443 : 80]!.port, tls)
+        expect(await connection.get('/status/200')).toBe(200)
+        const idleSince = Date.now()
+        const deadline = idleSince + 3_000
+        while (!connection.closed && Date.now() < deadline) await sleep(20)
+        expect(connection.closed).toBe(true)
+        expect(Date.now() - idleSince).toBeGreaterThanOrEqual(250)
+      }
+    } finally {
+      await gateway.close()
+      await upstream.close()
+    }
+  })
+})
