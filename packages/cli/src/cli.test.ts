@@ -200,3 +200,39 @@ describe('portico routes', () => {
     expect(JSON.parse(miss.stdout)).toMatchObject({ kind: 'notFound', reason: 'no-route' })
   })
 })
+
+describe('Gateway API: status and routes', () => {
+  it('status prints the conditions a controller would write', async () => {
+    const r = await run(['status', '-f', 'examples/gateway-api'])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Gateway default/httpbin-gateway (class istio)')
+    expect(r.stdout).toContain('listener http: 1 attached route')
+    expect(r.stdout).toContain('HTTPRoute default/httpbin')
+    expect(r.stdout).toContain('Accepted=True (Accepted)')
+    expect(r.stdout).toContain('ResolvedRefs=True (ResolvedRefs)')
+    const json = JSON.parse((await run(['status', '-f', 'examples/gateway-api', '-o', 'json'])).stdout)
+    expect(json.routes[0].parents[0].conditions.map((c: { type: string }) => c.type)).toEqual([
+      'Accepted',
+      'ResolvedRefs',
+    ])
+  })
+
+  it('status with another --gateway-class serves no Gateway', async () => {
+    const r = await run(['status', '-f', 'examples/gateway-api', '--gateway-class', 'other'])
+    expect(r.stdout).toContain('no Gateway of class other')
+  })
+
+  it('routes --explain names the HTTPRoute and rule', async () => {
+    const r = await run([
+      'routes',
+      '-f',
+      'examples/gateway-api',
+      '--explain',
+      'GET',
+      'http://httpbin.example.com/status/200',
+    ])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('HTTPRoute default/httpbin rules[0].matches[0]')
+  })
+})

@@ -6,6 +6,7 @@ import { replaceCommand, replaceHelp } from './commands/replace.js'
 import { routesCommand, routesHelp } from './commands/routes.js'
 import { schemaCommand, schemaHelp } from './commands/schema.js'
 import { serveCommand, serveHelp } from './commands/serve.js'
+import { statusCommand, statusHelp } from './commands/status.js'
 import { validateCommand, validateHelp } from './commands/validate.js'
 import { type CliIo, EXIT, println, UsageError } from './io.js'
 import { cliVersion } from './version.js'
@@ -24,6 +25,11 @@ const commands: Record<string, { run: Command; help: string; summary: string }> 
     run: routesCommand,
     help: routesHelp,
     summary: 'print the compiled route table, or --explain one request',
+  },
+  status: {
+    run: statusCommand,
+    help: statusHelp,
+    summary: 'print the Gateway API status conditions (Gateways, listeners, routes)',
   },
   schema: { run: schemaCommand, help: schemaHelp, summary: 'print the JSON Schema of the resource kinds' },
   create: {

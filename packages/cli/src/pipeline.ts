@@ -24,6 +24,8 @@ export interface LoadedConfig {
 export interface LoadConfigOptions {
   readonly labels?: Readonly<Record<string, string>>
   readonly portMap?: Readonly<Record<number, number>>
+  /** The GatewayClass whose Gateway API Gateways are served (default `istio`). */
+  readonly gatewayClassName?: string
   /** Resources added after the files' (e.g. a generated TLS Secret). */
   readonly extra?: readonly Resource[]
 }
@@ -41,6 +43,7 @@ export async function loadConfig(
   const compiled = compile(createSnapshot(resources), {
     ...(options.labels ? { labels: options.labels } : {}),
     ...(options.portMap ? { portMap: options.portMap } : {}),
+    ...(options.gatewayClassName ? { gatewayClassName: options.gatewayClassName } : {}),
     locate: (resource, path) => sourceOf(resource as Resource)?.locate(path),
   })
   return {

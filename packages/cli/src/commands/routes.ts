@@ -12,7 +12,7 @@ import { type CliIo, EXIT, println, UsageError } from '../io.js'
 import { loadConfig } from '../pipeline.js'
 
 export const routesHelp =
-  "portico routes -f <file-or-dir>... [--output text|json] [--label k=v]... [--explain METHOD URL [-H 'name: value']... [--port <gw>]]"
+  "portico routes -f <file-or-dir>... [--output text|json] [--label k=v]... [--gateway-class NAME] [--explain METHOD URL [-H 'name: value']... [--port <gw>]]"
 
 /** `portico routes`: the compiled route table, or the decision for one request with `--explain`. */
 export async function routesCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -24,6 +24,7 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
         filename: { type: 'string', short: 'f', multiple: true },
         output: { type: 'string', short: 'o' },
         label: { type: 'string', multiple: true },
+        'gateway-class': { type: 'string' },
         explain: { type: 'boolean' },
         header: { type: 'string', short: 'H', multiple: true },
         port: { type: 'string' },
@@ -32,7 +33,11 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
   )
   const files = requireFiles(values.filename)
   const format = outputFormat(values.output)
-  const config = await loadConfig(files, io, { labels: parseLabels(values.label) })
+  const gatewayClassName = values['gateway-class']
+  const config = await loadConfig(files, io, {
+    labels: parseLabels(values.label),
+    ...(gatewayClassName === undefined ? {} : { gatewayClassName }),
+  })
   if (!config.compiled) {
     println(io.stderr, formatDiagnostics(config.diagnostics))
     println(io.stderr, 'portico routes: the configuration is invalid')

@@ -16,7 +16,7 @@ import { joinWorkers } from './serve-peers.js'
 import { leaveCluster, reportReady, servePrimary, servesAdmin, workerCount } from './serve-workers.js'
 
 export const serveHelp =
-  'portico serve -f <file-or-dir>... [--port <gw>=<listen>]... [--bind 127.0.0.1] [--label k=v]... [--workers N|auto] ' +
+  'portico serve -f <file-or-dir>... [--port <gw>=<listen>]... [--bind 127.0.0.1] [--label k=v]... [--gateway-class NAME] [--workers N|auto] ' +
   operationHelp
 
 /** `portico serve`: validates, compiles and serves until SIGINT/SIGTERM (or the io signal). */
@@ -29,6 +29,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
         port: { type: 'string', short: 'p', multiple: true },
         bind: { type: 'string' },
         label: { type: 'string', multiple: true },
+        'gateway-class': { type: 'string' },
         workers: { type: 'string' },
         ...operationOptions,
       },
@@ -38,7 +39,12 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const ports = parsePortMap(values.port)
   const labels = parseLabels(values.label)
   const workers = workerCount(values.workers)
-  const config = await loadConfig(files, io, { labels, portMap: ports })
+  const gatewayClassName = values['gateway-class']
+  const config = await loadConfig(files, io, {
+    labels,
+    portMap: ports,
+    ...(gatewayClassName === undefined ? {} : { gatewayClassName }),
+  })
   if (config.diagnostics.length > 0) println(io.stderr, formatDiagnostics(config.diagnostics))
   if (!config.compiled || hasErrors(config.diagnostics)) {
     println(io.stderr, 'portico serve: the configuration is invalid; nothing started')
@@ -48,7 +54,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const ops = servesAdmin() ? values : { ...values, admin: 'off' }
   const gateway = await createManagedGateway({
     resources: config.resources,
-    compile: { labels, portMap: ports },
+    compile: { labels, portMap: ports, ...(gatewayClassName === undefined ? {} : { gatewayClassName }) },
     ports,
     ...(values.bind ? { bind: values.bind } : {}),
     ...gatewayOperationOptions(ops, io),

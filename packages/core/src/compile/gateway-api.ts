@@ -1039,3 +1039,38 @@ function prefixReplacement(replacement: string, mode: PrefixMode): string {
   if (mode === 'exact') return trimmed === '' ? '/' : trimmed
   return `${trimmed}/`
 }
+
+/**
+ * The status as text, one line per condition, indented under its Gateway, listener, route and
+ * parent: what `kubectl get gateway,httproute -o yaml` would show under `status`.
+ */
+export function formatGatewayApiStatus(status: GatewayApiStatus): string {
+  const lines: string[] = []
+  const conditions = (list: readonly StatusCondition[], indent: string) => {
+    for (const c of list) {
+      lines.push(`${indent}${c.type}=${c.status} (${c.reason})${c.message === '' ? '' : `: ${c.message}`}`)
+    }
+  }
+  if (status.gateways.length === 0) lines.push(`no Gateway of class ${status.gatewayClassName}`)
+  for (const g of status.gateways) {
+    lines.push(`Gateway ${g.gateway.namespace}/${g.gateway.name} (class ${g.gatewayClassName})`)
+    conditions(g.conditions, '  ')
+    for (const l of g.listeners) {
+      lines.push(
+        `  listener ${l.name}: ${l.attachedRoutes} attached route${l.attachedRoutes === 1 ? '' : 's'}`,
+      )
+      conditions(l.conditions, '    ')
+    }
+  }
+  for (const r of status.routes) {
+    lines.push(`${r.route.kind} ${r.route.namespace}/${r.route.name}`)
+    if (r.parents.length === 0) lines.push('  (no parent served by this process)')
+    for (const p of r.parents) {
+      const section = p.parentRef.sectionName === undefined ? '' : ` sectionName ${p.parentRef.sectionName}`
+      const port = p.parentRef.port === undefined ? '' : ` port ${p.parentRef.port}`
+      lines.push(`  parent Gateway ${p.parentRef.namespace}/${p.parentRef.name}${section}${port}`)
+      conditions(p.conditions, '    ')
+    }
+  }
+  return lines.join('\n')
+}

@@ -11,6 +11,7 @@ export {
 export {
   compareMatches,
   DEFAULT_GATEWAY_CLASS,
+  formatGatewayApiStatus,
   GATEWAY_API_CONTROLLER,
   type GatewayApiOptions,
   type GatewayApiStatus,
