@@ -184,6 +184,52 @@ stringData: { tls.crt: "CERTDATA", tls.key: "KEYDATA" }
     expect(sum(samples, 'istio_requests_total', { response_code: '418' })).toBe(1)
   })
 
+  it('takes Gateway API resources mixed with Istio kinds and reports their status', async () => {
+    const port = admin.address.port
+    const gatewayApi = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: web }
+spec:
+  gatewayClassName: istio
+  listeners: [{ name: http, port: 80, protocol: HTTP, hostname: gwapi.example.com }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: web }
+spec:
+  parentRefs: [{ name: web }]
+  rules: [{ matches: [{ path: { type: PathPrefix, value: /status } }], backendRefs: [{ name: echo, port: 8000 }] }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: echo }
+spec: { ports: [{ name: http, port: 8000 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: echo-1, labels: { kubernetes.io/service-name: echo } }
+addressType: IPv4
+endpoints: [{ addresses: [127.0.0.1] }]
+ports: [{ name: http, port: ${upstream.port} }]
+`
+    const applied = await call(port, 'POST', '/config/apply', `${seedYaml(upstream.port)}---\n${gatewayApi}`)
+    expect(JSON.parse(applied.body).ok).toBe(true)
+    const status = JSON.parse((await call(port, 'GET', '/gateway_api_status')).body) as {
+      gateways: { gateway: { name: string }; listeners: { attachedRoutes: number }[] }[]
+      routes: { parents: { conditions: { type: string; status: string }[] }[] }[]
+    }
+    expect(status.gateways[0]?.listeners[0]?.attachedRoutes).toBe(1)
+    // One port, two APIs: the Istio Gateway's host and the Gateway API listener's host.
+    const gwPort = gw.addresses[80]!.port
+    expect((await http1(gwPort, '/status/201', { host: 'gwapi.example.com' })).status).toBe(201)
+    expect((await http1(gwPort, '/headers', { host: 'gwapi.example.com' })).status).toBe(404)
+    expect((await http1(gwPort, '/status/200')).status).toBe(200)
+    expect(status.routes[0]?.parents[0]?.conditions.every((c) => c.status === 'True')).toBe(true)
+    expect((await call(port, 'GET', '/gateway_api_status?format=text')).body).toContain(
+      'HTTPRoute default/web',
+    )
+  })
+
   it('answers unknown pages with 404 and wrong methods with 405', async () => {
     expect((await call(admin.address.port, 'GET', '/nope')).status).toBe(404)
     expect((await call(admin.address.port, 'GET', '/config')).status).toBe(404)

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { describeRoutes, formatRoutes, type ResourceKey } from '@portico/core'
+import { describeRoutes, formatGatewayApiStatus, formatRoutes, type ResourceKey } from '@portico/core'
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/metrics.js'
 import { type MetricsSnapshot, mergeSnapshots, renderSnapshot } from '../metrics/snapshot.js'
 import type { ChangeOutcome, ManagedGateway } from './managed.js'
@@ -233,6 +233,12 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
             diagnostics: gateway.config.diagnostics,
             ...(gateway.source === undefined ? {} : { source: gateway.source }),
           })
+        case '/gateway_api_status': {
+          const status = gateway.config.gatewayApi ?? { gatewayClassName: 'istio', gateways: [], routes: [] }
+          return query.get('format') === 'text'
+            ? send(res, 200, 'text/plain; charset=utf-8', `${formatGatewayApiStatus(status)}\n`)
+            : json(res, 200, status)
+        }
         case '/source':
           if (gateway.source === undefined) throw new HttpError(404, 'this gateway has no config source')
           return json(res, 200, gateway.source)
@@ -256,7 +262,7 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
             res,
             200,
             'text/plain',
-            'portico admin\n  GET /ready\n  POST /healthcheck/fail, /healthcheck/ok\n  GET /config_dump\n  GET /source\n  GET /routes\n  GET /stats/prometheus\n  POST|PUT /config, POST /config/apply, DELETE /config[/<kind>/<name>]\n',
+            'portico admin\n  GET /ready\n  POST /healthcheck/fail, /healthcheck/ok\n  GET /config_dump\n  GET /source\n  GET /routes\n  GET /gateway_api_status\n  GET /stats/prometheus\n  POST|PUT /config, POST /config/apply, DELETE /config[/<kind>/<name>]\n',
           )
         default:
           throw new HttpError(404, `no admin page ${path}`)
