@@ -7,7 +7,7 @@ import type { Cluster, Diagnostic, Endpoint, RouteDecision } from '@portico/core
  * UH no healthy upstream, UF upstream connection failure, URX retry limit exceeded, UC upstream
  * connection termination, UPE upstream protocol error, UT upstream request timeout, DC downstream
  * connection termination, UO upstream overflow (connection pool full), FI fault abort, DI fault
- * delay, RL rate limited, LR local reset.
+ * delay, RL rate limited, LR local reset, OM shed by the overload guard (Envoy's overload manager).
  */
 export type ResponseFlag =
   | 'NR'
@@ -24,6 +24,7 @@ export type ResponseFlag =
   | 'DI'
   | 'RL'
   | 'LR'
+  | 'OM'
 
 /** Names of the `node:diagnostics_channel` channels the gateway publishes on. */
 export const CHANNELS = {

@@ -16,6 +16,7 @@ import {
   type Runtime,
   releaseTerminators,
 } from './downstream/listeners.js'
+import { OverloadGuard, type OverloadOptions, type OverloadState } from './downstream/overload.js'
 import { listenPortFor } from './downstream/port-map.js'
 import { Balancer } from './proxy/balancer.js'
 import { type Logger, type RouteFunction, silentLogger } from './types.js'
@@ -62,6 +63,11 @@ export interface GatewayOptions {
    * is always appended to `x-forwarded-for`.
    */
   readonly numTrustedProxies?: number
+  /**
+   * Sheds new requests with 503 and `Connection: close` while memory or event-loop delay is past
+   * a threshold (Envoy's overload manager); off when absent.
+   */
+  readonly overload?: OverloadOptions
 }
 
 /** Where one gateway port listens. */
@@ -88,6 +94,8 @@ export interface Gateway extends AsyncDisposable {
   update(config: GatewayConfig): Promise<void>
   /** Stops accepting, drains in-flight requests (up to `drainTimeoutMs`), closes upstream pools. */
   close(): Promise<void>
+  /** The overload guard's last measurement and counts, when the `overload` option is set. */
+  readonly overload: OverloadState | undefined
 }
 
 let sourceVersion = 0
@@ -116,6 +124,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const pools = new UpstreamPools()
   const balancer = new Balancer()
   const listeners = new Map<number, PortListener>()
+  const overload = options.overload === undefined ? undefined : new OverloadGuard(options.overload)
   let runtime: Runtime
   const handler: HandlerContext = {
     current: () => runtime.config,
@@ -127,6 +136,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     acceptHttp10: options.acceptHttp10 ?? false,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     numTrustedProxies: options.numTrustedProxies ?? 0,
+    ...(overload === undefined ? {} : { overload }),
   }
   const base: Omit<ListenerEnv, 'runtime'> = {
     handler,
@@ -178,6 +188,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       listeners.clear()
       await Promise.all(all.map((l) => l.drain(drainTimeoutMs)))
       await pools.close()
+      overload?.close()
       releaseTerminators(runtime.terminators.values())
       logger.info({}, 'gateway closed')
     })()
@@ -189,6 +200,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   } catch (error) {
     for (const l of listeners.values()) l.destroy()
     releaseTerminators(runtime.terminators.values())
+    overload?.close()
     await pools.close(true)
     throw error
   }
@@ -222,6 +234,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     close,
     [Symbol.asyncDispose]: close,
+    overload,
   }
   if (options.signal !== undefined) {
     if (options.signal.aborted) await close()

@@ -5,6 +5,8 @@ import { PassThrough, Readable } from 'node:stream'
 import { type RunningHttpbin, request, startHttpbin } from '@portico/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../cli.js'
+import { type CliIo, UsageError } from '../io.js'
+import { gatewayOperationOptions, parseSize } from './serve-operations.js'
 import { configYaml as config } from './test-fixtures.js'
 
 async function until<T>(read: () => T | undefined | false): Promise<T> {
@@ -80,5 +82,27 @@ describe('portico serve --watch --access-log stdout', () => {
     expect(out).toMatch(/"GET \/headers HTTP\/1\.1" 404 NR 0 0 \d+ - /)
     stop.abort()
     expect(await serving).toBe(0)
+  })
+})
+
+describe('portico serve --overload-max-heap / --overload-max-event-loop-delay', () => {
+  const io = { stdout: new PassThrough(), stderr: new PassThrough(), cwd: '.' } as unknown as CliIo
+
+  it('become the gateway overload option', () => {
+    expect(
+      gatewayOperationOptions({ 'overload-max-heap': '512MiB', 'overload-max-event-loop-delay': '250ms' }, io)
+        .overload,
+    ).toEqual({ maxHeapBytes: 512 * 1024 * 1024, maxEventLoopDelayMs: 250 })
+    expect(gatewayOperationOptions({ 'overload-max-heap': '2GB' }, io).overload).toEqual({
+      maxHeapBytes: 2e9,
+    })
+    expect(gatewayOperationOptions({}, io).overload).toBeUndefined()
+    expect(parseSize('1048576')).toBe(1048576)
+  })
+
+  it('refuses malformed sizes and durations with a usage error', () => {
+    expect(() => gatewayOperationOptions({ 'overload-max-heap': 'lots' }, io)).toThrow(UsageError)
+    expect(() => gatewayOperationOptions({ 'overload-max-heap': '0' }, io)).toThrow(/1GiB/)
+    expect(() => gatewayOperationOptions({ 'overload-max-event-loop-delay': '-1s' }, io)).toThrow(/250ms/)
   })
 })

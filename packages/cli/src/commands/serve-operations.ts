@@ -6,6 +6,7 @@ import {
   type ConfigWatcher,
   DEFAULT_ADMIN_PORT,
   type ManagedGateway,
+  type OverloadOptions,
   startAdmin,
   watchConfig,
 } from '@portico/server'
@@ -19,11 +20,13 @@ export const operationOptions = {
   'drain-timeout': { type: 'string' },
   'access-log': { type: 'string' },
   'access-log-format': { type: 'string' },
+  'overload-max-heap': { type: 'string' },
+  'overload-max-event-loop-delay': { type: 'string' },
 } as const
 
 /** Help text of the operating flags. */
 export const operationHelp =
-  '[--admin <port|host:port|off>] [--watch] [--drain-timeout 5s] [--access-log off|stdout|stderr|<file>] [--access-log-format text|json]'
+  '[--admin <port|host:port|off>] [--watch] [--drain-timeout 5s] [--access-log off|stdout|stderr|<file>] [--access-log-format text|json] [--overload-max-heap 1GiB] [--overload-max-event-loop-delay 250ms]'
 
 interface OperationValues {
   readonly admin?: string | undefined
@@ -31,14 +34,59 @@ interface OperationValues {
   readonly 'drain-timeout'?: string | undefined
   readonly 'access-log'?: string | undefined
   readonly 'access-log-format'?: string | undefined
+  readonly 'overload-max-heap'?: string | undefined
+  readonly 'overload-max-event-loop-delay'?: string | undefined
 }
 
-/** Gateway options from the operating flags: drain timeout and access log. */
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+}
+
+/** A size such as `1073741824`, `512MiB` or `2GB`, in bytes; `undefined` when malformed. */
+export function parseSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
+  const unit = match === null ? undefined : SIZE_UNITS[match[2]!.toLowerCase()]
+  if (match === null || unit === undefined) return undefined
+  const bytes = Math.round(Number(match[1]) * unit)
+  return bytes > 0 ? bytes : undefined
+}
+
+/** The overload guard's thresholds from `--overload-max-heap` and `--overload-max-event-loop-delay`. */
+function overloadOptions(values: OperationValues): OverloadOptions | undefined {
+  const heap = values['overload-max-heap']
+  const delay = values['overload-max-event-loop-delay']
+  if (heap === undefined && delay === undefined) return undefined
+  const out: { maxHeapBytes?: number; maxEventLoopDelayMs?: number } = {}
+  if (heap !== undefined) {
+    const bytes = parseSize(heap)
+    if (bytes === undefined) throw new UsageError(`--overload-max-heap wants a size like 1GiB, not "${heap}"`)
+    out.maxHeapBytes = bytes
+  }
+  if (delay !== undefined) {
+    const ms = parseDuration(delay)
+    if (ms === undefined || ms <= 0) {
+      throw new UsageError(`--overload-max-event-loop-delay wants a duration like 250ms, not "${delay}"`)
+    }
+    out.maxEventLoopDelayMs = ms
+  }
+  return out
+}
+
+/** Gateway options from the operating flags: drain timeout, access log, overload guard. */
 export function gatewayOperationOptions(
   values: OperationValues,
   io: CliIo,
-): { drainTimeoutMs?: number; accessLog?: AccessLogOptions } {
-  const out: { drainTimeoutMs?: number; accessLog?: AccessLogOptions } = {}
+): { drainTimeoutMs?: number; accessLog?: AccessLogOptions; overload?: OverloadOptions } {
+  const out: { drainTimeoutMs?: number; accessLog?: AccessLogOptions; overload?: OverloadOptions } = {}
+  const overload = overloadOptions(values)
+  if (overload !== undefined) out.overload = overload
   const drain = values['drain-timeout']
   if (drain !== undefined) {
     const ms = /^\d+$/.test(drain) ? Number(drain) * 1000 : parseDuration(drain)

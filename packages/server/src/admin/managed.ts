@@ -20,6 +20,7 @@ import {
   validate,
 } from '@portico/core'
 import { type AccessLog, type AccessLogOptions, createAccessLog } from '../access-log/access-log.js'
+import type { OverloadState } from '../downstream/overload.js'
 import { publishConfig } from '../events.js'
 import { createGateway, type Gateway, type GatewayConfig, type GatewayOptions } from '../gateway.js'
 import { createMetrics, type Metrics } from '../metrics/metrics.js'
@@ -160,6 +161,37 @@ function keyText(r: SnapshotResource): string {
   return `${r.kind}\u0000${r.metadata.namespace || 'default'}\u0000${r.metadata.name}`
 }
 
+/** The overload guard's figures, when it is on: whether it sheds, and how much it shed. */
+function overloadGauges(state: OverloadState | undefined) {
+  if (state === undefined) return []
+  return [
+    {
+      name: 'portico_overload_active',
+      help: 'Whether new requests are being shed because the process is overloaded (1) or not (0).',
+      value: state.active ? 1 : 0,
+      merge: 'max' as const,
+    },
+    {
+      name: 'portico_overload_shed_total',
+      help: 'Requests answered 503 by the overload guard.',
+      value: state.shed,
+      type: 'counter' as const,
+    },
+    {
+      name: 'portico_overload_episodes_total',
+      help: 'Times the overload guard started shedding.',
+      value: state.episodes,
+      type: 'counter' as const,
+    },
+    {
+      name: 'portico_overload_event_loop_delay_seconds',
+      help: 'Event-loop delay the overload guard measured last (99th percentile of its interval).',
+      value: state.eventLoopDelayMs / 1000,
+      merge: 'max' as const,
+    },
+  ]
+}
+
 function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
 }
@@ -278,6 +310,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
               merge: 'max' as const,
             },
           ]),
+      ...overloadGauges(gateway.overload),
     ],
   })
   let accessLog: AccessLog | undefined
@@ -522,6 +555,9 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
         ...(sourceState.rejected === undefined ? {} : { rejectedRevision: sourceState.rejected }),
         rejectedDiagnostics: sourceState.rejectedDiagnostics,
       }
+    },
+    get overload() {
+      return gateway.overload
     },
     metrics,
     sync,

@@ -7,6 +7,7 @@ import { plainAddress, trustedClientAddress } from '../proxy/headers.js'
 import { LOCAL_BODY, localReply } from '../proxy/local-reply.js'
 import type { Downstream, RouteFunction, Upstreamable } from '../types.js'
 import type { ConnectionLimits } from './listeners.js'
+import type { OverloadGuard } from './overload.js'
 
 /** What the request handler reads on every request. */
 export interface HandlerContext extends ForwardContext {
@@ -19,6 +20,8 @@ export interface HandlerContext extends ForwardContext {
   readonly limits?: ConnectionLimits
   /** Istio's `numTrustedProxies`: x-forwarded-for hops trusted for the client address (default 0). */
   readonly numTrustedProxies?: number
+  /** Sheds new requests while the process is overloaded (gateway option `overload`). */
+  readonly overload?: OverloadGuard
 }
 
 /** Envoy's `max_headers_count` default: more request header fields get 431. */
@@ -57,6 +60,7 @@ export function handleRequest(
   res.on('error', noop)
   observeRequest(req, res, info.port, info.scheme)
   const server = ctx.serverHeader
+  if (ctx.overload !== undefined && !ctx.overload.admit(req, res, server)) return
   try {
     const h2 = req.httpVersionMajor === 2
     if (!h2 && req.httpVersionMajor === 1 && req.httpVersion === '1.0' && !ctx.acceptHttp10) {

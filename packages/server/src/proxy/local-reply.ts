@@ -10,6 +10,7 @@ export const LOCAL_BODY = {
   faultAbort: 'fault filter abort',
   upgradeRequired: 'Upgrade Required',
   connectError: 'upstream connect error or disconnect/reset before headers. ',
+  overloaded: 'envoy overloaded',
 } as const
 
 /**
