@@ -175,6 +175,19 @@ describe('portico routes', () => {
     expect(r.stdout).toContain('/status')
     expect(r.stdout).toContain('outbound|8000||httpbin.default.svc.cluster.local')
   })
+  it('draws the canary example as Mermaid and DOT, weights on the edges', async () => {
+    const mermaid = await run(['routes', '-f', 'examples/canary', '--output', 'mermaid'])
+    expect(mermaid.code).toBe(0)
+    expect(mermaid.stdout).toMatch(/^flowchart LR\n/)
+    expect(mermaid.stdout).toContain('-->|"90%"|')
+    expect(mermaid.stdout).toContain('outbound|9080|v2|reviews.default.svc.cluster.local')
+    const dot = await run(['routes', '-f', 'examples/canary', '-o', 'dot'])
+    expect(dot.code).toBe(0)
+    expect(dot.stdout).toMatch(/^digraph routes \{/)
+    expect(dot.stdout).toContain('[label="10%"]')
+    const both = await run(['routes', '-f', 'examples/canary', '-o', 'dot', '--explain', 'GET', 'http://x/'])
+    expect(both.code).toBe(2)
+  })
   it('explains which rule a request matches, and why another gets 404', async () => {
     const hit = await run([
       'routes',

@@ -3,18 +3,24 @@ import {
   describeRoutes,
   explain,
   formatDiagnostics,
+  formatDot,
+  formatMermaid,
   formatRoutes,
   type RequestFacts,
   route,
+  routeGraph,
 } from '@portico/core'
 import { outputFormat, parseLabels, requireFiles, usage } from '../args.js'
 import { type CliIo, EXIT, println, UsageError } from '../io.js'
 import { loadConfig } from '../pipeline.js'
 
 export const routesHelp =
-  "portico routes -f <file-or-dir>... [--output text|json] [--label k=v]... [--gateway-class NAME] [--explain METHOD URL [-H 'name: value']... [--port <gw>]]"
+  "portico routes -f <file-or-dir>... [--output text|json|mermaid|dot] [--label k=v]... [--gateway-class NAME] [--explain METHOD URL [-H 'name: value']... [--port <gw>]]"
 
-/** `portico routes`: the compiled route table, or the decision for one request with `--explain`. */
+/**
+ * `portico routes`: the compiled route table (as text, JSON, or a Mermaid / DOT diagram), or the
+ * decision for one request with `--explain`.
+ */
 export async function routesCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = usage(() =>
     parseArgs({
@@ -32,7 +38,8 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
     }),
   )
   const files = requireFiles(values.filename)
-  const format = outputFormat(values.output)
+  const diagram = values.output === 'mermaid' || values.output === 'dot' ? values.output : undefined
+  const format = diagram === undefined ? outputFormat(values.output) : 'text'
   const gatewayClassName = values['gateway-class']
   const config = await loadConfig(files, io, {
     labels: parseLabels(values.label),
@@ -44,6 +51,7 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
     return EXIT.invalid
   }
   if (values.explain) {
+    if (diagram !== undefined) throw new UsageError(`--explain prints text or json, not ${diagram}`)
     const facts = requestFacts(positionals, values.header ?? [], values.port)
     println(
       io.stdout,
@@ -54,6 +62,11 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
     return EXIT.ok
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+  if (diagram !== undefined) {
+    const graph = routeGraph(config.compiled)
+    io.stdout.write(diagram === 'mermaid' ? formatMermaid(graph) : formatDot(graph))
+    return EXIT.ok
+  }
   const table = describeRoutes(config.compiled)
   println(io.stdout, format === 'json' ? JSON.stringify(table, null, 2) : formatRoutes(table))
   return EXIT.ok

@@ -26,6 +26,14 @@ export {
   serviceHost,
   translateGatewayApi,
 } from './gateway-api.js'
+export {
+  formatDot,
+  formatMermaid,
+  type RouteGraph,
+  type RouteGraphEdge,
+  type RouteGraphNode,
+  routeGraph,
+} from './graph.js'
 export { DEFAULT_RETRY_POLICY } from './http-routes.js'
 export { compileStringMatch, type StringMatcher, type StringMatchInput } from './match.js'
 export { type CompiledRegex, compileRegex } from './regex.js'
