@@ -1,3 +1,9 @@
+/**
+ * Istio Gateway/VirtualService models, validation, route compiler and the pure router.
+ *
+ * @packageDocumentation
+ * @module @portico/core
+ */
 export * from './compile/index.js'
 export type {
   Diagnostic,

@@ -1,3 +1,9 @@
+/**
+ * A fleet of Portico gateways on one configuration in etcd: the etcd config source and its writers.
+ *
+ * @packageDocumentation
+ * @module @portico/etcd
+ */
 export {
   connectStore,
   type EtcdStore,

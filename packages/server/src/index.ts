@@ -1,3 +1,9 @@
+/**
+ * Serve a compiled Portico config on Node listeners: HTTP/1.1, HTTPS with SNI, HTTP/2, proxying.
+ *
+ * @packageDocumentation
+ * @module @portico/server
+ */
 export * from './access-log/index.js'
 export * from './admin/index.js'
 export { type ClientHelloResult, readClientHello } from './downstream/client-hello.js'
@@ -13,6 +19,7 @@ export {
   type RequestEndEvent,
   type RequestStartEvent,
   type ResponseFlag,
+  type UpstreamConnectedEvent,
 } from './events.js'
 export {
   createGateway,

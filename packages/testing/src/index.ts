@@ -1,3 +1,9 @@
+/**
+ * Test helpers for Portico: httpbin fake, certificates, resolve-style requests, fast-check arbitraries.
+ *
+ * @packageDocumentation
+ * @module @portico/testing
+ */
 export * from './arbitraries/index.js'
 export * from './certs.js'
 export * from './httpbin/index.js'

@@ -20,7 +20,7 @@ import {
 } from './primitives.js'
 import { httpRouteArbitrary } from './virtual-service.js'
 
-/** Options of {@link configArbitrary}. */
+/** Options of `arbitraries.config`. */
 export interface ConfigArbitraryOptions extends SizeOptions {
   /** Most Gateways (default 2). */
   readonly maxGateways?: number

@@ -222,7 +222,7 @@ export function trafficPolicyArbitrary(
     .filter(nonEmpty)
 }
 
-/** Options of {@link destinationRuleArbitrary}. */
+/** Options of `arbitraries.destinationRule`. */
 export interface DestinationRuleArbitraryOptions extends SizeOptions {
   /** The rule's host (default: a short name, FQDN or wildcard). */
   readonly host?: fc.Arbitrary<string>

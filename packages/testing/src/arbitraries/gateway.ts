@@ -12,7 +12,7 @@ import {
   uniqueList,
 } from './primitives.js'
 
-/** Options of {@link gatewayArbitrary}. */
+/** Options of `arbitraries.gateway`. */
 export interface GatewayArbitraryOptions extends SizeOptions {
   /** Most servers per Gateway (default 4). */
   readonly maxServers?: number

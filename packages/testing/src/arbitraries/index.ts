@@ -23,18 +23,18 @@ export type { RouteContext, VirtualServiceArbitraryOptions } from './virtual-ser
  * Every factory takes an options object; `size` biases list lengths as fast-check's `size` does.
  */
 export const arbitraries = {
-  /** A valid Gateway ({@link gatewayArbitrary}). */
+  /** A valid Gateway. */
   gateway: gatewayArbitrary,
-  /** A valid VirtualService ({@link virtualServiceArbitrary}). */
+  /** A valid VirtualService. */
   virtualService: virtualServiceArbitrary,
-  /** One valid HTTP rule ({@link httpRouteArbitrary}). */
+  /** One valid HTTP rule. */
   httpRoute: httpRouteArbitrary,
-  /** A valid DestinationRule ({@link destinationRuleArbitrary}). */
+  /** A valid DestinationRule. */
   destinationRule: destinationRuleArbitrary,
-  /** A valid ServiceEntry ({@link serviceEntryArbitrary}). */
+  /** A valid ServiceEntry. */
   serviceEntry: serviceEntryArbitrary,
-  /** A coherent config set ({@link configArbitrary}). */
+  /** A coherent config set. */
   config: configArbitrary,
-  /** Requests aimed at a config ({@link requestArbitrary}). */
+  /** Requests aimed at a config. */
   request: requestArbitrary,
 } as const

@@ -3,7 +3,7 @@ import { isK8sGateway } from '@portico/core'
 import fc from 'fast-check'
 import { dnsLabel, fqdn, plainValue, path as randomPath } from './primitives.js'
 
-/** Options of {@link requestArbitrary}. */
+/** Options of `arbitraries.request`. */
 export interface RequestArbitraryOptions {
   /** Share of requests built to satisfy one match entry (the rest are near misses or random); default 0.6. */
   readonly aimed?: number

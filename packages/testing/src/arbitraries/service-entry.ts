@@ -12,7 +12,7 @@ import {
   uniqueList,
 } from './primitives.js'
 
-/** Options of {@link serviceEntryArbitrary}. */
+/** Options of `arbitraries.serviceEntry`. */
 export interface ServiceEntryArbitraryOptions extends SizeOptions {
   /** The entry's hosts (default: one to three FQDNs, sometimes a wildcard). */
   readonly hosts?: fc.Arbitrary<string[]>

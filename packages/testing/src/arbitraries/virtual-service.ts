@@ -42,7 +42,7 @@ import {
   virtualServiceHosts,
 } from './primitives.js'
 
-/** What an HTTP route may refer to; {@link configArbitrary} fills it from the rest of the config. */
+/** What an HTTP route may refer to; `arbitraries.config` fills it from the rest of the config. */
 export interface RouteContext extends SizeOptions {
   /** Destinations to route and mirror to (default: random hosts, subsets and ports). */
   readonly destination?: fc.Arbitrary<Destination>
@@ -486,7 +486,7 @@ function tcpRoutes(destination: fc.Arbitrary<Destination>, options: SizeOptions)
   return list(route, 1, 2, options)
 }
 
-/** Options of {@link virtualServiceArbitrary}. */
+/** Options of `arbitraries.virtualService`. */
 export interface VirtualServiceArbitraryOptions extends RouteContext {
   /** The VirtualService's namespace (default: drawn, sometimes absent). */
   readonly namespace?: string
@@ -495,7 +495,7 @@ export interface VirtualServiceArbitraryOptions extends RouteContext {
 /**
  * A valid `VirtualService`: non-overlapping hosts (FQDNs, wildcards, short names, `*` when bound
  * to gateways only), `gateways` by `name` / `ns/name` (with or without `mesh`), HTTP rules from
- * {@link httpRouteArbitrary}, and sometimes TLS (SNI within the hosts) and TCP rules.
+ * `arbitraries.httpRoute`, and sometimes TLS (SNI within the hosts) and TCP rules.
  */
 export function virtualServiceArbitrary(
   options: VirtualServiceArbitraryOptions = {},
