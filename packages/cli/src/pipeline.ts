@@ -10,6 +10,7 @@ import {
   sourceOf,
   validate,
 } from '@portico/core'
+import type { EtcdStore } from '@portico/etcd'
 import type { CliIo } from './io.js'
 
 /** What the commands that read configuration get: resources, every finding, and the compiled config when valid. */
@@ -37,8 +38,25 @@ export async function loadConfig(
   options: LoadConfigOptions = {},
 ): Promise<LoadedConfig> {
   const loaded = await loadResources(files, { cwd: io.cwd, stdin: io.stdin })
-  const resources = [...loaded.resources, ...(options.extra ?? [])]
-  const findings = [...loaded.diagnostics, ...validate(resources)]
+  return checkConfig(loaded.resources, loaded.diagnostics, options)
+}
+
+/** Reads, validates and (when valid) compiles the configuration in a store (`--store`) at its current revision. */
+export async function loadStoreConfig(
+  store: EtcdStore,
+  options: LoadConfigOptions = {},
+): Promise<LoadedConfig & { readonly revision: number }> {
+  const read = await store.read()
+  return { ...checkConfig(read.resources, read.diagnostics, options), revision: read.revision }
+}
+
+function checkConfig(
+  loadedResources: readonly Resource[],
+  loadDiagnostics: readonly Diagnostic[],
+  options: LoadConfigOptions,
+): LoadedConfig {
+  const resources = [...loadedResources, ...(options.extra ?? [])]
+  const findings = [...loadDiagnostics, ...validate(resources)]
   if (hasErrors(findings)) return { resources, diagnostics: sortDiagnostics(findings) }
   const compiled = compile(createSnapshot(resources), {
     ...(options.labels ? { labels: options.labels } : {}),

@@ -10,11 +10,13 @@ import {
   parseResources,
   STDIN_NAME,
 } from '@portico/core'
+import { type EtcdStore, writeStore } from '@portico/etcd'
 import type { ChangeOutcome } from '@portico/server'
 import { outputFormat, requireFiles, usage } from '../args.js'
 import { type CliIo, EXIT, println, UsageError } from '../io.js'
+import { openStore, storeHelp, storeOptions } from '../store.js'
 
-export const applyHelp = 'portico apply -f <file|dir|->... [--admin <host:port>] [--output text|json]'
+export const applyHelp = `portico apply -f <file|dir|->... [--admin <host:port> | ${storeHelp}] [--output text|json]`
 
 /** Where `portico create/replace/apply/delete` send changes by default (the gateway's admin endpoint). */
 export const DEFAULT_ADMIN = '127.0.0.1:15000'
@@ -177,6 +179,7 @@ export function printOutcome(
   outcome: ChangeOutcome,
   format: 'text' | 'json',
   body?: ChangeBody,
+  store?: EtcdStore,
 ): number {
   const diagnostics =
     body === undefined
@@ -194,7 +197,12 @@ export function printOutcome(
   }
   if (diagnostics.length > 0) println(io.stderr, formatDiagnostics(diagnostics))
   if (!outcome.ok) {
-    println(io.stderr, `refused: nothing changed; the gateway serves version ${outcome.version}`)
+    println(
+      io.stderr,
+      store === undefined
+        ? `refused: nothing changed; the gateway serves version ${outcome.version}`
+        : `refused: nothing written to ${store.name} (at revision ${outcome.version})`,
+    )
     return EXIT.invalid
   }
   for (const c of outcome.changes) {
@@ -221,21 +229,65 @@ export async function sendFiles(
         admin: { type: 'string' },
         output: { type: 'string', short: 'o' },
         namespace: { type: 'string', short: 'n' },
+        ...storeOptions,
       },
     }),
   )
   const format = outputFormat(values.output)
-  const admin = parseAdminAddress(values.admin)
+  if (values.store !== undefined && values.admin !== undefined)
+    throw new UsageError('give either --admin or --store, not both')
+  const store = await openStore(values, io)
+  try {
+    return await send(verb, values, positionals, format, io, store)
+  } finally {
+    await store?.close()
+  }
+}
+
+/** A change written to the store: read at a revision, validated as a whole, one guarded transaction. */
+async function writeToStore(
+  store: EtcdStore,
+  change: Parameters<typeof writeStore>[1],
+): Promise<ChangeOutcome> {
+  const written = await writeStore(store, change)
+  return {
+    ok: written.ok,
+    operation: change.operation,
+    version: written.revision,
+    changes: written.changes,
+    diagnostics: written.diagnostics,
+  }
+}
+
+async function send(
+  verb: 'create' | 'replace' | 'apply' | 'delete',
+  values: { filename?: string[] | undefined; admin?: string | undefined; namespace?: string | undefined },
+  positionals: readonly string[],
+  format: 'text' | 'json',
+  io: CliIo,
+  store: EtcdStore | undefined,
+): Promise<number> {
+  const admin = store === undefined ? parseAdminAddress(values.admin) : undefined
   if (verb === 'delete' && positionals.length > 0) {
     if (values.filename !== undefined) throw new UsageError('give either -f or <kind> <name>..., not both')
     const [kind, ...names] = positionals
     if (kind === undefined || names.length === 0)
       throw new UsageError('delete wants <kind> <name>... or -f <file>')
+    if (store !== undefined) {
+      const keys = names.map((name) => ({ kind, name, namespace: values.namespace }))
+      return printOutcome(
+        io,
+        await writeToStore(store, { operation: 'delete', keys }),
+        format,
+        undefined,
+        store,
+      )
+    }
     let code: number = EXIT.ok
     for (const name of names) {
       const ns = values.namespace === undefined ? '' : `${encodeURIComponent(values.namespace)}/`
       const { outcome } = await callAdmin(
-        admin,
+        admin as { host: string; port: number },
         'DELETE',
         `/config/${encodeURIComponent(kind)}/${ns}${encodeURIComponent(name)}`,
       )
@@ -251,6 +303,21 @@ export async function sendFiles(
     return EXIT.invalid
   }
   if (body.count === 0) throw new UsageError('no resources in the given files')
+  if (store !== undefined) {
+    const parsed = parseResources(body.text, `portico-${verb}`)
+    const change: Parameters<typeof writeStore>[1] =
+      verb === 'delete'
+        ? {
+            operation: 'delete',
+            keys: parsed.resources.map((r) => ({
+              kind: r.kind,
+              name: r.metadata.name,
+              namespace: r.metadata.namespace,
+            })),
+          }
+        : { operation: verb, resources: parsed.resources }
+    return printOutcome(io, await writeToStore(store, change), format, body, store)
+  }
   const target = {
     create: 'POST /config',
     replace: 'PUT /config',
@@ -258,7 +325,12 @@ export async function sendFiles(
     delete: 'DELETE /config',
   }[verb]
   const [method = 'POST', path = '/config'] = target.split(' ')
-  const { outcome } = await callAdmin(admin, method, `${path}?file=portico-${verb}`, body.text)
+  const { outcome } = await callAdmin(
+    admin as { host: string; port: number },
+    method,
+    `${path}?file=portico-${verb}`,
+    body.text,
+  )
   return printOutcome(io, outcome, format, body)
 }
 

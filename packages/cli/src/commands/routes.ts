@@ -10,12 +10,12 @@ import {
   route,
   routeGraph,
 } from '@portico/core'
-import { outputFormat, parseLabels, requireFiles, usage } from '../args.js'
+import { outputFormat, parseLabels, usage } from '../args.js'
 import { type CliIo, EXIT, println, UsageError } from '../io.js'
-import { loadConfig } from '../pipeline.js'
+import { storeHelp, storeOptions } from '../store.js'
+import { loadFrom } from './validate.js'
 
-export const routesHelp =
-  "portico routes -f <file-or-dir>... [--output text|json|mermaid|dot] [--label k=v]... [--gateway-class NAME] [--explain METHOD URL [-H 'name: value']... [--port <gw>]]"
+export const routesHelp = `portico routes (-f <file-or-dir>... | ${storeHelp}) [--output text|json|mermaid|dot] [--label k=v]... [--gateway-class NAME] [--explain METHOD URL [-H 'name: value']... [--port <gw>]]`
 
 /**
  * `portico routes`: the compiled route table (as text, JSON, or a Mermaid / DOT diagram), or the
@@ -29,6 +29,7 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
       options: {
         filename: { type: 'string', short: 'f', multiple: true },
         output: { type: 'string', short: 'o' },
+        ...storeOptions,
         label: { type: 'string', multiple: true },
         'gateway-class': { type: 'string' },
         explain: { type: 'boolean' },
@@ -37,11 +38,10 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
       },
     }),
   )
-  const files = requireFiles(values.filename)
   const diagram = values.output === 'mermaid' || values.output === 'dot' ? values.output : undefined
   const format = diagram === undefined ? outputFormat(values.output) : 'text'
   const gatewayClassName = values['gateway-class']
-  const config = await loadConfig(files, io, {
+  const config = await loadFrom(values, io, {
     labels: parseLabels(values.label),
     ...(gatewayClassName === undefined ? {} : { gatewayClassName }),
   })

@@ -2,10 +2,11 @@ import cluster from 'node:cluster'
 import { once } from 'node:events'
 import { parseArgs } from 'node:util'
 import { formatDiagnostics, hasErrors } from '@portico/core'
-import { createManagedGateway } from '@portico/server'
+import { createManagedGateway, type ManagedGateway } from '@portico/server'
 import { parseLabels, parsePortMap, requireFiles, usage } from '../args.js'
 import { type CliIo, EXIT, println } from '../io.js'
 import { loadConfig } from '../pipeline.js'
+import { storeHelp, storeOptions } from '../store.js'
 import {
   gatewayOperationOptions,
   operationHelp,
@@ -13,10 +14,11 @@ import {
   startOperations,
 } from './serve-operations.js'
 import { joinWorkers } from './serve-peers.js'
+import { serveStore } from './serve-store.js'
 import { leaveCluster, reportReady, servePrimary, servesAdmin, workerCount } from './serve-workers.js'
 
 export const serveHelp =
-  'portico serve -f <file-or-dir>... [--port <gw>=<listen>]... [--bind 127.0.0.1] [--label k=v]... [--gateway-class NAME] [--workers N|auto] ' +
+  `portico serve (-f <file-or-dir>... | ${storeHelp}) [--port <gw>=<listen>]... [--bind 127.0.0.1] [--label k=v]... [--gateway-class NAME] [--workers N|auto] ` +
   operationHelp
 
 /** `portico serve`: validates, compiles and serves until SIGINT/SIGTERM (or the io signal). */
@@ -32,9 +34,11 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
         'gateway-class': { type: 'string' },
         workers: { type: 'string' },
         ...operationOptions,
+        ...storeOptions,
       },
     }),
   )
+  if (values.store !== undefined) return serveStore(values, io)
   const files = requireFiles(values.filename)
   const ports = parsePortMap(values.port)
   const labels = parseLabels(values.label)
@@ -67,21 +71,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     // A worker catches up with the changes the others took through the admin endpoint first.
     const peers = await joinWorkers(gateway, io)
     operations = await startOperations(gateway, ops, files, io, servesAdmin() ? peers : undefined)
-    const entries = Object.entries(gateway.addresses)
-    if (entries.length === 0) println(io.stdout, 'portico: no Gateway selects this process; nothing listens')
-    for (const [gwPort, where] of entries) {
-      const scheme =
-        where.protocol === 'HTTPS'
-          ? 'https'
-          : where.protocol === 'HTTP'
-            ? 'http'
-            : where.protocol.toLowerCase()
-      const host = where.address.includes(':') ? `[${where.address}]` : where.address
-      println(
-        io.stdout,
-        `portico: gateway port ${gwPort} (${where.protocol}) listening on ${scheme}://${host}:${where.port}`,
-      )
-    }
+    printAddresses(io, gateway)
     reportReady()
     await stopRequested(io.signal)
     println(io.stdout, 'portico: stopping')
@@ -107,5 +97,20 @@ export async function stopRequested(signal: AbortSignal | undefined): Promise<vo
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
     signal?.removeEventListener('abort', stop)
+  }
+}
+
+/** Prints where each gateway port listens (or that nothing does). */
+export function printAddresses(io: CliIo, gateway: Pick<ManagedGateway, 'addresses'>): void {
+  const entries = Object.entries(gateway.addresses)
+  if (entries.length === 0) println(io.stdout, 'portico: no Gateway selects this process; nothing listens')
+  for (const [gwPort, where] of entries) {
+    const scheme =
+      where.protocol === 'HTTPS' ? 'https' : where.protocol === 'HTTP' ? 'http' : where.protocol.toLowerCase()
+    const host = where.address.includes(':') ? `[${where.address}]` : where.address
+    println(
+      io.stdout,
+      `portico: gateway port ${gwPort} (${where.protocol}) listening on ${scheme}://${host}:${where.port}`,
+    )
   }
 }

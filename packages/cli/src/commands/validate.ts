@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util'
 import { formatDiagnostics, hasErrors } from '@portico/core'
 import { outputFormat, requireFiles, usage } from '../args.js'
-import { type CliIo, EXIT, println } from '../io.js'
-import { loadConfig } from '../pipeline.js'
+import { type CliIo, EXIT, println, UsageError } from '../io.js'
+import { type LoadedConfig, loadConfig, loadStoreConfig } from '../pipeline.js'
+import { openStore, storeHelp, storeOptions } from '../store.js'
 
-export const validateHelp = 'portico validate -f <file-or-dir>... [--output text|json]'
+export const validateHelp = `portico validate (-f <file-or-dir>... | ${storeHelp}) [--output text|json]`
 
 /** `portico validate`: exit 0 when there is no error (warnings allowed), 1 when there is. */
 export async function validateCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -14,12 +15,12 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
       options: {
         filename: { type: 'string', short: 'f', multiple: true },
         output: { type: 'string', short: 'o' },
+        ...storeOptions,
       },
     }),
   )
-  const files = requireFiles(values.filename)
   const format = outputFormat(values.output)
-  const loaded = await loadConfig(files, io)
+  const loaded = await loadFrom(values, io)
   const diagnostics = loaded.diagnostics
   const failed = hasErrors(diagnostics)
   if (format === 'json') {
@@ -32,4 +33,21 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
     println(failed ? io.stderr : io.stdout, failed ? `invalid: ${summary}` : `valid: ${summary}`)
   }
   return failed ? EXIT.invalid : EXIT.ok
+}
+
+/** The configuration of `-f` files or of `--store` (one of them). */
+export async function loadFrom(
+  values: Parameters<typeof openStore>[0] & { readonly filename?: string[] | undefined },
+  io: CliIo,
+  options: Parameters<typeof loadConfig>[2] = {},
+): Promise<LoadedConfig> {
+  if (values.store !== undefined && values.filename !== undefined)
+    throw new UsageError('give either -f or --store, not both')
+  const store = await openStore(values, io)
+  if (store === undefined) return loadConfig(requireFiles(values.filename), io, options)
+  try {
+    return await loadStoreConfig(store, options)
+  } finally {
+    await store.close()
+  }
 }
