@@ -1,10 +1,11 @@
 import type { Diagnostic, ResourceRef, SourceLocation } from '../diagnostics/diagnostic.js'
 import { sourceOf } from '../load/source.js'
 import { intersectHosts, parseServerHost, serverHostsForNamespace } from '../model/hosts.js'
-import { MESH_GATEWAY, resolveGatewayName, resolveShortname } from '../model/names.js'
+import { DEFAULT_GATEWAY_LABELS, MESH_GATEWAY, resolveGatewayName, resolveShortname } from '../model/names.js'
 import { namespaceOf, type Snapshot, type SnapshotResource } from '../model/snapshot.js'
 import { destinationRuleSpecSchema } from '../resources/destination-rule.js'
 import { type GatewaySpec, gatewaySpecSchema, type Server } from '../resources/gateway.js'
+import { secretValue } from '../resources/secret.js'
 import { serviceEntrySpecSchema } from '../resources/service-entry.js'
 import {
   type HTTPRoute,
@@ -69,7 +70,6 @@ type Res = SnapshotResource & {
 }
 
 const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB'])
-const DEFAULT_LABELS: Readonly<Record<string, string>> = { istio: 'ingressgateway' }
 
 interface ServerEntry {
   readonly gateway: Res
@@ -97,14 +97,6 @@ function serverKind(server: Server): { kind: 'HTTP' | 'TLS' | 'TCP'; protocol: s
   return { kind: 'TCP', protocol }
 }
 
-function decodeSecretValue(secret: Res, key: string): string | undefined {
-  const s = secret.stringData?.[key]
-  if (s !== undefined) return s
-  const d = secret.data?.[key]
-  if (d !== undefined) return Buffer.from(d, 'base64').toString('utf8')
-  return undefined
-}
-
 const TLS_VERSIONS = {
   TLSV1_0: 'TLSv1',
   TLSV1_1: 'TLSv1.1',
@@ -123,7 +115,7 @@ const SEED_CERT_DIR = '/etc/istio/ingressgateway-certs/'
  */
 export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOptions = {}): CompileResult {
   const diagnostics: Diagnostic[] = []
-  const labels = options.labels ?? DEFAULT_LABELS
+  const labels = options.labels ?? DEFAULT_GATEWAY_LABELS
   const list = (kind: string) =>
     (snapshot.list(kind) as readonly Res[]).filter((r) => wellFormed(r, diagnostics))
   const locator =
@@ -141,7 +133,7 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
   }
   const pem = (secret: Res, keys: readonly string[]): PemSource | undefined => {
     for (const k of keys) {
-      const text = decodeSecretValue(secret, k)
+      const text = secretValue(secret, k)
       if (text !== undefined) {
         return {
           kind: 'inline',

@@ -46,3 +46,21 @@ export const secretSchema = z.strictObject({
 })
 /** A Kubernetes Secret (TLS credentials for `credentialName`). */
 export type SecretResource = z.infer<typeof secretSchema>
+
+/**
+ * The text of one key of a Secret: `stringData` first (as Kubernetes merges it over `data`), else
+ * `data` decoded from base64; `undefined` when neither has the key.
+ */
+export function secretValue(
+  secret: {
+    readonly data?: Readonly<Record<string, string>>
+    readonly stringData?: Readonly<Record<string, string>>
+  },
+  key: string,
+): string | undefined {
+  const s = secret.stringData?.[key]
+  if (s !== undefined) return s
+  const d = secret.data?.[key]
+  if (d !== undefined) return Buffer.from(d, 'base64').toString('utf8')
+  return undefined
+}

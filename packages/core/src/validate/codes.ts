@@ -56,10 +56,20 @@ export const CODES = {
   secretNoCertificate: 'PTC2251',
   // whole config set
   duplicateResource: 'PTC2290',
-  // analysis (section 11)
+  // analysis (section 11): Istio's analyzer codes
+  deprecated: 'IST0002',
   referenceNotFound: 'IST0101',
+  destinationPortRequired: 'IST0112',
+  noCaDestinationLevel: 'IST0128',
+  noCaPortLevel: 'IST0129',
   hostNotInGateway: 'IST0132',
+  duplicateCertificate: 'IST0138',
   conflictingGateways: 'IST0145',
+  invalidGatewayCredential: 'IST0161',
+  referencedInternalGateway: 'IST0165',
+  subsetSelectsNothing: 'IST0173',
+  unknownDestinationRuleHost: 'IST0174',
+  conflictingServiceEntryProtocol: 'IST0177',
 } as const
 
 /** One of {@link CODES}. */

@@ -1,0 +1,155 @@
+import { hostMatches, hostsIntersect, isWildcardHost } from '../model/hosts.js'
+import { DEFAULT_GATEWAY_LABELS, DEFAULT_NAMESPACE, resolveShortname } from '../model/names.js'
+import type {
+  DestinationRuleResource,
+  GatewayResource,
+  Resource,
+  SecretResource,
+  ServiceEntryResource,
+  VirtualServiceResource,
+} from '../resources/index.js'
+
+/** The namespace of a resource (`default` when absent). */
+export const nsOf = (r: Resource): string => r.metadata.namespace ?? DEFAULT_NAMESPACE
+
+/** `namespace/name`, as Istio prints a resource's full name. */
+export const fullName = (r: Resource): string => `${nsOf(r)}/${r.metadata.name}`
+
+/** A service a host resolved to: a ServiceEntry (with its ports) or an entry of `knownHosts`. */
+export type FoundService =
+  | { readonly kind: 'ServiceEntry'; readonly entry: ServiceEntryResource }
+  | { readonly kind: 'known' }
+
+/**
+ * The namespaces a ServiceEntry is visible in (Istio's `exportTo`): `'all'` when it has no
+ * `exportTo` or lists `*`; `.` is its own namespace; `~` alone makes it visible nowhere.
+ */
+export function exportScopes(
+  exportTo: readonly string[] | undefined,
+  namespace: string,
+): 'all' | Set<string> {
+  if (exportTo === undefined || exportTo.length === 0 || exportTo.includes('*')) return 'all'
+  const out = new Set<string>()
+  for (const e of exportTo) if (e !== '~') out.add(e === '.' ? namespace : e)
+  return out
+}
+
+/**
+ * What every analyzer reads: the resources by kind, how hosts resolve to services (honouring
+ * each ServiceEntry's `exportTo`), and the gateway process's labels.
+ */
+export class AnalysisContext {
+  readonly gateways = new Map<string, GatewayResource>()
+  readonly virtualServices: VirtualServiceResource[] = []
+  readonly destinationRules: DestinationRuleResource[] = []
+  readonly serviceEntries: ServiceEntryResource[] = []
+  readonly secrets = new Map<string, SecretResource>()
+  readonly labels: Readonly<Record<string, string>>
+  readonly now: Date
+  private readonly known: string[]
+  private readonly seHosts: { host: string; scopes: 'all' | Set<string>; entry: ServiceEntryResource }[] = []
+
+  constructor(
+    resources: readonly Resource[],
+    options: {
+      knownHosts?: Iterable<string> | undefined
+      labels?: Readonly<Record<string, string>> | undefined
+      now?: Date | undefined
+    },
+  ) {
+    for (const r of resources) {
+      switch (r.kind) {
+        case 'Gateway':
+          if (!this.gateways.has(fullName(r))) this.gateways.set(fullName(r), r)
+          break
+        case 'VirtualService':
+          this.virtualServices.push(r)
+          break
+        case 'DestinationRule':
+          this.destinationRules.push(r)
+          break
+        case 'ServiceEntry':
+          this.serviceEntries.push(r)
+          break
+        case 'Secret':
+          this.secrets.set(fullName(r), r)
+          break
+      }
+    }
+    this.labels = options.labels ?? DEFAULT_GATEWAY_LABELS
+    this.now = options.now ?? new Date()
+    this.known = [...(options.knownHosts ?? [])].map((h) => h.toLowerCase())
+    for (const se of this.serviceEntries) {
+      const scopes = exportScopes(se.spec.exportTo, nsOf(se))
+      for (const h of se.spec.hosts ?? []) {
+        this.seHosts.push({ host: resolveShortname(h, nsOf(se)).toLowerCase(), scopes, entry: se })
+      }
+    }
+  }
+
+  /**
+   * The service a host names, seen from namespace `from` (Istio's `GetDestinationHost`): a
+   * ServiceEntry exported to every namespace or to one of `lookIn` (the referring resource's
+   * `exportTo`, `.` being `from`; without `exportTo`, `from` alone), exact names before wildcard
+   * entries; then the `knownHosts` of the options. `undefined` when nothing provides it.
+   */
+  findService(host: string, from: string, exportTo?: readonly string[]): FoundService | undefined {
+    const fqdn = resolveShortname(host, from).toLowerCase()
+    const lookIn =
+      exportTo === undefined || exportTo.length === 0 ? [from] : exportTo.map((e) => (e === '.' ? from : e))
+    const visible = (scopes: 'all' | Set<string>): boolean =>
+      scopes === 'all' || lookIn.some((ns) => scopes.has(ns))
+    const exact = this.seHosts.find((s) => s.host === fqdn && visible(s.scopes))
+    if (exact !== undefined) return { kind: 'ServiceEntry', entry: exact.entry }
+    const wildcard = this.seHosts.find(
+      (s) => isWildcardHost(s.host) && visible(s.scopes) && hostMatches(s.host, fqdn),
+    )
+    if (wildcard !== undefined) return { kind: 'ServiceEntry', entry: wildcard.entry }
+    if (this.known.some((h) => hostMatches(h, fqdn))) return { kind: 'known' }
+    return undefined
+  }
+
+  /**
+   * The services a DestinationRule host applies to, seen from its namespace: as
+   * {@link findService}, and for a wildcard host any visible ServiceEntry host it covers.
+   */
+  servicesForRule(dr: DestinationRuleResource): FoundService[] {
+    const ns = nsOf(dr)
+    const found = this.findService(dr.spec.host, ns, dr.spec.exportTo)
+    if (found !== undefined) return [found]
+    const host = resolveShortname(dr.spec.host, ns).toLowerCase()
+    if (!isWildcardHost(host)) return []
+    const scopesOk = (scopes: 'all' | Set<string>) => scopes === 'all' || scopes.has(ns)
+    const covered = this.seHosts.filter((s) => scopesOk(s.scopes) && hostsIntersect(host, s.host))
+    const out: FoundService[] = covered.map((s) => ({ kind: 'ServiceEntry', entry: s.entry }))
+    if (this.known.some((h) => hostsIntersect(h, host))) out.push({ kind: 'known' })
+    return out
+  }
+
+  /** Subset names the DestinationRules for `fqdn` define (exact host or a wildcard covering it). */
+  subsetsFor(fqdn: string): Set<string> {
+    const out = new Set<string>()
+    for (const dr of this.destinationRules) {
+      const drHost = resolveShortname(dr.spec.host, nsOf(dr)).toLowerCase()
+      if (!hostMatches(drHost, fqdn.toLowerCase())) continue
+      for (const s of dr.spec.subsets ?? []) out.add(s.name)
+    }
+    return out
+  }
+}
+
+/** True when every label of `selector` has the same value in `labels` (Kubernetes' set selector). */
+export function selectorMatches(
+  selector: Readonly<Record<string, string>> | undefined,
+  labels: Readonly<Record<string, string>>,
+): boolean {
+  return Object.entries(selector ?? {}).every(([k, v]) => Object.hasOwn(labels, k) && labels[k] === v)
+}
+
+/** Kubernetes' selector string of a label set: `k=v` pairs sorted by key, comma-joined. */
+export function selectorString(selector: Readonly<Record<string, string>> | undefined): string {
+  return Object.keys(selector ?? {})
+    .sort()
+    .map((k) => `${k}=${selector?.[k] ?? ''}`)
+    .join(',')
+}
