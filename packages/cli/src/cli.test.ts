@@ -141,6 +141,59 @@ describe('portico validate', () => {
     expect(diagnostics.some((d) => d.severity === 'error')).toBe(true)
   })
 
+  it('gives each analyzer finding its IST code, resource, path and position with --output json, and compares selectors with --label', async () => {
+    const file = join(dir, 'analyze.yaml')
+    await writeFile(
+      file,
+      [
+        'apiVersion: networking.istio.io/v1',
+        'kind: Gateway',
+        'metadata: { name: edge }',
+        'spec:',
+        '  selector: { app: edge }',
+        '  servers:',
+        '  - port: { number: 80, name: http, protocol: HTTP }',
+        '    hosts: [a.example.com]',
+        '---',
+        'apiVersion: networking.istio.io/v1',
+        'kind: VirtualService',
+        'metadata: { name: a }',
+        'spec:',
+        '  hosts: [a.example.com]',
+        '  gateways: [edge]',
+        '  http:',
+        '  - route:',
+        '    - destination: { host: nowhere.example.com }',
+        '',
+      ].join('\n'),
+    )
+    const r = await run(['validate', '-f', file, '--output', 'json'])
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual([
+      {
+        severity: 'warning',
+        code: 'IST0101',
+        message: `Referenced selector not found: "app=edge" (compared with the gateway's labels istio=ingressgateway)`,
+        resource: { kind: 'Gateway', namespace: 'default', name: 'edge' },
+        path: 'spec.selector.app',
+        source: { file, line: 5, column: 15 },
+      },
+      {
+        severity: 'warning',
+        code: 'IST0101',
+        message: 'Referenced host not found: "nowhere.example.com"',
+        resource: { kind: 'VirtualService', namespace: 'default', name: 'a' },
+        path: 'spec.http[0].route[0].destination.host',
+        source: { file, line: 18, column: 22 },
+      },
+    ])
+    const labelled = await run(['validate', '-f', file, '--output', 'json', '--label', 'app=edge'])
+    expect((JSON.parse(labelled.stdout) as { code: string; path: string }[]).map((d) => d.path)).toEqual([
+      'spec.http[0].route[0].destination.host',
+    ])
+    expect((await run(['validate', '-f', file, '--label', 'nonsense'])).code).toBe(2)
+  })
+
   it('reports an unreadable path as invalid, without a stack trace', async () => {
     const r = await run(['validate', '-f', join(dir, 'missing.yaml')])
     expect(r.code).toBe(1)

@@ -56,7 +56,10 @@ function checkConfig(
   options: LoadConfigOptions,
 ): LoadedConfig {
   const resources = [...loadedResources, ...(options.extra ?? [])]
-  const findings = [...loadDiagnostics, ...validate(resources)]
+  const findings = [
+    ...loadDiagnostics,
+    ...validate(resources, options.labels ? { gatewayLabels: options.labels } : {}),
+  ]
   if (hasErrors(findings)) return { resources, diagnostics: sortDiagnostics(findings) }
   const compiled = compile(createSnapshot(resources), {
     ...(options.labels ? { labels: options.labels } : {}),

@@ -1,13 +1,17 @@
 import { parseArgs } from 'node:util'
 import { formatDiagnostics, hasErrors } from '@portico/core'
-import { outputFormat, requireFiles, usage } from '../args.js'
+import { outputFormat, parseLabels, requireFiles, usage } from '../args.js'
 import { type CliIo, EXIT, println, UsageError } from '../io.js'
 import { type LoadedConfig, loadConfig, loadStoreConfig } from '../pipeline.js'
 import { openStore, storeHelp, storeOptions } from '../store.js'
 
-export const validateHelp = `portico validate (-f <file-or-dir>... | ${storeHelp}) [--output text|json]`
+export const validateHelp = `portico validate (-f <file-or-dir>... | ${storeHelp}) [--output text|json] [--label k=v]...`
 
-/** `portico validate`: exit 0 when there is no error (warnings allowed), 1 when there is. */
+/**
+ * `portico validate`: Istio's admission rules and `istioctl analyze`'s findings; exit 0 when there
+ * is no error (warnings allowed), 1 when there is. `--label` gives the gateway's labels, as for
+ * `serve`, which Gateway selectors are compared with.
+ */
 export async function validateCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = usage(() =>
     parseArgs({
@@ -15,12 +19,13 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
       options: {
         filename: { type: 'string', short: 'f', multiple: true },
         output: { type: 'string', short: 'o' },
+        label: { type: 'string', multiple: true },
         ...storeOptions,
       },
     }),
   )
   const format = outputFormat(values.output)
-  const loaded = await loadFrom(values, io)
+  const loaded = await loadFrom(values, io, { labels: parseLabels(values.label) })
   const diagnostics = loaded.diagnostics
   const failed = hasErrors(diagnostics)
   if (format === 'json') {

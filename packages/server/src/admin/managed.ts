@@ -128,7 +128,11 @@ const PTC_NOT_SERVED_YET = 'PTC4214'
 /** How long a change written to the source waits to be served here before it is answered. */
 const SERVED_WAIT_MS = 5000
 
-const defaultValidate: ValidateFunction = (resources) => validate(resources as readonly Resource[])
+/** `validate` of `@portico/core`, comparing Gateway selectors with the labels the gateway compiles for. */
+const defaultValidate =
+  (labels: Readonly<Record<string, string>> | undefined): ValidateFunction =>
+  (resources) =>
+    validate(resources as readonly Resource[], labels === undefined ? {} : { labels })
 
 function errorDiagnostic(code: string, message: string): Diagnostic {
   return { severity: 'error', code, message }
@@ -202,7 +206,7 @@ function hostPort(address: string, port: number): string {
  * {@link ConfigurationError} when the initial resources do not validate.
  */
 export async function createManagedGateway(options: ManagedGatewayOptions = {}): Promise<ManagedGateway> {
-  const check = options.validate ?? defaultValidate
+  const check = options.validate ?? defaultValidate(options.compile?.labels)
   const compileOptions: CompileOptions = {
     locate: (resource, path) => sourceOf(resource)?.locate(path),
     ...options.compile,
