@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { formatDiagnostics, parseResources, validate } from '@portico/core'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -48,4 +49,40 @@ describe('docs/errors.md', () => {
     const rows = [...text.matchAll(/^\|\s*((?:PTC|IST)\d{4})\s*\|/gm)].map((m) => m[1] as string)
     expect(rows.length).toBe(new Set(rows).size)
   })
+})
+
+/** The `### ISTnnnn` sections of docs/errors.md: the example YAML and the output shown for it. */
+function analyzerExamples(): { code: string; yaml: string; output: string }[] {
+  const text = readFileSync(join(root, 'docs', 'errors.md'), 'utf8')
+  const out: { code: string; yaml: string; output: string }[] = []
+  for (const m of text.matchAll(
+    /^### (IST\d{4}) [\s\S]*?```yaml\n([\s\S]*?)```\n\n```text\n([\s\S]*?)```/gm,
+  )) {
+    out.push({
+      code: m[1] as string,
+      yaml: m[2] as string,
+      output: (m[3] as string).replace(/^\$ .*\n/, '').trimEnd(),
+    })
+  }
+  return out
+}
+
+describe('docs/errors.md analyzer examples', () => {
+  const examples = analyzerExamples()
+  it('has an example for every Istio code the sources use', () => {
+    const documented = new Set(examples.map((e) => e.code))
+    const missing = [...codesInSources()]
+      .filter((code) => code.startsWith('IST') && !documented.has(code))
+      .sort()
+    expect(missing).toEqual([])
+  })
+  it.each(examples.map((e) => [e.code, e] as const))(
+    '%s: the example prints what the page shows, and has the code',
+    (code, example) => {
+      const { resources, diagnostics } = parseResources(example.yaml, 'example.yaml')
+      const found = [...diagnostics, ...validate(resources)]
+      expect(found.some((d) => d.code === code)).toBe(true)
+      expect(formatDiagnostics(found)).toBe(example.output)
+    },
+  )
 })
