@@ -6,8 +6,10 @@ import type {
   Resource,
   SecretResource,
   ServiceEntryResource,
+  ServiceResource,
   VirtualServiceResource,
 } from '../resources/index.js'
+import { isK8sGateway } from '../resources/index.js'
 
 /** The namespace of a resource (`default` when absent). */
 export const nsOf = (r: Resource): string => r.metadata.namespace ?? DEFAULT_NAMESPACE
@@ -15,10 +17,17 @@ export const nsOf = (r: Resource): string => r.metadata.namespace ?? DEFAULT_NAM
 /** `namespace/name`, as Istio prints a resource's full name. */
 export const fullName = (r: Resource): string => `${nsOf(r)}/${r.metadata.name}`
 
-/** A service a host resolved to: a ServiceEntry (with its ports) or an entry of `knownHosts`. */
+/**
+ * A service a host resolved to: a ServiceEntry or a Kubernetes Service (with the port numbers it
+ * declares), or an entry of `knownHosts` (ports unknown).
+ */
 export type FoundService =
-  | { readonly kind: 'ServiceEntry'; readonly entry: ServiceEntryResource }
+  | { readonly kind: 'ServiceEntry'; readonly entry: ServiceEntryResource; readonly ports: readonly number[] }
+  | { readonly kind: 'Service'; readonly entry: ServiceResource; readonly ports: readonly number[] }
   | { readonly kind: 'known' }
+
+/** The annotation that gives a Kubernetes Service an `exportTo` list (comma-separated). */
+const EXPORT_TO_ANNOTATION = 'networking.istio.io/exportTo'
 
 /**
  * The namespaces a ServiceEntry is visible in (Istio's `exportTo`): `'all'` when it has no
@@ -47,7 +56,7 @@ export class AnalysisContext {
   readonly labels: Readonly<Record<string, string>>
   readonly now: Date
   private readonly known: string[]
-  private readonly seHosts: { host: string; scopes: 'all' | Set<string>; entry: ServiceEntryResource }[] = []
+  private readonly seHosts: { host: string; scopes: 'all' | Set<string>; found: FoundService }[] = []
 
   constructor(
     resources: readonly Resource[],
@@ -60,8 +69,18 @@ export class AnalysisContext {
     for (const r of resources) {
       switch (r.kind) {
         case 'Gateway':
-          if (!this.gateways.has(fullName(r))) this.gateways.set(fullName(r), r)
+          if (!isK8sGateway(r) && !this.gateways.has(fullName(r))) this.gateways.set(fullName(r), r)
           break
+        case 'Service': {
+          const annotation = r.metadata.annotations?.[EXPORT_TO_ANNOTATION]
+          const exportTo = annotation?.split(',').map((e) => e.trim())
+          this.seHosts.push({
+            host: `${r.metadata.name}.${nsOf(r)}.svc.cluster.local`,
+            scopes: exportScopes(exportTo, nsOf(r)),
+            found: { kind: 'Service', entry: r, ports: (r.spec?.ports ?? []).map((p) => p.port) },
+          })
+          break
+        }
         case 'VirtualService':
           this.virtualServices.push(r)
           break
@@ -81,15 +100,20 @@ export class AnalysisContext {
     this.known = [...(options.knownHosts ?? [])].map((h) => h.toLowerCase())
     for (const se of this.serviceEntries) {
       const scopes = exportScopes(se.spec.exportTo, nsOf(se))
+      const found: FoundService = {
+        kind: 'ServiceEntry',
+        entry: se,
+        ports: (se.spec.ports ?? []).map((p) => p.number),
+      }
       for (const h of se.spec.hosts ?? []) {
-        this.seHosts.push({ host: resolveShortname(h, nsOf(se)).toLowerCase(), scopes, entry: se })
+        this.seHosts.push({ host: resolveShortname(h, nsOf(se)).toLowerCase(), scopes, found })
       }
     }
   }
 
   /**
    * The service a host names, seen from namespace `from` (Istio's `GetDestinationHost`): a
-   * ServiceEntry exported to every namespace or to one of `lookIn` (the referring resource's
+   * ServiceEntry or Kubernetes Service (`exportTo` annotation) exported to every namespace or to one of `lookIn` (the referring resource's
    * `exportTo`, `.` being `from`; without `exportTo`, `from` alone), exact names before wildcard
    * entries; then the `knownHosts` of the options. `undefined` when nothing provides it.
    */
@@ -100,11 +124,11 @@ export class AnalysisContext {
     const visible = (scopes: 'all' | Set<string>): boolean =>
       scopes === 'all' || lookIn.some((ns) => scopes.has(ns))
     const exact = this.seHosts.find((s) => s.host === fqdn && visible(s.scopes))
-    if (exact !== undefined) return { kind: 'ServiceEntry', entry: exact.entry }
+    if (exact !== undefined) return exact.found
     const wildcard = this.seHosts.find(
       (s) => isWildcardHost(s.host) && visible(s.scopes) && hostMatches(s.host, fqdn),
     )
-    if (wildcard !== undefined) return { kind: 'ServiceEntry', entry: wildcard.entry }
+    if (wildcard !== undefined) return wildcard.found
     if (this.known.some((h) => hostMatches(h, fqdn))) return { kind: 'known' }
     return undefined
   }
@@ -121,7 +145,7 @@ export class AnalysisContext {
     if (!isWildcardHost(host)) return []
     const scopesOk = (scopes: 'all' | Set<string>) => scopes === 'all' || scopes.has(ns)
     const covered = this.seHosts.filter((s) => scopesOk(s.scopes) && hostsIntersect(host, s.host))
-    const out: FoundService[] = covered.map((s) => ({ kind: 'ServiceEntry', entry: s.entry }))
+    const out: FoundService[] = covered.map((s) => s.found)
     if (this.known.some((h) => hostsIntersect(h, host))) out.push({ kind: 'known' })
     return out
   }

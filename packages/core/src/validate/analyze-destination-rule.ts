@@ -71,7 +71,7 @@ export function analyzeRuleHost(ctx: AnalysisContext, report: Report, dr: Destin
   }
   const endpoints: Readonly<Record<string, string>>[] = []
   for (const s of services) {
-    if (s.kind === 'known') return
+    if (s.kind !== 'ServiceEntry') return
     const labels = endpointLabels(s.entry)
     if (labels === undefined) return
     endpoints.push(...labels)

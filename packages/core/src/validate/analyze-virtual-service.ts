@@ -66,10 +66,10 @@ export function analyzeGatewayBinding(
 
 /**
  * Istio's DestinationHostAnalyzer and DestinationRuleAnalyzer for one VirtualService, for every
- * route, mirror and TCP/TLS destination: a host no visible ServiceEntry (or `knownHosts` entry)
- * provides (IST0101 `host` / `mirror host`); no `port` while the ServiceEntry has several
+ * route, mirror and TCP/TLS destination: a host no visible ServiceEntry or Service (or `knownHosts`
+ * entry) provides (IST0101 `host` / `mirror host`); no `port` while the ServiceEntry has several
  * (IST0112; the gateway then uses the port the request arrived on, as Istio does); a `port` the
- * ServiceEntry does not declare (IST0101 `host:port`); a subset no DestinationRule defines
+ * service does not declare (IST0101 `host:port`); a subset no DestinationRule defines
  * (IST0101 `host+subset`).
  */
 export function analyzeDestinations(ctx: AnalysisContext, report: Report, vs: VirtualServiceResource): void {
@@ -85,8 +85,8 @@ export function analyzeDestinations(ctx: AnalysisContext, report: Report, vs: Vi
           `Referenced ${what} not found: ${JSON.stringify(destination.host)}`,
           [...at, 'host'],
         )
-      } else if (found.kind === 'ServiceEntry') {
-        const ports = (found.entry.spec.ports ?? []).map((p) => p.number)
+      } else if (found.kind !== 'known') {
+        const ports = found.ports
         const port = destination.port?.number
         if (port === undefined && ports.length > 1) {
           report.warning(

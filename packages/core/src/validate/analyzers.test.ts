@@ -57,6 +57,15 @@ resolution: STATIC
 endpoints: [{ address: 127.0.0.1, labels: { version: v1 } }]`,
 )
 
+const SERVICE = `---
+apiVersion: v1
+kind: Service
+metadata: { name: reviews }
+spec:
+  selector: { app: reviews }
+  ports: [{ name: http, port: 9080 }]
+`
+
 describe('VirtualService gateways (GatewayAnalyzer)', () => {
   const GW = gw(
     'gw',
@@ -169,6 +178,26 @@ describe('VirtualService destinations (DestinationHostAnalyzer)', () => {
       ) + route('{ host: api.example.com, port: { number: 80 } }'),
       [
         'IST0101 VirtualService default/r spec.http[0].route[0].destination.port.number | Referenced host:port not found: "api.example.com:80"',
+      ],
+    ],
+    [
+      'a Kubernetes Service provides its host and ports',
+      SERVICE +
+        route('{ host: reviews, port: { number: 9080 } }') +
+        route('{ host: reviews, port: { number: 80 } }').replace('name: r', 'name: r2'),
+      [
+        'IST0101 VirtualService default/r2 spec.http[0].route[0].destination.port.number | Referenced host:port not found: "reviews:80"',
+      ],
+    ],
+    [
+      'a Service exported to its own namespace only (annotation) is not visible elsewhere',
+      SERVICE.replace('name: reviews', 'name: reviews, annotations: { networking.istio.io/exportTo: "." }') +
+        route('{ host: reviews.default.svc.cluster.local, port: { number: 9080 } }').replace(
+          'name: r',
+          'name: r, namespace: other',
+        ),
+      [
+        'IST0101 VirtualService other/r spec.http[0].route[0].destination.host | Referenced host not found: "reviews.default.svc.cluster.local"',
       ],
     ],
   ])('%s', (_title, input, expected) => {
