@@ -86,3 +86,14 @@ describe('docs/errors.md analyzer examples', () => {
     },
   )
 })
+
+describe('docs/operations.md "Why 404?"', () => {
+  it('points only to analyzer codes that errors.md explains with an example', () => {
+    const text = readFileSync(join(root, 'docs', 'operations.md'), 'utf8')
+    const section = text.slice(text.indexOf('## Why 404?'))
+    const cited = new Set([...section.matchAll(/`(IST\d{4})`/g)].map((m) => m[1] as string))
+    const explained = new Set(analyzerExamples().map((e) => e.code))
+    expect(cited.size).toBeGreaterThan(5)
+    expect([...cited].filter((code) => !explained.has(code))).toEqual([])
+  })
+})
