@@ -9,9 +9,6 @@ export const CLUSTER_DOMAIN = 'cluster.local'
 /** The reserved gateway name that binds a VirtualService to the sidecars instead of a Gateway. */
 export const MESH_GATEWAY = 'mesh'
 
-/** The labels a gateway process has unless told otherwise (Istio's ingress gateway pod: `istio=ingressgateway`). */
-export const DEFAULT_GATEWAY_LABELS: Readonly<Record<string, string>> = { istio: 'ingressgateway' }
-
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
 
 /**

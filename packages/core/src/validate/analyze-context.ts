@@ -1,8 +1,10 @@
 import { hostMatches, hostsIntersect, isWildcardHost } from '../model/hosts.js'
-import { DEFAULT_GATEWAY_LABELS, DEFAULT_NAMESPACE, resolveShortname } from '../model/names.js'
+import { DEFAULT_NAMESPACE, resolveShortname } from '../model/names.js'
+import { DEFAULT_GATEWAY_LABELS, DEFAULT_GATEWAY_NAMESPACE } from '../policy/scope.js'
 import type {
   DestinationRuleResource,
   GatewayResource,
+  RequestAuthenticationResource,
   Resource,
   SecretResource,
   ServiceEntryResource,
@@ -53,7 +55,9 @@ export class AnalysisContext {
   readonly destinationRules: DestinationRuleResource[] = []
   readonly serviceEntries: ServiceEntryResource[] = []
   readonly secrets = new Map<string, SecretResource>()
+  readonly requestAuthentications: RequestAuthenticationResource[] = []
   readonly labels: Readonly<Record<string, string>>
+  readonly gatewayNamespace: string
   readonly now: Date
   private readonly known: string[]
   private readonly seHosts: { host: string; scopes: 'all' | Set<string>; found: FoundService }[] = []
@@ -62,7 +66,8 @@ export class AnalysisContext {
     resources: readonly Resource[],
     options: {
       knownHosts?: Iterable<string> | undefined
-      labels?: Readonly<Record<string, string>> | undefined
+      gatewayLabels?: Readonly<Record<string, string>> | undefined
+      gatewayNamespace?: string | undefined
       now?: Date | undefined
     },
   ) {
@@ -93,9 +98,13 @@ export class AnalysisContext {
         case 'Secret':
           this.secrets.set(fullName(r), r)
           break
+        case 'RequestAuthentication':
+          this.requestAuthentications.push(r)
+          break
       }
     }
-    this.labels = options.labels ?? DEFAULT_GATEWAY_LABELS
+    this.labels = options.gatewayLabels ?? DEFAULT_GATEWAY_LABELS
+    this.gatewayNamespace = options.gatewayNamespace ?? DEFAULT_GATEWAY_NAMESPACE
     this.now = options.now ?? new Date()
     this.known = [...(options.knownHosts ?? [])].map((h) => h.toLowerCase())
     for (const se of this.serviceEntries) {
@@ -148,6 +157,11 @@ export class AnalysisContext {
     const out: FoundService[] = covered.map((s) => s.found)
     if (this.known.some((h) => hostsIntersect(h, host))) out.push({ kind: 'known' })
     return out
+  }
+
+  /** The Gateways whose selector the gateway's labels satisfy (those it serves). */
+  selectedGateways(): GatewayResource[] {
+    return [...this.gateways.values()].filter((g) => selectorMatches(g.spec.selector, this.labels))
   }
 
   /** Subset names the DestinationRules for `fqdn` define (exact host or a wildcard covering it). */

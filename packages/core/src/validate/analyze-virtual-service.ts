@@ -1,9 +1,11 @@
 import type { FieldPath } from '../diagnostics/diagnostic.js'
 import { hostsIntersect, isWildcardHost, serverHostsForNamespace } from '../model/hosts.js'
 import { MESH_GATEWAY, resolveGatewayName, resolveShortname } from '../model/names.js'
+import { formatLabels, policyScope } from '../policy/scope.js'
 import type { Destination, VirtualServiceResource } from '../resources/index.js'
-import { type AnalysisContext, fullName, nsOf } from './analyze-context.js'
+import { type AnalysisContext, fullName, nsOf, selectorMatches } from './analyze-context.js'
 import { CODES } from './codes.js'
+import { isJwtClaimHeader } from './primitives.js'
 import type { Report } from './report.js'
 
 /** The marker Istio puts in the names of the Gateways it generates from Gateway API ones. */
@@ -141,5 +143,48 @@ export function analyzeDeprecations(report: Report, vs: VirtualServiceResource):
         ['spec', 'http', i, 'fault', 'delay', 'percent'],
       )
     }
+  }
+}
+
+/** The first JWT claim header of a VirtualService's HTTP matches (Istio reports one key), with its path. */
+function firstClaimRoute(vs: VirtualServiceResource): { key: string; path: FieldPath } | undefined {
+  for (const [i, rule] of (vs.spec.http ?? []).entries()) {
+    for (const [j, match] of (rule.match ?? []).entries()) {
+      for (const field of ['headers', 'withoutHeaders'] as const) {
+        const key = Object.keys(match[field] ?? {}).find(isJwtClaimHeader)
+        if (key !== undefined) return { key, path: ['spec', 'http', i, 'match', j, field, key] }
+      }
+    }
+  }
+  return undefined
+}
+
+/**
+ * Istio's JWTClaimRouteAnalyzer (IST0149): a VirtualService routes on `@request.auth.claims`
+ * through a Gateway this gateway serves, but no RequestAuthentication reaches the gateway (root
+ * or gateway namespace, selector or `targetRefs`), so no claim is ever validated and such routes
+ * never match. Gateways that do not exist or do not select this gateway are left to the other
+ * analyzers.
+ */
+export function analyzeJwtClaimRoutes(
+  ctx: AnalysisContext,
+  report: Report,
+  vs: VirtualServiceResource,
+): void {
+  const claim = firstClaimRoute(vs)
+  if (claim === undefined) return
+  const served = ctx.selectedGateways().map((g) => ({ namespace: nsOf(g), name: g.metadata.name }))
+  const workload = { labels: ctx.labels, namespace: ctx.gatewayNamespace, gateways: served }
+  if (ctx.requestAuthentications.some((ra) => policyScope(ra, workload).applies)) return
+  for (const name of vs.spec.gateways ?? []) {
+    const ref = resolveGatewayName(name, nsOf(vs))
+    if (ref === MESH_GATEWAY) continue
+    const gw = ctx.gateways.get(`${ref.namespace}/${ref.name}`)
+    if (gw === undefined || !selectorMatches(gw.spec.selector, ctx.labels)) continue
+    report.warning(
+      CODES.jwtClaimRouteWithoutAuthn,
+      `The virtual service uses the JWT claim based routing (key: ${claim.key}) but found no request authentication for the gateway (${ref.namespace}/${ref.name}) pod (${formatLabels(ctx.labels)}). The request authentication must first be applied for the gateway pods to validate the JWT token and make the claims available for routing.`,
+      claim.path,
+    )
   }
 }

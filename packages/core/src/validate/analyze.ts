@@ -9,7 +9,12 @@ import {
   analyzeSelector,
 } from './analyze-gateway.js'
 import { analyzeServiceEntryProtocols } from './analyze-service-entry.js'
-import { analyzeDeprecations, analyzeDestinations, analyzeGatewayBinding } from './analyze-virtual-service.js'
+import {
+  analyzeDeprecations,
+  analyzeDestinations,
+  analyzeGatewayBinding,
+  analyzeJwtClaimRoutes,
+} from './analyze-virtual-service.js'
 import { Report } from './report.js'
 
 /** Options of {@link analyze}. */
@@ -24,7 +29,12 @@ export interface AnalyzeOptions {
    * The gateway process's labels, which Gateway selectors must match (`serve --label`);
    * default `istio=ingressgateway`.
    */
-  readonly labels?: Readonly<Record<string, string>>
+  readonly gatewayLabels?: Readonly<Record<string, string>>
+  /**
+   * The namespace the gateway runs in, for which RequestAuthentications reach it (`serve
+   * --namespace`); default `istio-system`.
+   */
+  readonly gatewayNamespace?: string
   /** The instant certificates must be valid at; default now. */
   readonly now?: Date
 }
@@ -38,7 +48,8 @@ export interface AnalyzeOptions {
  *   two Gateways sharing a certificate (IST0138); conflicting servers (IST0145).
  * - VirtualService: an internal gateway name (IST0165), a missing gateway (IST0101 and IST0132),
  *   hosts no server admits (IST0132); destinations whose host (IST0101), port (IST0101
- *   `host:port`, IST0112) or subset (IST0101) does not exist; deprecated fields (IST0002).
+ *   `host:port`, IST0112) or subset (IST0101) does not exist; deprecated fields (IST0002); JWT
+ *   claim routes on a gateway no RequestAuthentication reaches (IST0149).
  * - DestinationRule: TLS without a CA (IST0128, IST0129), a host no service matches (IST0174), a
  *   subset that selects no endpoint (IST0173).
  * - ServiceEntry: one host and port declared with different protocols (IST0177).
@@ -58,6 +69,7 @@ export function analyze(resources: readonly Resource[], options: AnalyzeOptions 
     analyzeGatewayBinding(ctx, report, vs)
     analyzeDestinations(ctx, report, vs)
     analyzeDeprecations(report, vs)
+    analyzeJwtClaimRoutes(ctx, report, vs)
     diagnostics.push(...report.diagnostics)
   }
   for (const dr of ctx.destinationRules) {

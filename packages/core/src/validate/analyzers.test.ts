@@ -392,13 +392,13 @@ describe('Gateway selector (IngressGatewayPortAnalyzer, SecretAnalyzer)', () => 
     expect(run(GW)).toEqual([
       `IST0101 Gateway default/httpbin-gateway spec.selector.app | Referenced selector not found: "app=edge,istio=ingressgateway" (compared with the gateway's labels istio=ingressgateway)`,
     ])
-    expect(run(GW, { labels: {} })[0]).toContain(`(compared with the gateway's labels (none))`)
+    expect(run(GW, { gatewayLabels: {} })[0]).toContain(`(compared with the gateway's labels (none))`)
   })
   it('reports nothing when the labels include the selector, or for an empty selector', () => {
-    expect(run(GW, { labels: { istio: 'ingressgateway', app: 'edge', zone: 'a' } })).toEqual([])
+    expect(run(GW, { gatewayLabels: { istio: 'ingressgateway', app: 'edge', zone: 'a' } })).toEqual([])
     expect(
       run(gw('any', 'servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ["*"] }]'), {
-        labels: {},
+        gatewayLabels: {},
       }),
     ).toEqual([])
   })
@@ -512,7 +512,7 @@ describe('Gateway credentials (SecretAnalyzer)', () => {
 
   it('does not judge the credentials of a Gateway that does not select this gateway', () => {
     const input = server('missing').replace('spec:\n', 'spec:\n  selector: { istio: ingressgateway }\n')
-    expect(run(input, { labels: { app: 'other' } }, ['IST0161', 'IST0101'])).toEqual([
+    expect(run(input, { gatewayLabels: { app: 'other' } }, ['IST0161', 'IST0101'])).toEqual([
       `IST0101 Gateway default/gw-missing spec.selector.istio | Referenced selector not found: "istio=ingressgateway" (compared with the gateway's labels app=other)`,
     ])
   })
@@ -585,5 +585,68 @@ describe('validate runs the analyzers beside the per-resource rules', () => {
     ).map((d) => `${d.severity} ${d.code} ${d.path}`)
     expect(found).toContain('warning IST0165 spec.gateways[0]')
     expect(found.some((d) => d.startsWith('error PTC'))).toBe(true)
+  })
+})
+
+describe('JWT claim routes (JWTClaimRouteAnalyzer)', () => {
+  const GW = gw(
+    'foo-gateway',
+    'selector: { istio: ingressgateway }\nservers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: [foo.com] }]',
+    'istio-system',
+  )
+  const VS = vs(
+    'foo',
+    `
+hosts: [foo.com]
+gateways: [istio-system/foo-gateway]
+http:
+- match: [{ uri: { prefix: / }, headers: { "@request.auth.claims.foo": { exact: foo } } }]
+  directResponse: { status: 200 }`,
+  )
+  const ra = (namespace: string, extra = '') =>
+    doc(
+      'RequestAuthentication',
+      'jwt',
+      `${extra}jwtRules: [{ issuer: https://issuer.example.com, jwksUri: https://issuer.example.com/jwks }]`,
+      namespace,
+      'security.istio.io/v1',
+    )
+  const IST0149 =
+    'IST0149 VirtualService default/foo spec.http[0].match[0].headers["@request.auth.claims.foo"] | The virtual service uses the JWT claim based routing (key: @request.auth.claims.foo) but found no request authentication for the gateway (istio-system/foo-gateway) pod (istio=ingressgateway). The request authentication must first be applied for the gateway pods to validate the JWT token and make the claims available for routing.'
+  it.each<[string, string, AnalyzeOptions, string[]]>([
+    ['no RequestAuthentication: IST0149 at the claim header', GW + VS, {}, [IST0149]],
+    ['one in the root namespace without selector reaches the gateway', GW + VS + ra('istio-system'), {}, []],
+    [
+      'one whose selector the gateway labels do not satisfy does not',
+      GW + VS + ra('istio-system', 'selector: { matchLabels: { app: other } }\n'),
+      {},
+      [IST0149],
+    ],
+    [
+      'one in another namespace than the root and the gateway’s does not',
+      GW + VS + ra('default'),
+      {},
+      [IST0149],
+    ],
+    ['one in the gateway’s own namespace does', GW + VS + ra('edge'), { gatewayNamespace: 'edge' }, []],
+    [
+      'one whose targetRefs name the served Gateway does',
+      GW +
+        VS +
+        ra(
+          'istio-system',
+          'targetRefs: [{ kind: Gateway, group: networking.istio.io, name: foo-gateway }]\n',
+        ),
+      {},
+      [],
+    ],
+    [
+      'a Gateway that does not select this gateway is not judged',
+      GW + VS,
+      { gatewayLabels: { app: 'x' } },
+      [],
+    ],
+  ])('%s', (_title, input, options, expected) => {
+    expect(run(input, options, ['IST0149'])).toEqual(expected)
   })
 })

@@ -65,6 +65,7 @@ export const CODES = {
   hostNotInGateway: 'IST0132',
   duplicateCertificate: 'IST0138',
   conflictingGateways: 'IST0145',
+  jwtClaimRouteWithoutAuthn: 'IST0149',
   invalidGatewayCredential: 'IST0161',
   referencedInternalGateway: 'IST0165',
   subsetSelectsNothing: 'IST0173',

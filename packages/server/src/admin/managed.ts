@@ -132,7 +132,7 @@ const SERVED_WAIT_MS = 5000
 const defaultValidate =
   (labels: Readonly<Record<string, string>> | undefined): ValidateFunction =>
   (resources) =>
-    validate(resources as readonly Resource[], labels === undefined ? {} : { labels })
+    validate(resources as readonly Resource[], labels === undefined ? {} : { gatewayLabels: labels })
 
 function errorDiagnostic(code: string, message: string): Diagnostic {
   return { severity: 'error', code, message }
