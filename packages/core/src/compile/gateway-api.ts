@@ -1,5 +1,6 @@
 import type { ResourceRef, SourceLocation } from '../diagnostics/diagnostic.js'
 import { sourceOf } from '../load/source.js'
+import { parseDuration } from '../model/duration.js'
 import { hostMatches } from '../model/hosts.js'
 import { namespaceOf, type Snapshot, type SnapshotResource } from '../model/snapshot.js'
 import type {
@@ -86,6 +87,9 @@ export interface GatewayApiOrigin {
   readonly name?: string
   readonly source?: SourceLocation
 }
+
+/** Marks a translated destination whose backendRef does not resolve (answered 500). */
+export const INVALID_BACKEND: unique symbol = Symbol('invalid-backend')
 
 /** Synthetic Istio resources marked with their Gateway API origin. */
 export const GATEWAY_API_ORIGIN: unique symbol = Symbol('gateway-api-origin')
@@ -415,15 +419,6 @@ function headersOf(filters: readonly HTTPRouteFilter[]) {
   )
   if (request === undefined && response === undefined) return undefined
   return { ...(request === undefined ? {} : { request }), ...(response === undefined ? {} : { response }) }
-}
-
-function toMs(text: string): number {
-  let total = 0
-  for (const m of text.matchAll(/([0-9]+)(ms|h|m|s)/g)) {
-    const n = Number(m[1])
-    total += m[2] === 'h' ? n * 3_600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n
-  }
-  return total
 }
 
 const corsOrigin = (o: string): StringMatch => {
@@ -961,17 +956,26 @@ function translateRule(
   const weighted = valid.filter((b) => (b.weight ?? 1) > 0)
   if (weighted.length === 0)
     return { directResponse: { status: 500 }, ...(headers === undefined ? {} : { headers }) }
+  // Invalid backends keep their share of the traffic, answered 500.
+  const invalid = rule.backendRefs.filter((b) => !verdict(route, b).ok && (b.weight ?? 1) > 0)
   const rewrite = rule.filters.find((f) => f.type === 'URLRewrite')?.urlRewrite
   const cors = rule.filters.find((f) => f.type === 'CORS')?.cors
   const out: Omit<HTTPRoute, 'match'> = {
-    route: valid.map((b) => {
-      const h = headersOf(b.filters ?? [])
-      return {
-        destination: { host: serviceHost(b.name, b.namespace ?? ns), port: { number: b.port! } },
+    route: [
+      ...valid.map((b) => {
+        const h = headersOf(b.filters ?? [])
+        return {
+          destination: { host: serviceHost(b.name, b.namespace ?? ns), port: { number: b.port! } },
+          weight: b.weight ?? 1,
+          ...(h === undefined ? {} : { headers: h }),
+        }
+      }),
+      ...invalid.map((b) => ({
+        destination: { host: serviceHost(b.name, b.namespace ?? ns), port: { number: b.port ?? 0 } },
         weight: b.weight ?? 1,
-        ...(h === undefined ? {} : { headers: h }),
-      }
-    }),
+        [INVALID_BACKEND]: true,
+      })),
+    ],
     ...(headers === undefined ? {} : { headers }),
   }
   const mirrors = rule.filters.filter(
@@ -1000,8 +1004,12 @@ function translateRule(
       ...(cors.allowCredentials === undefined ? {} : { allowCredentials: cors.allowCredentials }),
     }
   }
-  const request = rule.timeouts?.request === undefined ? undefined : toMs(rule.timeouts.request)
-  const backend = rule.timeouts?.backendRequest === undefined ? undefined : toMs(rule.timeouts.backendRequest)
+  const request =
+    rule.timeouts?.request === undefined ? undefined : (parseDuration(rule.timeouts.request) ?? 0)
+  const backend =
+    rule.timeouts?.backendRequest === undefined
+      ? undefined
+      : (parseDuration(rule.timeouts.backendRequest) ?? 0)
   const timeout =
     request !== undefined && request > 0
       ? request

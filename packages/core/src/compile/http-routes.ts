@@ -10,6 +10,7 @@ import type {
   HTTPRoute,
   StringMatch,
 } from '../resources/virtual-service.js'
+import { INVALID_BACKEND } from './gateway-api.js'
 import {
   compileStringMatch,
   describeMatch,
@@ -421,6 +422,7 @@ function translateActionUncached(
       weight: d.weight ?? 0,
       clusterName: r.clusterName,
       headers: dh.ops,
+      ...((d as { [INVALID_BACKEND]?: true })[INVALID_BACKEND] === true ? { invalid: true as const } : {}),
     }
   })
   const { destinations, cumulativeWeights } = weighted(dests)

@@ -212,6 +212,11 @@ export interface WeightedDestination {
   readonly clusterName: string
   /** Destination-level header operations (applied when this destination is chosen). */
   readonly headers: HeaderOps
+  /**
+   * A Gateway API backendRef that does not resolve (not permitted, unknown kind, missing
+   * Service): the requests it is chosen for are answered 500, as the spec says.
+   */
+  readonly invalid?: true
 }
 
 /** Request and response header operations, names lowercased, removals applied before set/add. */

@@ -1,5 +1,6 @@
 import { compileRegex } from '../compile/regex.js'
 import type { Diagnostic } from '../diagnostics/diagnostic.js'
+import { parseDuration } from '../model/duration.js'
 import type {
   GatewayApiResource,
   HTTPRouteFilter,
@@ -444,8 +445,8 @@ function validateHttpRule(rule: HTTPRouteRule, i: number, report: Report): void 
   const request = rule.timeouts?.request
   const backend = rule.timeouts?.backendRequest
   if (request !== undefined && backend !== undefined) {
-    const r = gatewayDurationMs(request)
-    const b = gatewayDurationMs(backend)
+    const r = parseDuration(request) ?? 0
+    const b = parseDuration(backend) ?? 0
     if (r !== 0 && b > r) {
       report.error(
         GATEWAY_API_CODES.timeouts,
@@ -454,14 +455,4 @@ function validateHttpRule(rule: HTTPRouteRule, i: number, report: Report): void 
       )
     }
   }
-}
-
-/** Milliseconds of a Gateway API duration (`1h2m3s`, `500ms`; the schema checked the syntax). */
-export function gatewayDurationMs(text: string): number {
-  let total = 0
-  for (const m of text.matchAll(/([0-9]+)(ms|h|m|s)/g)) {
-    const n = Number(m[1])
-    total += m[2] === 'h' ? n * 3_600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n
-  }
-  return total
 }

@@ -351,6 +351,8 @@ export async function forward(
   }
 
   const destination = pickDestination(spec, Math.random())
+  // A Gateway API backendRef that does not resolve: its share of the requests gets 500.
+  if (destination?.invalid === true) return localReply(res, 500, server)
   const cluster = destination === undefined ? undefined : config.clusters.get(destination.clusterName)
   if (destination !== undefined) observeCluster(res, destination.clusterName, cluster)
   if (destination === undefined || cluster === undefined) {

@@ -5,11 +5,11 @@ import { type Conformance, type ConformanceResponse, manifest, startConformance 
 // suite's manifest for one test (with its base Gateways), serves it on real sockets, and checks
 // the suite's expectations, written here from the spec and the suite's cases.
 
-function suite(name: string, cases: (get: () => Conformance) => void): void {
+function suite(name: string, cases: (get: () => Conformance) => void, manifests?: string): void {
   describe(name, () => {
     let c: Conformance | undefined
     beforeAll(async () => {
-      c = await startConformance(manifest(name))
+      c = await startConformance(manifests ?? manifest(name))
     })
     afterAll(async () => {
       await c?.close()
@@ -367,3 +367,81 @@ suite('httproute-timeout-backend-request', (c) => {
     expect((await c().send('example.org', path)).status).toBe(status)
   })
 })
+
+suite('httproute-hostname-intersection', (c) => {
+  test.each([
+    ['very.specific.com', '/s1', 'infra-backend-v1'],
+    ['very.specific.com:1234', '/s1', 'infra-backend-v1'],
+    ['non.matching.com', '/s1', 'status 404'],
+    ['foo.nonmatchingwildcard.io', '/s1', 'status 404'],
+    ['foo.wildcard.io', '/s1', 'status 404'],
+    ['very.specific.com', '/non-matching-prefix', 'status 404'],
+    ['foo.wildcard.io', '/s2', 'infra-backend-v2'],
+    ['bar.wildcard.io', '/s2', 'infra-backend-v2'],
+    ['foo.bar.wildcard.io', '/s2', 'infra-backend-v2'],
+    ['non.matching.com', '/s2', 'status 404'],
+    ['wildcard.io', '/s2', 'status 404'],
+    ['very.specific.com', '/s2', 'status 404'],
+    ['foo.wildcard.io', '/non-matching-prefix', 'status 404'],
+    ['very.specific.com', '/s3', 'infra-backend-v3'],
+    ['non.matching.com', '/s3', 'status 404'],
+    ['foo.specific.com', '/s3', 'status 404'],
+    ['foo.wildcard.io', '/s3', 'status 404'],
+    ['very.specific.com', '/non-matching-prefix', 'status 404'],
+    ['foo.anotherwildcard.io', '/s4', 'infra-backend-v1'],
+    ['bar.anotherwildcard.io', '/s4', 'infra-backend-v1'],
+    ['foo.bar.anotherwildcard.io', '/s4', 'infra-backend-v1'],
+    ['anotherwildcard.io', '/s4', 'status 404'],
+    ['foo.wildcard.io', '/s4', 'status 404'],
+    ['very.specific.com', '/s4', 'status 404'],
+    ['foo.anotherwildcard.io', '/non-matching-prefix', 'status 404'],
+    ['specific.but.wrong.com', '/s5', 'status 404'],
+    ['wildcard.io', '/s5', 'status 404'],
+    ['first.com', '/', 'infra-backend-v2'],
+    ['sub.first.com', '/', 'infra-backend-v2'],
+    ['second.com', '/', 'infra-backend-v2'],
+    ['sub.second.com', '/', 'infra-backend-v2'],
+    ['third.com', '/', 'status 404'],
+    ['sub.third.com', '/', 'status 404'],
+  ])('%s%s → %s', async (host, path, expected) => {
+    expect(backendOf(await c().send(host, path))).toBe(expected)
+  })
+})
+
+suite('httproute-listener-hostname-matching', (c) => {
+  test.each([
+    ['bar.com', '/', 'infra-backend-v1'],
+    ['foo.bar.com', '/', 'infra-backend-v2'],
+    ['baz.bar.com', '/', 'infra-backend-v3'],
+    ['boo.bar.com', '/', 'infra-backend-v3'],
+    ['multiple.prefixes.bar.com', '/', 'infra-backend-v3'],
+    ['multiple.prefixes.foo.com', '/', 'infra-backend-v3'],
+    ['foo.com', '/', 'status 404'],
+    ['no.matching.host', '/', 'status 404'],
+  ])('%s%s → %s', async (host, path, expected) => {
+    expect(backendOf(await c().send(host, path))).toBe(expected)
+  })
+})
+
+// Beyond the suite: a rule with a valid and an invalid backend answers 500 for the invalid one's
+// share, as the spec requires.
+suite(
+  'weights with an invalid backend',
+  (c) => {
+    test('the missing Service’s share gets 500, the rest reaches the valid one', async () => {
+      const seen = new Set<string>()
+      for (let i = 0; i < 60; i++) seen.add(backendOf(await c().send('example.org', '/')))
+      expect([...seen].sort()).toEqual(['infra-backend-v1', 'status 500'])
+    })
+  },
+  `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: half-invalid, namespace: gateway-conformance-infra}
+spec:
+  parentRefs: [{name: same-namespace}]
+  rules:
+  - backendRefs:
+    - {name: infra-backend-v1, port: 8080, weight: 1}
+    - {name: does-not-exist, port: 8080, weight: 1}
+`,
+)
