@@ -3,10 +3,12 @@ import { sourceOf } from '../load/source.js'
 import { intersectHosts, parseServerHost, serverHostsForNamespace } from '../model/hosts.js'
 import { MESH_GATEWAY, resolveGatewayName, resolveShortname } from '../model/names.js'
 import { namespaceOf, type Snapshot, type SnapshotResource } from '../model/snapshot.js'
-import { DEFAULT_GATEWAY_LABELS } from '../policy/scope.js'
+import { compilePolicies } from '../policy/compile.js'
+import { DEFAULT_GATEWAY_LABELS, DEFAULT_GATEWAY_NAMESPACE } from '../policy/scope.js'
 import { destinationRuleSpecSchema } from '../resources/destination-rule.js'
 import { type GatewaySpec, gatewaySpecSchema, type Server } from '../resources/gateway.js'
 import { secretValue } from '../resources/secret.js'
+import { authorizationPolicySpecSchema, requestAuthenticationSpecSchema } from '../resources/security.js'
 import { serviceEntrySpecSchema } from '../resources/service-entry.js'
 import {
   type HTTPRoute,
@@ -51,6 +53,8 @@ export interface CompileOptions {
   readonly gatewayClassName?: string
   /** 404 (Istio, default) or 421 for a TLS request whose authority belongs to another server of the port. */
   readonly misdirectedStatus?: 404 | 421
+  /** Namespace this gateway runs in, for security policy scope (default `istio-system`). */
+  readonly namespace?: string
   /** Source positions of resources, for route origins and diagnostics (default: the loader's `sourceOf`). */
   readonly locate?: (
     resource: SnapshotResource,
@@ -583,16 +587,19 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
   }
   for (const [name, r] of referenced) addCluster(name, r.host, r.port, r.subset)
 
-  for (const kind of ['RequestAuthentication', 'AuthorizationPolicy']) {
-    for (const policy of list(kind)) {
-      diagnostics.push({
-        severity: 'warning',
-        code: 'PTC4600',
-        message: `${kind} ${namespaceOf(policy)}/${policy.metadata.name} is validated but not enforced by this version of Portico`,
-        resource: { kind, namespace: namespaceOf(policy), name: policy.metadata.name },
-      })
-    }
-  }
+  // 6. Security policies that reach this gateway (root namespace or its own; selector, targetRefs).
+  const policies = compilePolicies(
+    list('RequestAuthentication'),
+    list('AuthorizationPolicy'),
+    {
+      labels,
+      namespace: options.namespace ?? DEFAULT_GATEWAY_NAMESPACE,
+      // A Gateway API Gateway is served as one synthesized Gateway per listener, `<name>/<listener>`.
+      gateways: gateways.map((g) => ({ namespace: namespaceOf(g), name: g.metadata.name.split('/')[0] ?? '' })),
+    },
+    (resource, path) => locator(resource as Res)(path),
+    diagnostics,
+  )
 
   const value: CompiledConfig = {
     version: snapshot.version,
@@ -602,6 +609,7 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
     ...(options.pathPolicy === undefined ? {} : { pathPolicy: options.pathPolicy }),
     ...(options.misdirectedStatus === undefined ? {} : { misdirectedStatus: options.misdirectedStatus }),
     ...(gatewayApi === undefined ? {} : { gatewayApi: gatewayApi.status }),
+    ...(policies === undefined ? {} : { policies }),
   }
   return { value, diagnostics }
 }
@@ -624,6 +632,8 @@ const SPEC_SCHEMAS: Readonly<Record<string, { safeParse(value: unknown): { succe
   VirtualService: virtualServiceSpecSchema,
   ServiceEntry: serviceEntrySpecSchema,
   DestinationRule: destinationRuleSpecSchema,
+  RequestAuthentication: requestAuthenticationSpecSchema,
+  AuthorizationPolicy: authorizationPolicySpecSchema,
 }
 
 const isStringRecord = (v: unknown) =>

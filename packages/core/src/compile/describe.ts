@@ -328,6 +328,7 @@ export function explain(compiled: CompiledConfig, facts: RequestFacts): string {
           target.path,
           target.query,
           facts.headers,
+          facts.claims,
         )
         if (vhost.routes.length === 0) add('routes', 'none')
         for (let i = 0; i < vhost.routes.length && !vhost.requireTls; i++) {

@@ -19,6 +19,7 @@ import {
   isCatchAllMatch,
   type KeyedMatcher,
   type RouteMatchSpec,
+  routingClaim,
   type StringMatcher,
 } from './match.js'
 import { compileRegex, translateSubstitution } from './regex.js'
@@ -152,7 +153,9 @@ function compileKeyed(
       fail(c.error)
       return undefined
     }
-    out.push({ name, source: isHeader ? headerSource(name) : 'header', matcher: c.matcher })
+    const claim = isHeader ? routingClaim(rawName) : undefined
+    if (claim !== undefined) out.push({ name, source: 'claim', matcher: c.matcher, claim })
+    else out.push({ name, source: isHeader ? headerSource(name) : 'header', matcher: c.matcher })
   }
   return out
 }

@@ -124,13 +124,49 @@ export function compileStringMatch(
 }
 
 /** Which request attribute a header matcher reads. */
-export type HeaderSource = 'header' | 'method' | 'scheme' | 'authority' | 'pathWithQuery'
+export type HeaderSource = 'header' | 'method' | 'scheme' | 'authority' | 'pathWithQuery' | 'claim'
 
 /** One `headers` / `withoutHeaders` / `queryParams` entry, compiled. */
 export interface KeyedMatcher {
   readonly name: string
   readonly source: HeaderSource
   readonly matcher: StringMatcher
+  /** For `source: 'claim'`: the claim's path (`@request.auth.claims.group.id` → `['group', 'id']`). */
+  readonly claim?: readonly string[]
+}
+
+const JWT_CLAIM_KEY = '@request.auth.claims'
+
+/**
+ * Istio's `ToRoutingClaim`: the claim path of a `@request.auth.claims.a.b` or
+ * `@request.auth.claims[a][b]` header key (the prefix case-insensitive, the names as written),
+ * or `undefined` for any other key.
+ */
+export function routingClaim(name: string): string[] | undefined {
+  if (!name.toLowerCase().startsWith(JWT_CLAIM_KEY)) return undefined
+  const rest = name.slice(JWT_CLAIM_KEY.length)
+  if (rest.startsWith('.') && rest.length > 1) return rest.slice(1).split('.')
+  if (rest.startsWith('[') && rest.endsWith(']') && rest.length > 2) return rest.slice(1, -1).split('][')
+  return undefined
+}
+
+/**
+ * A JWT claim against a header matcher, as Istio's metadata matcher for claim routing: a string
+ * claim is tested, a list claim matches when one of its strings does; presence asks for a string
+ * or a list. Claims come only from a token the gateway verified.
+ */
+function claimMatch(request: RequestView, entry: KeyedMatcher): boolean {
+  let value: unknown = request.claims
+  for (const key of entry.claim ?? []) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, key))
+      return false
+    value = (value as Record<string, unknown>)[key]
+  }
+  if (typeof value === 'string') return entry.matcher.test(value)
+  if (Array.isArray(value)) {
+    for (const element of value) if (typeof element === 'string' && entry.matcher.test(element)) return true
+  }
+  return false
 }
 
 /** The compiled form of one `HTTPMatchRequest`. */
@@ -173,6 +209,8 @@ function readHeader(request: RequestView, entry: KeyedMatcher): string | undefin
       return request.authority
     case 'pathWithQuery':
       return request.query === '' ? request.path : `${request.path}?${request.query}`
+    case 'claim':
+      return undefined
   }
 }
 
@@ -190,12 +228,20 @@ export function evaluateMatch(spec: RouteMatchSpec, request: RequestView): boole
   const headers = spec.headers
   for (let i = 0; i < headers.length; i++) {
     const entry = headers[i]!
+    if (entry.source === 'claim') {
+      if (!claimMatch(request, entry)) return false
+      continue
+    }
     const value = readHeader(request, entry)
     if (value === undefined || !entry.matcher.test(value)) return false
   }
   const without = spec.withoutHeaders
   for (let i = 0; i < without.length; i++) {
     const entry = without[i]!
+    if (entry.source === 'claim') {
+      if (claimMatch(request, entry)) return false
+      continue
+    }
     const value = readHeader(request, entry)
     if (entry.matcher.kind === 'present') {
       if (value !== undefined) return false
@@ -244,8 +290,14 @@ export function describeMatch(spec: RouteMatchSpec | undefined): string {
   if (spec.method !== undefined) parts.push(`method ${spec.method.describe()}`)
   if (spec.scheme !== undefined) parts.push(`scheme ${spec.scheme.describe()}`)
   if (spec.authority !== undefined) parts.push(`authority ${spec.authority.describe()}`)
-  for (const h of spec.headers) parts.push(`header ${h.name} ${h.matcher.describe()}`)
-  for (const h of spec.withoutHeaders) parts.push(`without header ${h.name} ${h.matcher.describe()}`)
+  for (const h of spec.headers)
+    parts.push(
+      `${h.source === 'claim' ? 'claim' : 'header'} ${h.claim?.join('.') ?? h.name} ${h.matcher.describe()}`,
+    )
+  for (const h of spec.withoutHeaders)
+    parts.push(
+      `without ${h.source === 'claim' ? 'claim' : 'header'} ${h.claim?.join('.') ?? h.name} ${h.matcher.describe()}`,
+    )
   for (const q of spec.queryParams) parts.push(`query ${q.name} ${q.matcher.describe()}`)
   return parts.length === 0 ? '*' : parts.join(', ')
 }

@@ -1,4 +1,5 @@
 import type { Diagnostic, ResourceRef, SourceLocation } from '../diagnostics/diagnostic.js'
+import type { CompiledPolicies } from '../policy/types.js'
 import type { PathPolicy } from '../route/normalize.js'
 import type { GatewayApiStatus } from './gateway-api.js'
 import type { CompiledRegex } from './regex.js'
@@ -25,6 +26,11 @@ export interface CompiledConfig {
   readonly misdirectedStatus?: 404 | 421
   /** Status conditions of the Gateway API Gateways and routes (present when the config has any). */
   readonly gatewayApi?: GatewayApiStatus
+  /**
+   * The RequestAuthentications and AuthorizationPolicies that reach this gateway, compiled;
+   * absent when none does (requests then skip authentication and authorization entirely).
+   */
+  readonly policies?: CompiledPolicies
 }
 
 /** `HTTP` covers HTTP, HTTP2, GRPC and GRPC-WEB servers (served by one HTTP codec, h1 or h2). */
@@ -174,6 +180,8 @@ export interface RequestView {
   header(name: string): string | undefined
   /** First value of a query parameter (parsed lazily, once). */
   queryParam(name: string): string | undefined
+  /** The payload of the JWT the gateway verified for this request (claim routing); absent without one. */
+  readonly claims?: Readonly<Record<string, unknown>> | undefined
 }
 
 /** The compiled action of a route (static parts; per-request parts are computed by `route()`). */
@@ -395,6 +403,8 @@ export interface RequestFacts {
   /** Lowercase header names; arrays for repeated headers. */
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>
   readonly sourceAddress?: string
+  /** Claims of the JWT verified by authentication (only those: clients cannot send claims). */
+  readonly claims?: Readonly<Record<string, unknown>> | undefined
 }
 
 /** Why a request got Envoy's 404 NR. */

@@ -14,6 +14,7 @@ export class RequestViewImpl implements RequestView {
   readonly authority: string
   readonly path: string
   readonly query: string
+  readonly claims: Readonly<Record<string, unknown>> | undefined
   readonly #headers: HeaderRecord
   #params: Record<string, unknown> | undefined
 
@@ -24,6 +25,7 @@ export class RequestViewImpl implements RequestView {
     path: string,
     query: string,
     headers: HeaderRecord,
+    claims?: Readonly<Record<string, unknown>>,
   ) {
     this.scheme = scheme
     this.method = method
@@ -32,6 +34,7 @@ export class RequestViewImpl implements RequestView {
     this.query = query
     this.#headers = headers
     this.#params = undefined
+    this.claims = claims
   }
 
   header(name: string): string | undefined {

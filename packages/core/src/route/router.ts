@@ -100,7 +100,15 @@ export function route(compiled: CompiledConfig, facts: RequestFacts): RouteDecis
       path: matchedPath,
     }
   }
-  const view = new RequestViewImpl(facts.scheme, facts.method, facts.authority, path, query, facts.headers)
+  const view = new RequestViewImpl(
+    facts.scheme,
+    facts.method,
+    facts.authority,
+    path,
+    query,
+    facts.headers,
+    facts.claims,
+  )
   const matched = vhost.matchRoute(view)
   if (matched === undefined)
     return { kind: 'notFound', reason: 'no-route', routeConfig, virtualHost, path: matchedPath }
