@@ -24,6 +24,8 @@ export interface LoadedConfig {
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
   readonly labels?: Readonly<Record<string, string>>
+  /** The gateway's namespace, for security policy scope (default `istio-system`). */
+  readonly namespace?: string
   readonly portMap?: Readonly<Record<number, number>>
   /** The GatewayClass whose Gateway API Gateways are served (default `istio`). */
   readonly gatewayClassName?: string
@@ -58,11 +60,15 @@ function checkConfig(
   const resources = [...loadedResources, ...(options.extra ?? [])]
   const findings = [
     ...loadDiagnostics,
-    ...validate(resources, options.labels ? { gatewayLabels: options.labels } : {}),
+    ...validate(resources, {
+      ...(options.labels ? { gatewayLabels: options.labels } : {}),
+      ...(options.namespace ? { gatewayNamespace: options.namespace } : {}),
+    }),
   ]
   if (hasErrors(findings)) return { resources, diagnostics: sortDiagnostics(findings) }
   const compiled = compile(createSnapshot(resources), {
     ...(options.labels ? { labels: options.labels } : {}),
+    ...(options.namespace ? { namespace: options.namespace } : {}),
     ...(options.portMap ? { portMap: options.portMap } : {}),
     ...(options.gatewayClassName ? { gatewayClassName: options.gatewayClassName } : {}),
     locate: (resource, path) => sourceOf(resource as Resource)?.locate(path),

@@ -18,6 +18,7 @@ import {
 } from './downstream/listeners.js'
 import { OverloadGuard, type OverloadOptions, type OverloadState } from './downstream/overload.js'
 import { listenPortFor } from './downstream/port-map.js'
+import { createJwksCache } from './policy/jwks-cache.js'
 import { Balancer } from './proxy/balancer.js'
 import { type Logger, type RouteFunction, silentLogger } from './types.js'
 import { UpstreamPools } from './upstream/pools.js'
@@ -125,6 +126,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const balancer = new Balancer()
   const listeners = new Map<number, PortListener>()
   const overload = options.overload === undefined ? undefined : new OverloadGuard(options.overload)
+  const jwks = createJwksCache({ logger })
   let runtime: Runtime
   const handler: HandlerContext = {
     current: () => runtime.config,
@@ -137,6 +139,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     numTrustedProxies: options.numTrustedProxies ?? 0,
     ...(overload === undefined ? {} : { overload }),
+    jwks,
   }
   const base: Omit<ListenerEnv, 'runtime'> = {
     handler,
@@ -187,6 +190,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const all = [...listeners.values()]
       listeners.clear()
       await Promise.all(all.map((l) => l.drain(drainTimeoutMs)))
+      jwks.close()
       await pools.close()
       overload?.close()
       releaseTerminators(runtime.terminators.values())

@@ -30,5 +30,12 @@ export {
   type GatewaySource,
 } from './gateway.js'
 export * from './metrics/index.js'
+export {
+  createJwksCache,
+  JWKS_REFRESH_MS,
+  type JwksCache,
+  type JwksCacheOptions,
+} from './policy/jwks-cache.js'
+export { RBAC_DENIED_BODY } from './policy/step.js'
 export type { Logger, RouteFunction } from './types.js'
 export * from './watch/index.js'

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
 import {
+  type CompiledConfig,
   describeRoutes,
-  explain,
+  explainRequest,
   formatDiagnostics,
   formatDot,
   formatMermaid,
@@ -10,12 +11,13 @@ import {
   route,
   routeGraph,
 } from '@portico/core'
+import { createJwksCache } from '@portico/server'
 import { outputFormat, parseLabels, usage } from '../args.js'
 import { type CliIo, EXIT, println, UsageError } from '../io.js'
 import { storeHelp, storeOptions } from '../store.js'
 import { loadFrom } from './validate.js'
 
-export const routesHelp = `portico routes (-f <file-or-dir>... | ${storeHelp}) [--output text|json|mermaid|dot] [--label k=v]... [--gateway-class NAME] [--explain METHOD URL [-H 'name: value']... [--port <gw>]]`
+export const routesHelp = `portico routes (-f <file-or-dir>... | ${storeHelp}) [--output text|json|mermaid|dot] [--label k=v]... [--namespace ns] [--gateway-class NAME] [--explain METHOD URL [-H 'name: value']... [--port <gw>]]`
 
 /**
  * `portico routes`: the compiled route table (as text, JSON, or a Mermaid / DOT diagram), or the
@@ -32,6 +34,7 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
         ...storeOptions,
         label: { type: 'string', multiple: true },
         'gateway-class': { type: 'string' },
+        namespace: { type: 'string' },
         explain: { type: 'boolean' },
         header: { type: 'string', short: 'H', multiple: true },
         port: { type: 'string' },
@@ -44,6 +47,7 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
   const config = await loadFrom(values, io, {
     labels: parseLabels(values.label),
     ...(gatewayClassName === undefined ? {} : { gatewayClassName }),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
   })
   if (!config.compiled) {
     println(io.stderr, formatDiagnostics(config.diagnostics))
@@ -57,7 +61,7 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
       io.stdout,
       format === 'json'
         ? JSON.stringify(route(config.compiled, facts), null, 2)
-        : explain(config.compiled, facts),
+        : await explainWithKeys(config.compiled, facts),
     )
     return EXIT.ok
   }
@@ -70,6 +74,16 @@ export async function routesCommand(argv: readonly string[], io: CliIo): Promise
   const table = describeRoutes(config.compiled)
   println(io.stdout, format === 'json' ? JSON.stringify(table, null, 2) : formatRoutes(table))
   return EXIT.ok
+}
+
+/** {@link explainRequest} with `jwksUri` key sets fetched as the gateway fetches them. */
+async function explainWithKeys(compiled: CompiledConfig, facts: RequestFacts): Promise<string> {
+  const keys = createJwksCache()
+  try {
+    return await explainRequest(compiled, facts, { keys })
+  } finally {
+    keys.close()
+  }
 }
 
 /** `--explain GET https://httpbin.example.com/status/200 -H 'x: y'` → the request facts. */

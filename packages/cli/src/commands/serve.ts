@@ -18,7 +18,7 @@ import { serveStore } from './serve-store.js'
 import { leaveCluster, reportReady, servePrimary, servesAdmin, workerCount } from './serve-workers.js'
 
 export const serveHelp =
-  `portico serve (-f <file-or-dir>... | ${storeHelp}) [--port <gw>=<listen>]... [--bind 127.0.0.1] [--label k=v]... [--gateway-class NAME] [--workers N|auto] ` +
+  `portico serve (-f <file-or-dir>... | ${storeHelp}) [--port <gw>=<listen>]... [--bind 127.0.0.1] [--label k=v]... [--namespace ns] [--gateway-class NAME] [--workers N|auto] ` +
   operationHelp
 
 /** `portico serve`: validates, compiles and serves until SIGINT/SIGTERM (or the io signal). */
@@ -32,6 +32,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
         bind: { type: 'string' },
         label: { type: 'string', multiple: true },
         'gateway-class': { type: 'string' },
+        namespace: { type: 'string' },
         workers: { type: 'string' },
         ...operationOptions,
         ...storeOptions,
@@ -44,10 +45,12 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const labels = parseLabels(values.label)
   const workers = workerCount(values.workers)
   const gatewayClassName = values['gateway-class']
+  const namespace = values.namespace
   const config = await loadConfig(files, io, {
     labels,
     portMap: ports,
     ...(gatewayClassName === undefined ? {} : { gatewayClassName }),
+    ...(namespace ? { namespace } : {}),
   })
   if (config.diagnostics.length > 0) println(io.stderr, formatDiagnostics(config.diagnostics))
   if (!config.compiled || hasErrors(config.diagnostics)) {
@@ -58,7 +61,12 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const ops = servesAdmin() ? values : { ...values, admin: 'off' }
   const gateway = await createManagedGateway({
     resources: config.resources,
-    compile: { labels, portMap: ports, ...(gatewayClassName === undefined ? {} : { gatewayClassName }) },
+    compile: {
+      labels,
+      portMap: ports,
+      ...(gatewayClassName === undefined ? {} : { gatewayClassName }),
+      ...(namespace ? { namespace } : {}),
+    },
     ports,
     ...(values.bind ? { bind: values.bind } : {}),
     ...gatewayOperationOptions(ops, io),

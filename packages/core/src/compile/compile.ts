@@ -595,7 +595,10 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
       labels,
       namespace: options.namespace ?? DEFAULT_GATEWAY_NAMESPACE,
       // A Gateway API Gateway is served as one synthesized Gateway per listener, `<name>/<listener>`.
-      gateways: gateways.map((g) => ({ namespace: namespaceOf(g), name: g.metadata.name.split('/')[0] ?? '' })),
+      gateways: gateways.map((g) => ({
+        namespace: namespaceOf(g),
+        name: g.metadata.name.split('/')[0] ?? '',
+      })),
     },
     (resource, path) => locator(resource as Res)(path),
     diagnostics,

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { Http2ServerRequest, type ServerHttp2Stream } from 'node:http2'
-import type { CompiledConfig, RequestFacts, RouteDecision } from '@portico/core'
+import type { CompiledConfig, CompiledPolicies, KeySource, RequestFacts, RouteDecision } from '@portico/core'
 import { observeDecision, observeRequest } from '../events.js'
+import { applyPolicies } from '../policy/step.js'
 import { type ForwardContext, forward } from '../proxy/forward.js'
 import { plainAddress, trustedClientAddress } from '../proxy/headers.js'
 import { LOCAL_BODY, localReply } from '../proxy/local-reply.js'
@@ -22,6 +23,8 @@ export interface HandlerContext extends ForwardContext {
   readonly numTrustedProxies?: number
   /** Sheds new requests while the process is overloaded (gateway option `overload`). */
   readonly overload?: OverloadGuard
+  /** Remote JWKS for RequestAuthentication `jwksUri` rules (none: such tokens fail). */
+  readonly jwks?: KeySource
 }
 
 /** Envoy's `max_headers_count` default: more request header fields get 431. */
@@ -74,17 +77,61 @@ export function handleRequest(
     if (!h2 && hostCount(req.rawHeaders) > 1) return void localReply(res, 400, server)
     const facts = requestFacts(info, req)
     if (facts === undefined) return void localReply(res, 400, server)
-    const peer = facts.sourceAddress
     const config = ctx.current()
-    const decision = ctx.route(config, facts)
-    observeDecision(res, decision)
-    const client = trustedClientAddress(req.headers['x-forwarded-for'], peer, ctx.numTrustedProxies ?? 0)
-    execute(ctx, config, decision, info, req, res, peer, client, h2)
+    if (config.policies !== undefined)
+      return void checkPolicies(ctx, config, config.policies, info, req, res, facts, h2)
+    dispatch(ctx, config, info, req, res, facts, h2)
   } catch (error) {
     ctx.logger.error({ err: error }, 'request failed')
     localReply(res, 500, server)
   }
 }
+
+/** Routes a request and executes the decision. */
+function dispatch(
+  ctx: HandlerContext,
+  config: CompiledConfig,
+  info: ListenerInfo,
+  req: Upstreamable,
+  res: Downstream,
+  facts: RequestFacts,
+  h2: boolean,
+): void {
+  const peer = facts.sourceAddress
+  const decision = ctx.route(config, facts)
+  observeDecision(res, decision)
+  const client = trustedClientAddress(req.headers['x-forwarded-for'], peer, ctx.numTrustedProxies ?? 0)
+  execute(ctx, config, decision, info, req, res, peer, client, h2)
+}
+
+/** Authentication and authorization (Envoy's jwt_authn and rbac filters), then {@link dispatch}. */
+function checkPolicies(
+  ctx: HandlerContext,
+  config: CompiledConfig,
+  policies: CompiledPolicies,
+  info: ListenerInfo,
+  req: Upstreamable & { readonly socket: unknown },
+  res: Downstream,
+  facts: RequestFacts,
+  h2: boolean,
+): void {
+  const socket = req.socket as { readonly localPort?: number; readonly localAddress?: string } | undefined
+  const connection = {
+    client: trustedClientAddress(
+      req.headers['x-forwarded-for'],
+      facts.sourceAddress,
+      ctx.numTrustedProxies ?? 0,
+    ),
+    localPort: socket?.localPort,
+    localAddress: plainAddress(socket?.localAddress),
+  }
+  const policyContext = { serverHeader: ctx.serverHeader, logger: ctx.logger, jwks: ctx.jwks ?? OFFLINE_KEYS }
+  applyPolicies(policyContext, policies, config.pathPolicy, facts, req.headers, connection, res, (checked) =>
+    dispatch(ctx, config, info, req, res, checked, h2),
+  )
+}
+
+const OFFLINE_KEYS: KeySource = { remote: () => undefined }
 
 /**
  * The facts of a request: authority from `:authority` (HTTP/2), the absolute-form target, or
