@@ -3,7 +3,7 @@ import type { ResourceRef, SourceLocation } from '../diagnostics/diagnostic.js'
 /**
  * The security policies that apply to one gateway, compiled with its config: JWT providers from
  * RequestAuthentications and the authorization policies by action. Absent from a
- * {@link import('../compile/types.js').CompiledConfig} when no policy applies, so such a config
+ * `CompiledConfig` when no policy applies, so such a config
  * pays nothing for them.
  */
 export interface CompiledPolicies {
