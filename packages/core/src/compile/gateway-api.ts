@@ -19,7 +19,17 @@ import type {
   ReferenceGrantSpec,
   ServiceResource,
 } from '../resources/index.js'
-import { K8S_GATEWAY_KIND } from '../resources/index.js'
+import {
+  endpointSliceSchema,
+  endpointsSchema,
+  grpcRouteSpecSchema,
+  httpRouteSpecSchema,
+  K8S_GATEWAY_KIND,
+  k8sGatewaySpecSchema,
+  namespaceSchema,
+  referenceGrantSpecSchema,
+  serviceSchema,
+} from '../resources/index.js'
 import type { HTTPMatchRequest, HTTPRoute, StringMatch } from '../resources/virtual-service.js'
 import type { RegistryService } from './clusters.js'
 
@@ -172,6 +182,42 @@ export function serviceHost(name: string, namespace: string): string {
   return `${name}.${namespace}.svc.cluster.local`
 }
 
+const SPEC_CHECKS: Readonly<Record<string, { safeParse(v: unknown): { success: boolean } }>> = {
+  [K8S_GATEWAY_KIND]: k8sGatewaySpecSchema,
+  HTTPRoute: httpRouteSpecSchema,
+  GRPCRoute: grpcRouteSpecSchema,
+  ReferenceGrant: referenceGrantSpecSchema,
+}
+const WHOLE_CHECKS: Readonly<Record<string, { safeParse(v: unknown): { success: boolean } }>> = {
+  Service: serviceSchema,
+  EndpointSlice: endpointSliceSchema,
+  Endpoints: endpointsSchema,
+  Namespace: namespaceSchema,
+}
+const shapeChecked = new WeakMap<object, boolean>()
+
+/**
+ * The resources of one kind whose shape the translation can trust: loaded ones passed the schema
+ * already; one built in code is checked once (a malformed one is left out, never thrown on).
+ */
+function listChecked<T>(snapshot: Snapshot<SnapshotResource>, kind: string): readonly T[] {
+  return snapshot.list(kind).filter((r) => {
+    if (sourceOf(r as Parameters<typeof sourceOf>[0]) !== undefined) return true
+    const known = shapeChecked.get(r)
+    if (known !== undefined) return known
+    const spec = SPEC_CHECKS[kind]
+    const whole = WHOLE_CHECKS[kind]
+    const ok =
+      spec !== undefined
+        ? spec.safeParse((r as Res).spec).success
+        : whole !== undefined
+          ? whole.safeParse(r).success
+          : true
+    shapeChecked.set(r, ok)
+    return ok
+  }) as unknown as readonly T[]
+}
+
 /**
  * Kubernetes Services with their EndpointSlices (or Endpoints) as registry services: the host
  * `name.ns.svc.cluster.local`, the Service ports, and the ready endpoint addresses with the port
@@ -180,9 +226,9 @@ export function serviceHost(name: string, namespace: string): string {
  */
 export function kubernetesServices(snapshot: Snapshot<SnapshotResource>): Map<string, RegistryService> {
   const out = new Map<string, RegistryService>()
-  const slices = snapshot.list('EndpointSlice') as readonly EndpointSliceResource[]
-  const endpoints = snapshot.list('Endpoints') as readonly EndpointsResource[]
-  for (const svc of snapshot.list('Service') as readonly ServiceResource[]) {
+  const slices = listChecked<EndpointSliceResource>(snapshot, 'EndpointSlice')
+  const endpoints = listChecked<EndpointsResource>(snapshot, 'Endpoints')
+  for (const svc of listChecked<ServiceResource>(snapshot, 'Service')) {
     const ns = namespaceOf(svc)
     const name = svc.metadata.name
     const ports = (svc.spec?.ports ?? []).map((p) => {
@@ -445,14 +491,14 @@ export function translateGatewayApi(
   const className = options.gatewayClassName ?? DEFAULT_GATEWAY_CLASS
   const services = kubernetesServices(snapshot)
   const namespaceLabels = new Map<string, Readonly<Record<string, string>>>()
-  for (const ns of snapshot.list('Namespace')) {
+  for (const ns of listChecked<Res>(snapshot, 'Namespace')) {
     namespaceLabels.set(
       ns.metadata.name,
       (ns as Res & { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {},
     )
   }
   const labelsOf = (ns: string) => ({ ...namespaceLabels.get(ns), 'kubernetes.io/metadata.name': ns })
-  const grants = (snapshot.list('ReferenceGrant') as readonly Res[]).map((g) => ({
+  const grants = listChecked<Res>(snapshot, 'ReferenceGrant').map((g) => ({
     namespace: namespaceOf(g),
     spec: g.spec as ReferenceGrantSpec,
   }))
@@ -478,7 +524,7 @@ export function translateGatewayApi(
   const served: ServedListener[] = []
   const gatewayStatus: { ref: ResourceRef; spec: K8sGatewaySpec; listeners: ServedListener[] }[] = []
   const portKinds = new Map<number, { kind: string; hostnames: Set<string> }>()
-  for (const gw of snapshot.list(K8S_GATEWAY_KIND) as readonly Res[]) {
+  for (const gw of listChecked<Res>(snapshot, K8S_GATEWAY_KIND)) {
     const spec = gw.spec as K8sGatewaySpec
     if (spec.gatewayClassName !== className) continue
     const ref: ResourceRef = { kind: K8S_GATEWAY_KIND, namespace: namespaceOf(gw), name: gw.metadata.name }
@@ -593,7 +639,7 @@ export function translateGatewayApi(
   // 2. Routes, oldest first, then by namespace/name (the spec's tie-breakers).
   const routes: NormalizedRoute[] = []
   for (const kind of ['HTTPRoute', 'GRPCRoute'] as const) {
-    for (const r of snapshot.list(kind) as readonly Res[]) {
+    for (const r of listChecked<Res>(snapshot, kind)) {
       const spec = r.spec as HTTPRouteSpec | GRPCRouteSpec
       routes.push({
         resource: r,
