@@ -11,8 +11,8 @@ import {
   validate,
 } from '@portico/core'
 import { createGateway, type Gateway } from '@portico/server'
-import { createCertificate } from '../certs.js'
-import { type HttpResponse, request } from '../request.js'
+import { createCertificate } from '../../certs.js'
+import { type HttpResponse, request } from '../../request.js'
 
 /** What an echo backend saw of one request. */
 export interface EchoRecord {
