@@ -1,6 +1,12 @@
 import { channel } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
-import type { Cluster, Diagnostic, Endpoint, RouteDecision } from '@portico/core'
+import {
+  type Cluster,
+  type Diagnostic,
+  type Endpoint,
+  type RouteDecision,
+  routeStatName,
+} from '@portico/core'
 
 /**
  * Envoy's response flags that Portico sets (`%RESPONSE_FLAGS%`): NR no route, NC no cluster,
@@ -366,8 +372,7 @@ export function observeDecision(response: object, decision: RouteDecision): void
   state.routeConfig = decision.routeConfig
   if (decision.kind === 'notFound') state.flags.push('NR')
   const origin = decision.kind === 'notFound' || decision.kind === 'reject' ? undefined : decision.origin
-  if (origin !== undefined)
-    state.routeName = origin.name ?? `${origin.virtualService.name}.${origin.routeIndex}`
+  if (origin !== undefined) state.routeName = routeStatName(origin)
   if (decision.kind === 'route') {
     const first = decision.forward.destinations[0]
     if (first !== undefined) state.clusterName = first.clusterName

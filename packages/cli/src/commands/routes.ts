@@ -8,6 +8,7 @@ import {
   formatMermaid,
   formatRoutes,
   type RequestFacts,
+  requestFactsFor,
   route,
   routeGraph,
 } from '@portico/core'
@@ -97,32 +98,9 @@ function requestFacts(
       '--explain wants METHOD URL, e.g. --explain GET http://httpbin.example.com/status/200',
     )
   const [method, target] = positionals as [string, string]
-  // Parsed by hand, not with URL: the path must reach the router exactly as typed (unnormalized).
-  const m = /^(https?):\/\/([^/?#]+)([^#]*)$/i.exec(target)
-  if (!m) throw new UsageError(`--explain wants an absolute http(s) URL, not "${target}"`)
-  const scheme = (m[1] as string).toLowerCase() === 'https' ? 'https' : 'http'
-  const host = m[2] as string
-  const rest = m[3] as string
-  const path = rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest
-  const portMatch = /:(\d+)$/.exec(host)
-  const gatewayPort =
-    port !== undefined ? Number(port) : portMatch ? Number(portMatch[1]) : scheme === 'https' ? 443 : 80
-  if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65535)
+  if (port !== undefined && !/^\d+$/.test(port))
     throw new UsageError(`--port must be a port number, not "${port}"`)
-  const headerMap: Record<string, string> = {}
-  for (const h of headers) {
-    const colon = h.indexOf(':')
-    if (colon <= 0) throw new UsageError(`-H wants "name: value", not "${h}"`)
-    headerMap[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim()
-  }
-  const authority = headerMap.host ?? host
-  return {
-    port: gatewayPort,
-    ...(scheme === 'https' ? { sni: host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '') } : {}),
-    scheme,
-    method: method.toUpperCase(),
-    authority,
-    path,
-    headers: { ...headerMap, host: authority },
-  }
+  const result = requestFactsFor(method, target, headers, port === undefined ? undefined : Number(port))
+  if (!result.ok) throw new UsageError(`--explain: ${result.error}`)
+  return result.facts
 }

@@ -1,6 +1,7 @@
 import type { SourceLocation } from '../diagnostics/diagnostic.js'
 import { authorityHost } from '../route/host-table.js'
 import { normalizeTarget } from '../route/normalize.js'
+import { routeStatName } from '../route/request-facts.js'
 import { RequestViewImpl } from '../route/request-view.js'
 import { route, serverFor } from '../route/router.js'
 import type {
@@ -28,6 +29,8 @@ export interface RouteRow {
   /** `namespace/name http[0].match[1]`. */
   readonly origin: string
   readonly name?: string
+  /** The name the route's requests are counted under (`routeStatName`: `name`, else `<VirtualService>.<rule>`). */
+  readonly routeName?: string
   /** `file:line:column` when the VirtualService was loaded from a file. */
   readonly source?: string
 }
@@ -146,6 +149,7 @@ function routeRow(
     action: describeAction(r.action),
     origin: formatOrigin(r.origin),
     ...(r.origin.name === undefined ? {} : { name: r.origin.name }),
+    routeName: routeStatName(r.origin),
     ...(source === undefined ? {} : { source }),
   }
 }

@@ -6,4 +6,5 @@ export {
   type PathNormalization,
   type PathPolicy,
 } from './normalize.js'
+export { type RequestFactsResult, requestFactsFor, routeStatName } from './request-facts.js'
 export { pickDestination, redirectLocation, route } from './router.js'
