@@ -24,6 +24,7 @@ import type { OverloadState } from '../downstream/overload.js'
 import { publishConfig } from '../events.js'
 import { createGateway, type Gateway, type GatewayConfig, type GatewayOptions } from '../gateway.js'
 import { createMetrics, type Metrics } from '../metrics/metrics.js'
+import { type ConfigHistory, createConfigHistory } from './history.js'
 
 /** Validates a whole resource set (`validate` of `@portico/core`). */
 export type ValidateFunction = (resources: readonly SnapshotResource[]) => readonly Diagnostic[]
@@ -101,6 +102,8 @@ export interface ManagedGateway extends Gateway, ConfigSink {
   readonly metrics: Metrics
   /** The config source and how it stands, when the gateway has one. */
   readonly source: SourceStatus | undefined
+  /** The last configuration changes (accepted and refused), and the last refused one. */
+  readonly history: ConfigHistory
   /**
    * Serves a config that does not come from the gateway's resources (`Gateway.update`); the next
    * `create`/`replace`/`apply`/`delete` compiles from the resources again.
@@ -257,6 +260,17 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
       }
     | undefined = source === undefined ? undefined : { connection: 'connecting', rejectedDiagnostics: [] }
   const sourceLabels: Record<string, string> = source === undefined ? {} : { source: source.name }
+  const history = createConfigHistory()
+  history.record({
+    version: store.snapshot.version,
+    ok: true,
+    operation: 'start',
+    changes: initial.map((r) => ({
+      action: 'created' as const,
+      resource: { kind: r.kind, namespace: r.metadata.namespace ?? 'default', name: r.metadata.name },
+    })),
+    diagnostics: initialFindings,
+  })
   const metrics = createMetrics({
     filter: mine,
     upstreams: () => upstreams,
@@ -342,6 +356,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
     const result = { ok, operation, version: store.snapshot.version, changes, diagnostics }
     if (ok) changeCounts.accepted++
     else changeCounts.refused++
+    history.record(result)
     publishConfig(result)
     return result
   }
@@ -429,6 +444,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
         diagnostics: written.diagnostics,
       }
       changeCounts.refused++
+      history.record(result)
       publishConfig(result)
       return result
     }
@@ -571,6 +587,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
       if (state === 'connected' || error === undefined) delete sourceState.error
       else sourceState.error = error
     },
+    history,
     update: (config) => gateway.update(config),
     create: upsert('create'),
     replace: upsert('replace'),

@@ -138,6 +138,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     'Response body sizes in bytes.',
     SIZE_BUCKETS,
   )
+  // Per route and cluster, for the admin page (Envoy keeps such figures per virtual cluster).
+  const routeDuration = new HistogramFamily(
+    'portico_route_request_duration_milliseconds',
+    'Request duration in milliseconds by route config, route, upstream cluster and status class.',
+    DURATION_BUCKETS_MS,
+  )
+  const routeLabelSets = new Map<string, Labels>()
   const tcpOpened = new CounterFamily('istio_tcp_connections_opened_total', 'TCP connections opened.')
   const tcpClosed = new CounterFamily('istio_tcp_connections_closed_total', 'TCP connections closed.')
   const tcpSent = new CounterFamily('istio_tcp_sent_bytes_total', 'Bytes sent to clients on TCP connections.')
@@ -204,6 +211,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }
     requests.inc(labels, 1, key)
     duration.observe(labels, event.durationMs, key)
+    const code = event.responseCode
+    const routeKey = `${event.routeConfig}|${event.routeName}|${event.upstreamCluster}|${code < 100 ? 0 : (code / 100) | 0}`
+    let routeLabels = routeLabelSets.get(routeKey)
+    if (routeLabels === undefined) {
+      routeLabels = {
+        route_config: event.routeConfig ?? '-',
+        route_name: event.routeName ?? '-',
+        upstream_cluster: event.upstreamCluster ?? '-',
+        response_code_class: code < 100 ? 'none' : `${(code / 100) | 0}xx`,
+      }
+      routeLabelSets.set(routeKey, routeLabels)
+    }
+    routeDuration.observe(routeLabels, event.durationMs, routeKey)
     requestBytes.observe(labels, event.bytesReceived, key)
     responseBytes.observe(labels, event.bytesSent, key)
   }
@@ -242,6 +262,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       duration.snapshot(),
       requestBytes.snapshot(),
       responseBytes.snapshot(),
+      routeDuration.snapshot(),
       tcpOpened.snapshot(),
       tcpClosed.snapshot(),
       tcpSent.snapshot(),
