@@ -236,3 +236,71 @@ ports: [{ name: http, port: ${upstream.port} }]
     expect((await call(admin.address.port, 'POST', '/ready', 'x')).status).toBe(404)
   })
 })
+
+describe('admin page and its read-only endpoints', () => {
+  it('serves one self-contained HTML page with a strict Content-Security-Policy', async () => {
+    await gw.create(seedYaml(upstream.port))
+    const res = await fetch(`http://127.0.0.1:${admin.address.port}/`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'none'; script-src 'sha256-/)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    const html = await res.text()
+    expect(html).toContain('uri prefix &#34;/status&#34;')
+    expect(html).not.toMatch(/<(link|img|iframe)\b|src="http|href="http/)
+  })
+
+  it('counts requests per route and per cluster in /stats/traffic', async () => {
+    await gw.create(seedYaml(upstream.port))
+    const traffic = async () =>
+      (await (await fetch(`http://127.0.0.1:${admin.address.port}/stats/traffic`)).json()) as {
+        routes: { routeConfig: string; routeName: string; requests: number; status4xx: number }[]
+        clusters: { cluster: string; requests: number }[]
+      }
+    expect((await traffic()).routes).toEqual([])
+    expect((await http1(gw.addresses[80]!.port, '/status/200')).status).toBe(200)
+    expect((await http1(gw.addresses[80]!.port, '/status/404')).status).toBe(404)
+    const after = await traffic()
+    expect(after.routes).toEqual([
+      expect.objectContaining({ routeConfig: 'http.80', routeName: 'httpbin.0', requests: 2, status4xx: 1 }),
+    ])
+    expect(after.clusters).toEqual([
+      expect.objectContaining({ cluster: 'outbound|8000||httpbin.default.svc.cluster.local', requests: 2 }),
+    ])
+  })
+
+  it('explains a request as portico routes --explain does, and changes nothing doing it', async () => {
+    await gw.create(seedYaml(upstream.port))
+    const version = gw.version
+    const q = new URLSearchParams({ method: 'GET', url: 'http://httpbin.example.com/headers' })
+    const res = await call(admin.address.port, 'GET', `/explain?${q}`)
+    expect(res.status).toBe(200)
+    expect(res.body).toMatch(/decision +404 \(no-route\)/)
+    const bad = await call(admin.address.port, 'GET', '/explain?url=/relative')
+    expect(bad.status).toBe(400)
+    expect((await call(admin.address.port, 'POST', '/explain', '')).status).toBe(404)
+    expect((await call(admin.address.port, 'POST', '/', '')).status).toBe(404)
+    expect(gw.version).toBe(version)
+  })
+
+  it('keeps the change history with the last refused change and its diagnostics', async () => {
+    await gw.create(seedYaml(upstream.port))
+    await gw.create(gatewayYaml(['http']))
+    const history = JSON.parse((await call(admin.address.port, 'GET', '/config_history')).body) as {
+      entries: { operation: string; ok: boolean }[]
+      lastRefused: { diagnostics: { code: string }[] } | null
+    }
+    expect(history.entries.map((e) => [e.operation, e.ok])).toEqual([
+      ['start', true],
+      ['create', true],
+      ['create', false],
+    ])
+    expect(history.lastRefused?.diagnostics[0]?.code).toBe('PTC4200')
+    const vs = await call(
+      admin.address.port,
+      'GET',
+      '/resource?namespace=default&name=httpbin&kind=VirtualService',
+    )
+    expect(JSON.parse(vs.body)).toMatchObject([{ kind: 'VirtualService', metadata: { name: 'httpbin' } }])
+  })
+})

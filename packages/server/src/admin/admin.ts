@@ -1,10 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { describeRoutes, formatGatewayApiStatus, formatRoutes, type ResourceKey } from '@portico/core'
+import {
+  describeRoutes,
+  explain,
+  formatGatewayApiStatus,
+  formatRoutes,
+  type ResourceKey,
+  requestFactsFor,
+  route,
+} from '@portico/core'
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/metrics.js'
 import { type MetricsSnapshot, mergeSnapshots, renderSnapshot } from '../metrics/snapshot.js'
 import type { ChangeOutcome, ManagedGateway } from './managed.js'
+import { ADMIN_PAGE_CSP, adminPageView, renderAdminPage } from './page.js'
 import { type AdminChange, type AdminPeers, applyChange, type PeerOutcome } from './peers.js'
+import { trafficSummary } from './traffic.js'
 
 /** Options of {@link startAdmin}. */
 export interface AdminOptions {
@@ -110,8 +120,15 @@ function peerFailure(failed: PeerOutcome): string {
   return `worker ${failed.peer} did not take the change this one accepted (${reason}); the workers now serve different configurations`
 }
 
-/** The peers' figures merged with `local`, plus how many processes reported. */
-async function mergedMetrics(local: () => MetricsSnapshot, peers: AdminPeers): Promise<string> {
+/** This process's metrics snapshot merged with the peers' (those that answered in time). */
+async function mergedSnapshot(
+  local: () => MetricsSnapshot,
+  peers: AdminPeers | undefined,
+): Promise<{
+  merged: MetricsSnapshot
+  others: { snapshots: readonly MetricsSnapshot[]; missing: readonly string[]; error?: string }
+}> {
+  if (peers === undefined) return { merged: local(), others: { snapshots: [], missing: [] } }
   const asked = peers.metrics().catch((error: unknown) => ({
     snapshots: [] as MetricsSnapshot[],
     missing: [] as string[],
@@ -119,7 +136,12 @@ async function mergedMetrics(local: () => MetricsSnapshot, peers: AdminPeers): P
   }))
   const own = local()
   const others = await asked
-  const merged = mergeSnapshots([own, ...others.snapshots])
+  return { merged: mergeSnapshots([own, ...others.snapshots]), others }
+}
+
+/** The peers' figures merged with `local`, plus how many processes reported. */
+async function mergedMetrics(local: () => MetricsSnapshot, peers: AdminPeers): Promise<string> {
+  const { merged, others } = await mergedSnapshot(local, peers)
   const reporting = 1 + others.snapshots.length
   const text = renderSnapshot({
     families: [
@@ -138,7 +160,7 @@ async function mergedMetrics(local: () => MetricsSnapshot, peers: AdminPeers): P
       },
     ],
   })
-  if ('error' in others) return `# portico: only this worker's figures: ${others.error}\n${text}`
+  if (others.error !== undefined) return `# portico: only this worker's figures: ${others.error}\n${text}`
   if (others.missing.length === 0) return text
   return `# portico: no figures from worker ${others.missing.join(', ')} in time; the sums leave them out\n${text}`
 }
@@ -257,12 +279,67 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
               ? gateway.metrics.render()
               : await mergedMetrics(() => gateway.metrics.snapshot(), peers),
           )
-        case '/':
+        case '/': {
+          const page = renderAdminPage(adminPageView(gateway))
+          res.writeHead(200, {
+            'content-type': 'text/html; charset=utf-8',
+            'content-length': Buffer.byteLength(page),
+            'cache-control': 'no-store',
+            'content-security-policy': ADMIN_PAGE_CSP,
+            'x-content-type-options': 'nosniff',
+            'referrer-policy': 'no-referrer',
+            'x-frame-options': 'DENY',
+          })
+          return void res.end(method === 'HEAD' ? undefined : page)
+        }
+        case '/favicon.ico':
+          res.writeHead(204, { 'cache-control': 'max-age=86400' })
+          return void res.end()
+        case '/stats/traffic': {
+          const { merged } = await mergedSnapshot(() => gateway.metrics.snapshot(), peers)
+          return json(res, 200, { version: gateway.version, ...trafficSummary(merged) })
+        }
+        case '/config_history':
+          return json(res, 200, {
+            version: gateway.version,
+            entries: gateway.history.entries,
+            lastRefused: gateway.history.lastRefused ?? null,
+          })
+        case '/resource': {
+          const namespace = query.get('namespace')
+          const name = query.get('name')
+          const kind = query.get('kind')
+          const found = gateway.snapshot.resources.filter(
+            (r) =>
+              r.metadata.name === name &&
+              (r.metadata.namespace ?? 'default') === (namespace ?? 'default') &&
+              (kind === null || r.kind.toLowerCase() === kind.toLowerCase()),
+          )
+          if (found.length === 0)
+            throw new HttpError(404, `no resource ${namespace ?? 'default'}/${name ?? ''}`)
+          return json(res, 200, found.map(redact))
+        }
+        case '/explain': {
+          const port = query.get('port')
+          if (port !== null && !/^\d+$/.test(port))
+            throw new HttpError(400, `port must be a port number, not "${port}"`)
+          const facts = requestFactsFor(
+            query.get('method') ?? 'GET',
+            query.get('url') ?? '',
+            query.getAll('header'),
+            port === null ? undefined : Number(port),
+          )
+          if (!facts.ok) return send(res, 400, 'text/plain; charset=utf-8', `${facts.error}\n`)
+          return query.get('format') === 'json'
+            ? json(res, 200, route(gateway.config, facts.facts))
+            : send(res, 200, 'text/plain; charset=utf-8', explain(gateway.config, facts.facts))
+        }
+        case '/help':
           return send(
             res,
             200,
             'text/plain',
-            'portico admin\n  GET /ready\n  POST /healthcheck/fail, /healthcheck/ok\n  GET /config_dump\n  GET /source\n  GET /routes\n  GET /gateway_api_status\n  GET /stats/prometheus\n  POST|PUT /config, POST /config/apply, DELETE /config[/<kind>/<name>]\n',
+            'portico admin\n  GET / (the admin page)\n  GET /ready\n  POST /healthcheck/fail, /healthcheck/ok\n  GET /config_dump\n  GET /source\n  GET /routes\n  GET /gateway_api_status\n  GET /stats/prometheus\n  GET /stats/traffic\n  GET /config_history\n  GET /resource?namespace=&name=[&kind=]\n  GET /explain?method=&url=[&header=][&port=]\n  POST|PUT /config, POST /config/apply, DELETE /config[/<kind>/<name>]\n',
           )
         default:
           throw new HttpError(404, `no admin page ${path}`)
