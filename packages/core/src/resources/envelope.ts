@@ -54,12 +54,17 @@ export const objectMetaSchema = z.strictObject({
 export type ObjectMeta = z.infer<typeof objectMetaSchema>
 
 /**
- * Builds the envelope schema of an Istio networking kind: only `apiVersion`, `kind`, `metadata`,
- * `spec` and `status` at the top level (as `istioctl validate` insists).
+ * Builds the envelope schema of an Istio kind: only `apiVersion` (one of `apiVersions`, by default
+ * the networking group's), `kind`, `metadata`, `spec` and `status` at the top level (as
+ * `istioctl validate` insists).
  */
-export function istioResourceSchema<K extends string, S extends z.ZodType>(kind: K, spec: S) {
+export function istioResourceSchema<
+  K extends string,
+  S extends z.ZodType,
+  const V extends readonly [string, ...string[]] = typeof istioNetworkingApiVersions,
+>(kind: K, spec: S, apiVersions: V = istioNetworkingApiVersions as unknown as V) {
   return z.strictObject({
-    apiVersion: z.enum(istioNetworkingApiVersions),
+    apiVersion: z.enum(apiVersions),
     kind: z.literal(kind),
     metadata: objectMetaSchema,
     spec,

@@ -19,7 +19,7 @@ import type { SecretResource } from './secret.js'
 import { secretSchema } from './secret.js'
 import {
   authorizationPolicySpecSchema,
-  istioSecurityResourceSchema,
+  istioSecurityApiVersions,
   requestAuthenticationSpecSchema,
 } from './security.js'
 import { serviceEntrySpecSchema } from './service-entry.js'
@@ -46,17 +46,19 @@ export const serviceEntrySchema = istioResourceSchema('ServiceEntry', serviceEnt
 export type ServiceEntryResource = z.infer<typeof serviceEntrySchema>
 
 /** Envelope schema of a `RequestAuthentication` (security.istio.io). */
-export const requestAuthenticationSchema = istioSecurityResourceSchema(
+export const requestAuthenticationSchema = istioResourceSchema(
   'RequestAuthentication',
   requestAuthenticationSpecSchema,
+  istioSecurityApiVersions,
 )
 /** A `RequestAuthentication` resource. */
 export type RequestAuthenticationResource = z.infer<typeof requestAuthenticationSchema>
 
 /** Envelope schema of an `AuthorizationPolicy` (security.istio.io). */
-export const authorizationPolicySchema = istioSecurityResourceSchema(
+export const authorizationPolicySchema = istioResourceSchema(
   'AuthorizationPolicy',
   authorizationPolicySpecSchema,
+  istioSecurityApiVersions,
 )
 /** An `AuthorizationPolicy` resource. */
 export type AuthorizationPolicyResource = z.infer<typeof authorizationPolicySchema>

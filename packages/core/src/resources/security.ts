@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import { durationSchema } from './common.js'
 import { workloadLabelSelectorSchema } from './destination-rule.js'
-import { objectMetaSchema } from './envelope.js'
 
 /** The apiVersions under which Istio serves the security kinds (both with the same shape). */
 export const istioSecurityApiVersions = ['security.istio.io/v1beta1', 'security.istio.io/v1'] as const
@@ -135,18 +134,3 @@ export const authorizationPolicySpecSchema = z.strictObject({
 })
 /** The `spec` of an `AuthorizationPolicy`. */
 export type AuthorizationPolicySpec = z.infer<typeof authorizationPolicySpecSchema>
-
-/**
- * Builds the envelope schema of an Istio security kind: `apiVersion` among
- * {@link istioSecurityApiVersions}, `kind`, `metadata`, `spec` (empty allowed: `spec: {}`) and
- * `status`.
- */
-export function istioSecurityResourceSchema<K extends string, S extends z.ZodType>(kind: K, spec: S) {
-  return z.strictObject({
-    apiVersion: z.enum(istioSecurityApiVersions),
-    kind: z.literal(kind),
-    metadata: objectMetaSchema,
-    spec,
-    status: z.unknown().optional(),
-  })
-}
