@@ -124,6 +124,8 @@ describe('portico validate', () => {
       ),
     )
     expect(r.stderr).toMatch(/^invalid: /m)
+    // the refused VirtualService is analyzed all the same, as istioctl analyze does
+    expect(r.stdout).toContain(':7:14  warning  IST0101  Referenced gateway not found: "httpbin-gateway"')
   })
 
   it('prints an array of diagnostics with --output json', async () => {

@@ -40,7 +40,7 @@ export async function loadConfig(
   options: LoadConfigOptions = {},
 ): Promise<LoadedConfig> {
   const loaded = await loadResources(files, { cwd: io.cwd, stdin: io.stdin })
-  return checkConfig(loaded.resources, loaded.diagnostics, options)
+  return checkConfig(loaded.resources, loaded.diagnostics, options, loaded.rejected)
 }
 
 /** Reads, validates and (when valid) compiles the configuration in a store (`--store`) at its current revision. */
@@ -56,11 +56,13 @@ function checkConfig(
   loadedResources: readonly Resource[],
   loadDiagnostics: readonly Diagnostic[],
   options: LoadConfigOptions,
+  rejected: readonly Resource[] = [],
 ): LoadedConfig {
   const resources = [...loadedResources, ...(options.extra ?? [])]
   const findings = [
     ...loadDiagnostics,
     ...validate(resources, {
+      rejected,
       ...(options.labels ? { gatewayLabels: options.labels } : {}),
       ...(options.namespace ? { gatewayNamespace: options.namespace } : {}),
     }),

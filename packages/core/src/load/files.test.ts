@@ -134,6 +134,6 @@ describe('loadResources', () => {
     const controller = new AbortController()
     controller.abort()
     const result = await loadResources(['config'], { cwd: root, signal: controller.signal })
-    expect(result).toEqual({ resources: [], diagnostics: [] })
+    expect(result).toEqual({ resources: [], diagnostics: [], rejected: [] })
   })
 })

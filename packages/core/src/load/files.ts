@@ -38,9 +38,11 @@ export async function loadResources(
   const cwd = options.cwd ?? process.cwd()
   const resources: Resource[] = []
   const diagnostics: Diagnostic[] = []
+  const rejected: Resource[] = []
   const add = (result: LoadResult): void => {
     resources.push(...result.resources)
     diagnostics.push(...result.diagnostics)
+    rejected.push(...(result.rejected ?? []))
   }
   let stdinText: string | undefined
   for (const path of paths) {
@@ -71,7 +73,7 @@ export async function loadResources(
     }
   }
   diagnostics.push(...duplicateWarnings(resources))
-  return { resources, diagnostics }
+  return { resources, diagnostics, rejected }
 }
 
 interface FoundFile {

@@ -183,8 +183,12 @@ spec:
   })
 
   test('empty text and empty documents give nothing', () => {
-    expect(parseResources('', 'e.yaml')).toEqual({ resources: [], diagnostics: [] })
-    expect(parseResources('---\n---\n# c\n...\n', 'e.yaml')).toEqual({ resources: [], diagnostics: [] })
+    expect(parseResources('', 'e.yaml')).toEqual({ resources: [], diagnostics: [], rejected: [] })
+    expect(parseResources('---\n---\n# c\n...\n', 'e.yaml')).toEqual({
+      resources: [],
+      diagnostics: [],
+      rejected: [],
+    })
   })
 
   test('kinds Portico does not handle are warnings naming the document; wrong apiVersion is an error', () => {

@@ -5,12 +5,18 @@ import { checkResource, unpackList } from './check.js'
 import { LOAD_CODES } from './codes.js'
 import { LineIndex } from './line-index.js'
 import { PositionTable } from './positions.js'
+import { salvageResource } from './salvage.js'
 import { setSourceOf, sourceOf } from './source.js'
 
 /** Resources read from text, with every finding. */
 export interface LoadResult {
   readonly resources: Resource[]
   readonly diagnostics: Diagnostic[]
+  /**
+   * Documents the schema refused, with the refused fields left out (see {@link salvageResource}),
+   * positioned like resources: for analysis only (`validate`'s `rejected` option), never to serve.
+   */
+  readonly rejected?: Resource[]
 }
 
 /** Aliases one document may expand (guards against alias bombs). */
@@ -65,8 +71,12 @@ function formatLine(location: { line: number; column: number }): string {
 }
 
 /** {@link parseResources} without the duplicate check (the file loader checks across files). */
-export function parseText(text: string, file: string): { resources: Resource[]; diagnostics: Diagnostic[] } {
+export function parseText(
+  text: string,
+  file: string,
+): { resources: Resource[]; diagnostics: Diagnostic[]; rejected: Resource[] } {
   const resources: Resource[] = []
+  const rejected: Resource[] = []
   const diagnostics: Diagnostic[] = []
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text
   const lineCounter = new LineIndex(source)
@@ -85,11 +95,11 @@ export function parseText(text: string, file: string): { resources: Resource[]; 
       message: `cannot parse ${file}: ${messageOf(error)}`,
       source: { file, line: 1, column: 1 },
     })
-    return { resources, diagnostics }
+    return { resources, diagnostics, rejected }
   }
   docs.forEach((doc, index) => {
     try {
-      parseDocument(doc, index, docs.length, file, lineCounter, resources, diagnostics)
+      parseDocument(doc, index, docs.length, file, lineCounter, { resources, diagnostics, rejected })
     } catch (error) {
       const { line, col } = lineCounter.linePos(doc.range[0])
       diagnostics.push({
@@ -100,7 +110,7 @@ export function parseText(text: string, file: string): { resources: Resource[]; 
       })
     }
   })
-  return { resources, diagnostics }
+  return { resources, diagnostics, rejected }
 }
 
 function parseDocument(
@@ -109,9 +119,9 @@ function parseDocument(
   count: number,
   file: string,
   lineCounter: LineIndex,
-  resources: Resource[],
-  diagnostics: Diagnostic[],
+  out: { resources: Resource[]; diagnostics: Diagnostic[]; rejected: Resource[] },
 ): void {
+  const { resources, diagnostics, rejected } = out
   const at = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset)
     return { file, line, column: col }
@@ -160,6 +170,12 @@ function parseDocument(
     if (result.value) {
       setSourceOf(result.value, { file, locate })
       resources.push(result.value)
+    } else if (result.diagnostics.some((d) => d.severity === 'error')) {
+      const salvaged = salvageResource(object)
+      if (salvaged !== undefined) {
+        setSourceOf(salvaged, { file, locate })
+        rejected.push(salvaged)
+      }
     }
   }
 }

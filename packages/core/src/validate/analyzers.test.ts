@@ -650,3 +650,51 @@ http:
     expect(run(input, options, ['IST0149'])).toEqual(expected)
   })
 })
+
+describe('resources the schema refused are analyzed too (validate rejected)', () => {
+  const loadAll = (text: string) => parseResources(text, 'config.yaml')
+  it('reports a refused resource’s schema error and its analyzer findings both', () => {
+    const { resources, diagnostics, rejected } = loadAll(
+      vs(
+        'web',
+        `
+hosts: [web.example.com]
+gateways: [edge]
+http:
+- mach: [{ uri: { prefix: / } }]
+  directResponse: { status: 200 }`,
+      ),
+    )
+    expect(resources).toEqual([])
+    const found = [...diagnostics, ...validate(resources, { rejected: rejected ?? [] })].map(
+      (d) => `${d.severity} ${d.code} ${d.resource?.name} ${d.path} ${d.source?.line}`,
+    )
+    expect(found).toEqual([
+      'error PTC1010 web spec.http[0].mach 9',
+      'warning IST0101 web spec.gateways[0] 7',
+      'warning IST0132 web spec.gateways[0] 7',
+    ])
+  })
+
+  it('one refused ServiceEntry provides its hosts without silencing the check of the others', () => {
+    const text =
+      se(
+        'api',
+        'hosts: [api.example.com]\nports: [{ number: 80, name: http, protocol: HTTP }]\nresolutoin: DNS',
+      ) +
+      vs(
+        'r',
+        'hosts: [r.example.com]\nhttp: [{ route: [{ destination: { host: api.example.com } }, { destination: { host: nowhere.example.com } }] }]',
+      )
+    const { resources, rejected } = loadAll(text)
+    const missing = (found: readonly Diagnostic[]) =>
+      found.filter((d) => d.code === 'IST0101').map((d) => d.message)
+    expect(missing(validate(resources, { rejected: rejected ?? [] }))).toEqual([
+      'Referenced host not found: "nowhere.example.com"',
+    ])
+    expect(missing(validate(resources))).toEqual([
+      'Referenced host not found: "api.example.com"',
+      'Referenced host not found: "nowhere.example.com"',
+    ])
+  })
+})

@@ -62,7 +62,16 @@ export function validateResource(resource: Resource): Diagnostic[] {
 }
 
 /** Options of {@link validate}. */
-export type ValidateOptions = AnalyzeOptions & PolicyAnalyzeOptions
+export type ValidateOptions = AnalyzeOptions &
+  PolicyAnalyzeOptions & {
+    /**
+     * Resources the schema refused, salvaged by the loader (`LoadResult.rejected`): analyzed with
+     * the others, as `istioctl analyze` analyzes resources that fail validation, so that their
+     * own findings are reported and references to them are not reported missing. Their schema
+     * errors are the loader's; they are never validated as admitted resources nor served.
+     */
+    readonly rejected?: readonly Resource[]
+  }
 
 /**
  * Judges a whole config set: every resource on its own ({@link validateResource}), two resources
@@ -95,7 +104,8 @@ export function validate(resources: readonly Resource[], options: ValidateOption
     )
     diagnostics.push(...report.diagnostics)
   }
-  diagnostics.push(...analyze(resources, options), ...analyzePolicies(resources, options))
+  const analyzed = options.rejected === undefined ? resources : [...resources, ...options.rejected]
+  diagnostics.push(...analyze(analyzed, options), ...analyzePolicies(analyzed, options))
   return diagnostics
 }
 
