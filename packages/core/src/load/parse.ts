@@ -13,7 +13,7 @@ export interface LoadResult {
   readonly resources: Resource[]
   readonly diagnostics: Diagnostic[]
   /**
-   * Documents the schema refused, with the refused fields left out (see {@link salvageResource}),
+   * Documents the schema refused, with the refused fields left out (a refused list item takes its list),
    * positioned like resources: for analysis only (`validate`'s `rejected` option), never to serve.
    */
   readonly rejected?: Resource[]
