@@ -9,6 +9,7 @@ import { LOCAL_BODY, localReply } from '../proxy/local-reply.js'
 import type { Downstream, RouteFunction, Upstreamable } from '../types.js'
 import type { ConnectionLimits } from './listeners.js'
 import type { OverloadGuard } from './overload.js'
+import { DEFAULT_REQUEST_TIMEOUT_MS, limitRequestTime } from './stream-timeout.js'
 
 /** What the request handler reads on every request. */
 export interface HandlerContext extends ForwardContext {
@@ -281,6 +282,15 @@ export function handleStream(
     }
   }
   const res = new H2Response(stream, ctx.serverHeader)
+  if (!stream.endAfterHeaders) {
+    limitRequestTime(
+      stream,
+      req,
+      res,
+      ctx.limits?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      ctx.serverHeader,
+    )
+  }
   if (method === 'CONNECT') {
     stream.on('error', noop)
     return void localReply(res, 405, false)
