@@ -1,4 +1,4 @@
-import { Agent, createServer, request, type Server } from 'node:http'
+import { Agent, createServer, type Server } from 'node:http'
 import { connect as h2connect } from 'node:http2'
 import type { AddressInfo, Socket } from 'node:net'
 import { parseResources } from '@portico/core'
@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AdminServer, startAdmin } from '../admin/admin.js'
 import { createManagedGateway, type ManagedGateway } from '../admin/managed.js'
 import { createGateway } from '../gateway.js'
+import { http1, type Reply } from '../test/config.js'
 import { eventually } from '../test/hostile.js'
+import { serviceYaml } from '../test/service.js'
 
 /**
  * The overload guard over real sockets. Capacity is made small on purpose: the upstream (in this
@@ -17,58 +19,6 @@ import { eventually } from '../test/hostile.js'
  * the admin endpoint answers every probe, and afterwards requests are served again.
  */
 
-interface Answer {
-  readonly status: number
-  readonly connection: string | undefined
-  readonly body: string
-}
-
-function get(port: number, path: string, agent: Agent | false, host = 'svc.example.com'): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent })
-    req.on('error', reject)
-    req.on('response', (res) => {
-      let body = ''
-      res.setEncoding('latin1')
-      res.on('data', (chunk: string) => {
-        body += chunk
-      })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }))
-    })
-    req.end()
-  })
-}
-
-function yaml(upstreamPort: number): string {
-  return `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: gw }
-spec:
-  selector: { istio: ingressgateway }
-  servers:
-  - { port: { number: 80, name: http, protocol: HTTP }, hosts: ['*'] }
-  - { port: { number: 8080, name: http2, protocol: HTTP2 }, hosts: ['*'] }
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: svc }
-spec:
-  hosts: [svc.default.svc.cluster.local]
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints: [{ address: 127.0.0.1, ports: { http: ${upstreamPort} } }]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: svc }
-spec:
-  hosts: [svc.example.com]
-  gateways: [gw]
-  http:
-  - route: [{ destination: { host: svc.default.svc.cluster.local, port: { number: 8000 } } }]
-`
-}
-
 /** Spends `ms` of CPU on this thread: the work a busy gateway process cannot hand off. */
 function burn(ms: number): void {
   const until = performance.now() + ms
@@ -76,6 +26,9 @@ function burn(ms: number): void {
     // busy
   }
 }
+
+const get = (port: number, path: string, agent?: Agent) =>
+  http1(port, path, { host: 'svc.example.com', ...(agent === undefined ? {} : { agent }) })
 
 describe('overload guard (Envoy overload manager: stop accepting requests)', () => {
   let upstream: Server
@@ -96,7 +49,10 @@ describe('overload guard (Envoy overload manager: stop accepting requests)', () 
       s.once('close', () => sockets.delete(s))
     })
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
-    const { resources } = parseResources(yaml((upstream.address() as AddressInfo).port), 'overload.yaml')
+    const { resources } = parseResources(
+      serviceYaml('svc', (upstream.address() as AddressInfo).port),
+      'overload.yaml',
+    )
     gw = await createManagedGateway({
       resources,
       ports: { 80: 0, 8080: 0 },
@@ -115,20 +71,20 @@ describe('overload guard (Envoy overload manager: stop accepting requests)', () 
 
   it('sheds with 503 and Connection: close past the threshold, keeps the admin endpoint answering, and recovers', async () => {
     const adminPort = admin.address.port
-    expect((await get(port, '/', false)).status).toBe(200)
+    expect((await get(port, '/')).status).toBe(200)
     const heapBefore = process.memoryUsage().heapUsed
 
     // Over capacity, for a bounded amount of work: 64 clients until 100 requests were shed (or a
     // cap of 3000 requests, which the assertions below would then report).
     const agent = new Agent({ keepAlive: true, maxSockets: 64 })
-    const answers: Answer[] = []
+    const answers: Reply[] = []
     let shed = 0
     let sent = 0
     const probes: number[] = []
     let loading = true
     const prober = (async () => {
       while (loading) {
-        probes.push((await get(adminPort, '/ready', false, '127.0.0.1')).status)
+        probes.push((await http1(adminPort, '/ready', { host: '127.0.0.1' })).status)
         await new Promise((resolve) => setTimeout(resolve, 20))
       }
     })()
@@ -149,7 +105,7 @@ describe('overload guard (Envoy overload manager: stop accepting requests)', () 
     const served = answers.filter((a) => a.status === 200)
     expect(shedAnswers.length).toBeGreaterThanOrEqual(100)
     expect(answers.every((a) => a.status === 200 || a.status === 503)).toBe(true)
-    for (const a of shedAnswers) expect([a.connection, a.body]).toEqual(['close', 'envoy overloaded'])
+    for (const a of shedAnswers) expect([a.headers.connection, a.body]).toEqual(['close', 'envoy overloaded'])
     // Shed requests never reached the upstream: it saw the served ones (and the first check).
     expect(upstreamSeen).toBe(served.length + 1)
     // The admin endpoint answered every probe throughout.
@@ -161,24 +117,13 @@ describe('overload guard (Envoy overload manager: stop accepting requests)', () 
     expect(await eventually(() => gw.overload?.active === false, 5000)).toBe(true)
     let streak = 0
     for (let i = 0; i < 200 && streak < 20; i++) {
-      const answer = await get(port, '/', false)
+      const answer = await get(port, '/')
       streak = answer.status === 200 ? streak + 1 : 0
     }
     expect(streak).toBe(20)
     const shedTotal = gw.overload?.shed ?? 0
 
-    const metrics = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: adminPort, path: '/stats/prometheus' }, (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (c: string) => {
-          text += c
-        })
-        res.on('end', () => resolve(text))
-      })
-      req.on('error', reject)
-      req.end()
-    })
+    const metrics = (await http1(adminPort, '/stats/prometheus', { host: '127.0.0.1' })).body
     expect(shedTotal).toBeGreaterThanOrEqual(shedAnswers.length)
     expect(metrics).toMatch(new RegExp(`^portico_overload_shed_total ${shedTotal}$`, 'm'))
     expect(metrics).toMatch(/^portico_overload_active 0$/m)
@@ -189,7 +134,10 @@ describe('overload guard (Envoy overload manager: stop accepting requests)', () 
   }, 60_000)
 
   it('past maxHeapBytes every new request is shed, over HTTP/2 with a GOAWAY instead of Connection: close', async () => {
-    const { resources } = parseResources(yaml((upstream.address() as AddressInfo).port), 'overload.yaml')
+    const { resources } = parseResources(
+      serviceYaml('svc', (upstream.address() as AddressInfo).port),
+      'overload.yaml',
+    )
     const tiny = await createGateway({
       config: { resources },
       ports: { 80: 0, 8080: 0 },
@@ -201,8 +149,8 @@ describe('overload guard (Envoy overload manager: stop accepting requests)', () 
       const tinyPort = tiny.addresses[80]!.port
       expect(await eventually(() => tiny.overload?.active === true)).toBe(true)
       const seen = upstreamSeen
-      const h1 = await get(tinyPort, '/', false)
-      expect([h1.status, h1.connection, h1.body]).toEqual([503, 'close', 'envoy overloaded'])
+      const h1 = await get(tinyPort, '/')
+      expect([h1.status, h1.headers.connection, h1.body]).toEqual([503, 'close', 'envoy overloaded'])
       const session = h2connect(`http://127.0.0.1:${tiny.addresses[8080]!.port}`)
       session.on('error', () => {})
       const goaway = new Promise<boolean>((resolve) => {

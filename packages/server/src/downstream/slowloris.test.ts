@@ -14,6 +14,18 @@ import { eventually, hostileGateway, hostileYaml, type Recorder, startRecorder }
 const IDLE_MS = 400
 const REQUEST_MS = 600
 
+/** HEADERS (END_HEADERS, no END_STREAM) of a POST on stream 1 announcing `length` body bytes. */
+function postHeaders(path: string, length: number): Buffer {
+  const block = hpack([
+    [':method', 'POST'],
+    [':scheme', 'http'],
+    [':path', path],
+    [':authority', 'public.example.com'],
+    ['content-length', String(length)],
+  ])
+  return frame(FRAME.HEADERS, FLAG.END_HEADERS, 1, block)
+}
+
 describe('HTTP/2 slowloris', () => {
   let recorder: Recorder
   let gw: Gateway
@@ -69,18 +81,7 @@ describe('HTTP/2 slowloris', () => {
   })
 
   it('a body dribbled one byte at a time: 408 and RST_STREAM at requestTimeoutMs; the upstream never gets it whole', async () => {
-    const head = frame(
-      FRAME.HEADERS,
-      FLAG.END_HEADERS,
-      1,
-      hpack([
-        [':method', 'POST'],
-        [':scheme', 'http'],
-        [':path', '/public/dribbled-body'],
-        [':authority', 'public.example.com'],
-        ['content-length', '100000'],
-      ]),
-    )
+    const head = postHeaders('/public/dribbled-body', 100000)
     const pieces = Array.from({ length: 200 }, () => frame(FRAME.DATA, 0, 1, Buffer.from('x')))
     let stop = () => {}
     const answer = await h2c(
@@ -103,18 +104,7 @@ describe('HTTP/2 slowloris', () => {
   })
 
   it('a body that arrives whole within the timeout is not cut', async () => {
-    const head = frame(
-      FRAME.HEADERS,
-      FLAG.END_HEADERS,
-      1,
-      hpack([
-        [':method', 'POST'],
-        [':scheme', 'http'],
-        [':path', '/public/whole-body'],
-        [':authority', 'public.example.com'],
-        ['content-length', '3'],
-      ]),
-    )
+    const head = postHeaders('/public/whole-body', 3)
     const answer = await h2c(
       port,
       (socket) => {

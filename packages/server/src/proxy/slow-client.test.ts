@@ -1,10 +1,12 @@
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import { connect as h2connect } from 'node:http2'
 import { type AddressInfo, connect, type Socket } from 'node:net'
+import type { Readable } from 'node:stream'
 import { parseResources } from '@portico/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../gateway.js'
 import { eventually } from '../test/hostile.js'
+import { serviceYaml } from '../test/service.js'
 
 /**
  * Slow clients over real sockets: a client that reads a large response at about 1 KiB/s must not
@@ -74,36 +76,6 @@ class BigUpstream {
   }
 }
 
-function yaml(upstreamPort: number): string {
-  return `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: gw }
-spec:
-  selector: { istio: ingressgateway }
-  servers:
-  - { port: { number: 80, name: http, protocol: HTTP }, hosts: ['*'] }
-  - { port: { number: 8080, name: http2, protocol: HTTP2 }, hosts: ['*'] }
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: big }
-spec:
-  hosts: [big.default.svc.cluster.local]
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints: [{ address: 127.0.0.1, ports: { http: ${upstreamPort} } }]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: big }
-spec:
-  hosts: [big.example.com]
-  gateways: [gw]
-  http:
-  - route: [{ destination: { host: big.default.svc.cluster.local, port: { number: 8000 } } }]
-`
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits until the upstream's written count stops moving (for `quietMs`), then returns it. */
@@ -117,13 +89,34 @@ async function settled(stream: Stream, quietMs = 600): Promise<number> {
   return stream.written
 }
 
+/**
+ * Reads about 1 KiB per second for three seconds from a paused `source`, then checks that the
+ * upstream was held back: its writes blocked, the body unfinished, far less than the body written.
+ */
+async function readSlowly(source: Readable, stream: Stream, protocol: string): Promise<void> {
+  let read = 0
+  for (let second = 0; second < 3; second++) {
+    await sleep(1000)
+    const piece = source.read(1024) as Buffer | null
+    read += piece?.length ?? 0
+  }
+  const written = await settled(stream)
+  expect(read).toBeGreaterThan(0)
+  expect(stream.blocked).toBe(true)
+  expect(stream.finished).toBe(false)
+  expect(written).toBeLessThan(IN_FLIGHT_BOUND)
+  console.log(
+    `slow ${protocol} reader: read ${read} B, upstream wrote ${(written / 2 ** 20).toFixed(1)} MiB of 64 MiB`,
+  )
+}
+
 describe('slow clients: backpressure from a slow reader to the upstream', () => {
   let upstream: BigUpstream
   let gw: Gateway
   beforeAll(async () => {
     upstream = new BigUpstream()
     const upstreamPort = await upstream.start()
-    const { resources } = parseResources(yaml(upstreamPort), 'slow.yaml')
+    const { resources } = parseResources(serviceYaml('big', upstreamPort), 'slow.yaml')
     gw = await createGateway({ config: { resources }, ports: { 80: 0, 8080: 0 }, drainTimeoutMs: 200 })
   })
   afterAll(async () => {
@@ -138,21 +131,7 @@ describe('slow clients: backpressure from a slow reader to the upstream', () => 
     socket.pause()
     expect(await eventually(() => upstream.streams.length === 1)).toBe(true)
     const stream = upstream.streams[0]!
-    // About 1 KiB per second, for three seconds.
-    let read = 0
-    for (let second = 0; second < 3; second++) {
-      await sleep(1000)
-      const piece = socket.read(1024) as Buffer | null
-      read += piece?.length ?? 0
-    }
-    const written = await settled(stream)
-    expect(read).toBeGreaterThan(0)
-    expect(stream.blocked).toBe(true)
-    expect(stream.finished).toBe(false)
-    expect(written).toBeLessThan(IN_FLIGHT_BOUND)
-    console.log(
-      `slow HTTP/1.1 reader: read ${read} B, upstream wrote ${(written / 2 ** 20).toFixed(1)} MiB of 64 MiB`,
-    )
+    await readSlowly(socket, stream, 'HTTP/1.1')
     // The client leaves: the upstream request is cancelled, nothing is left writing.
     socket.destroy()
     expect(await eventually(() => stream.closed)).toBe(true)
@@ -170,20 +149,7 @@ describe('slow clients: backpressure from a slow reader to the upstream', () => 
     )
     expect(status).toBe(200)
     const stream = upstream.streams[before]!
-    let read = 0
-    for (let second = 0; second < 3; second++) {
-      await sleep(1000)
-      const piece = request.read(1024) as Buffer | null
-      read += piece?.length ?? 0
-    }
-    const written = await settled(stream)
-    expect(read).toBeGreaterThan(0)
-    expect(stream.blocked).toBe(true)
-    expect(stream.finished).toBe(false)
-    expect(written).toBeLessThan(IN_FLIGHT_BOUND)
-    console.log(
-      `slow HTTP/2 reader: read ${read} B, upstream wrote ${(written / 2 ** 20).toFixed(1)} MiB of 64 MiB`,
-    )
+    await readSlowly(request, stream, 'HTTP/2')
     request.close()
     session.destroy()
     expect(await eventually(() => stream.closed)).toBe(true)

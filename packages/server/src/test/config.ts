@@ -428,7 +428,14 @@ export interface Reply {
 export function http1(
   port: number,
   path: string,
-  options: { host?: string; method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+  options: {
+    host?: string
+    method?: string
+    headers?: Record<string, string>
+    body?: string | Buffer
+    /** A keep-alive agent to reuse connections; one connection per request by default. */
+    agent?: import('node:http').Agent
+  } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     import('node:http').then(({ request }) => {
@@ -438,7 +445,7 @@ export function http1(
           port,
           path,
           method: options.method ?? 'GET',
-          agent: false,
+          agent: options.agent ?? false,
           headers: { host: options.host ?? 'httpbin.example.com', ...options.headers },
         },
         (res) => {

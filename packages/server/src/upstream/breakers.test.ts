@@ -1,9 +1,11 @@
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { parseResources } from '@portico/core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../gateway.js'
+import { http1, type Reply } from '../test/config.js'
 import { eventually, recordEnds } from '../test/hostile.js'
+import { serviceYaml } from '../test/service.js'
 
 /**
  * Envoy's circuit breakers from DestinationRule connectionPool, over real sockets: an upstream
@@ -60,56 +62,14 @@ class HoldingUpstream {
   }
 }
 
-interface Answer {
-  readonly status: number
-  readonly headers: Record<string, string | string[] | undefined>
-  readonly body: string
+function get(port: number, path: string): Promise<Reply> {
+  return http1(port, path, { host: 'svc.example.com' })
 }
 
-function get(port: number, path: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host: 'svc.example.com' }, agent: false })
-    req.on('error', reject)
-    req.on('response', (res) => {
-      let body = ''
-      res.setEncoding('latin1')
-      res.on('data', (chunk: string) => {
-        body += chunk
-      })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-    })
-    req.end()
-  })
-}
-
-function yaml(upstreamPort: number, connectionPool: string, http = ''): string {
-  return `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: gw }
-spec:
-  selector: { istio: ingressgateway }
-  servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ['*'] }]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: svc }
-spec:
-  hosts: [svc.default.svc.cluster.local]
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints: [{ address: 127.0.0.1, ports: { http: ${upstreamPort} } }]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: svc }
-spec:
-  hosts: [svc.example.com]
-  gateways: [gw]
-  http:
-  - route: [{ destination: { host: svc.default.svc.cluster.local, port: { number: 8000 } } }]
-${http}
----
-apiVersion: networking.istio.io/v1
+function yaml(upstreamPort: number, connectionPool: string, route = ''): string {
+  return serviceYaml('svc', upstreamPort, {
+    route,
+    extra: `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: { name: svc }
 spec:
@@ -117,7 +77,8 @@ spec:
   trafficPolicy:
     connectionPool:
 ${connectionPool}
-`
+`,
+  })
 }
 
 const OVERFLOW = 'upstream connect error or disconnect/reset before headers. reset reason: overflow'
@@ -150,7 +111,7 @@ describe('circuit breakers (DestinationRule connectionPool)', () => {
       'breakers.yaml',
     )
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([])
-    gw = await createGateway({ config: { resources }, ports: { 80: 0 }, drainTimeoutMs: 200 })
+    gw = await createGateway({ config: { resources }, ports: { 80: 0, 8080: 0 }, drainTimeoutMs: 200 })
     return gw.addresses[80]!.port
   }
 
