@@ -1,30 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ManagedGateway } from '@portico/server'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { connectStore, type EtcdStore } from './client.js'
-import { startEtcd, type TestEtcd } from './test/etcd-server.js'
 import { directVsYaml, gatewayYaml, resources } from './test/fixtures.js'
-import { get, storeGateway, waitFor } from './test/fleet.js'
+import { get, storeGateway, useEtcd, waitFor } from './test/fleet.js'
 import { startTcpProxy } from './test/tcp-proxy.js'
 import { writeStore } from './write.js'
 
-let etcd: TestEtcd
-let prefixes = 0
-const open: { close(): Promise<void> }[] = []
-
-beforeAll(async () => {
-  etcd = await startEtcd()
-})
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()))
-})
-afterAll(async () => {
-  await etcd?.close()
-})
+const fixture = useEtcd()
 
 function writer(url: string): EtcdStore {
   const store = connectStore({ url })
-  open.push(store)
+  fixture.track(store)
   return store
 }
 
@@ -32,17 +19,17 @@ const applied = (g: ManagedGateway) => g.source?.appliedRevision ?? 0
 
 describe('a fleet when etcd fails', () => {
   it('etcd stopped: every gateway keeps serving; restarted: they reconnect and catch up', async () => {
-    const url = etcd.url(`outage-${++prefixes}`)
+    const url = fixture.url('outage')
     const store = writer(url)
     const gateways = await Promise.all([1, 2, 3].map(() => storeGateway(url)))
-    open.push(...gateways)
+    fixture.track(...gateways)
     const first = await writeStore(store, {
       operation: 'apply',
       resources: resources(gatewayYaml(), directVsYaml('hello', 'before')),
     })
     await waitFor('the first configuration', () => gateways.every((g) => applied(g) >= first.revision))
 
-    await etcd.stop()
+    await fixture.etcd().stop()
     await waitFor('every gateway to notice', () =>
       gateways.every((g) => g.source?.connection === 'disconnected'),
     )
@@ -53,7 +40,7 @@ describe('a fleet when etcd fails', () => {
     }
     expect(gateways.every((g) => g.ready)).toBe(true)
 
-    await etcd.start()
+    await fixture.etcd().start()
     const after = await writeStore(store, {
       operation: 'apply',
       resources: resources(directVsYaml('hello', 'after')),
@@ -67,14 +54,17 @@ describe('a fleet when etcd fails', () => {
   }, 40_000)
 
   it('a gateway cut off while changes happen and the history is compacted reads everything again', async () => {
-    const prefix = `cutoff-${++prefixes}`
-    const url = etcd.url(prefix)
+    const prefix = fixture.prefix('cutoff')
+    const url = fixture.etcd().url(prefix)
     const store = writer(url)
-    const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(etcd.endpoint.split(':')[1]) })
-    open.push(proxy)
+    const proxy = await startTcpProxy({
+      host: '127.0.0.1',
+      port: Number(fixture.etcd().endpoint.split(':')[1]),
+    })
+    fixture.track(proxy)
     const connected = await storeGateway(url)
     const isolated = await storeGateway(`etcd://${proxy.endpoint}/${prefix}`)
-    open.push(connected, isolated)
+    fixture.track(connected, isolated)
     const first = await writeStore(store, {
       operation: 'apply',
       resources: resources(gatewayYaml(), directVsYaml('hello', 'v0')),
@@ -119,17 +109,20 @@ describe('a fleet when etcd fails', () => {
   }, 40_000)
 
   it('a gateway started while etcd is unreachable is not ready until it has loaded a configuration', async () => {
-    const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(etcd.endpoint.split(':')[1]) })
-    open.push(proxy)
-    const prefix = `late-${++prefixes}`
-    const store = writer(etcd.url(prefix))
+    const proxy = await startTcpProxy({
+      host: '127.0.0.1',
+      port: Number(fixture.etcd().endpoint.split(':')[1]),
+    })
+    fixture.track(proxy)
+    const prefix = fixture.prefix('late')
+    const store = writer(fixture.etcd().url(prefix))
     const first = await writeStore(store, {
       operation: 'apply',
       resources: resources(gatewayYaml(), directVsYaml('hello', 'loaded')),
     })
     proxy.cut()
     const gateway = await storeGateway(`etcd://${proxy.endpoint}/${prefix}`)
-    open.push(gateway)
+    fixture.track(gateway)
     await waitFor('the failure to be noticed', () => gateway.source?.connection === 'disconnected')
     expect(gateway.ready).toBe(false)
     expect(gateway.source?.loaded).toBe(false)

@@ -1,31 +1,18 @@
 import type { ManagedGateway } from '@portico/server'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { connectStore, type EtcdStore } from './client.js'
-import { startEtcd, type TestEtcd } from './test/etcd-server.js'
 import { directVsYaml, gatewayYaml, resources } from './test/fixtures.js'
-import { get, storeGateway, waitFor } from './test/fleet.js'
+import { get, storeGateway, useEtcd, waitFor } from './test/fleet.js'
 import { writeStore } from './write.js'
 
-let etcd: TestEtcd
-let prefixes = 0
-const open: { close(): Promise<void> }[] = []
-
-beforeAll(async () => {
-  etcd = await startEtcd()
-})
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()))
-})
-afterAll(async () => {
-  await etcd?.close()
-})
+const fixture = useEtcd()
 
 async function fleet(n: number): Promise<{ store: EtcdStore; gateways: ManagedGateway[]; url: string }> {
-  const url = etcd.url(`fleet-${++prefixes}`)
+  const url = fixture.url('fleet')
   const store = connectStore({ url })
-  open.push(store)
+  fixture.track(store)
   const gateways = await Promise.all(Array.from({ length: n }, () => storeGateway(url)))
-  open.push(...gateways)
+  fixture.track(...gateways)
   return { store, gateways, url }
 }
 

@@ -1,11 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { request } from '@portico/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEtcd, type TestEtcd } from '../../../etcd/src/test/etcd-server.js'
 import { main } from '../cli.js'
+import { capturedStreams } from './test-fixtures.js'
 
 let etcd: TestEtcd
 let dir: string
@@ -41,18 +42,14 @@ spec:
 `
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString()
+  const io = capturedStreams()
+  const code = await main(args, {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    stdin: Readable.from(['']),
+    cwd: dir,
   })
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString()
-  })
-  const code = await main(args, { stdout, stderr, stdin: Readable.from(['']), cwd: dir })
-  return { code, out, err }
+  return { code, out: io.out(), err: io.err() }
 }
 
 async function until<T>(
@@ -124,20 +121,11 @@ describe('portico serve --store', () => {
   it('is not ready until the store answers, then serves it, and its admin endpoint writes to the store', async () => {
     const store = etcd.url(`cli-${++prefixes}`)
     await etcd.stop()
-    const stdout = new PassThrough()
-    const stderr = new PassThrough()
-    let out = ''
-    let err = ''
-    stdout.on('data', (c: Buffer) => {
-      out += c.toString()
-    })
-    stderr.on('data', (c: Buffer) => {
-      err += c.toString()
-    })
+    const io = capturedStreams()
     const stop = new AbortController()
     const serving = main(['serve', '--store', store, '--port', '80=0', '--admin', '0'], {
-      stdout,
-      stderr,
+      stdout: io.stdout,
+      stderr: io.stderr,
       stdin: Readable.from(['']),
       cwd: dir,
       signal: stop.signal,
@@ -146,19 +134,19 @@ describe('portico serve --store', () => {
       const admin = Number(
         await until(
           'the admin endpoint',
-          () => /admin listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1],
+          () => /admin listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(io.out())?.[1],
         ),
       )
       const ready = () => request(admin, { url: 'http://127.0.0.1/ready' })
       const notReady = await ready()
       expect(notReady.status).toBe(503)
       expect(notReady.text()).toBe('LOADING\n')
-      await until('the unreachable store reported', () => err.includes(`${store} unreachable`))
+      await until('the unreachable store reported', () => io.err().includes(`${store} unreachable`))
 
       await etcd.start()
-      await until('the empty store served', () => out.includes(`portico: serving revision`))
+      await until('the empty store served', () => io.out().includes(`portico: serving revision`))
       expect((await ready()).status).toBe(200)
-      expect(out).toContain('no Gateway selects this process')
+      expect(io.out()).toContain('no Gateway selects this process')
 
       // A change through the admin endpoint goes to the store, and comes back from it.
       await writeFile(join(dir, 'both.yaml'), `${gatewayYaml}---\n${vsYaml('from-admin')}`)
@@ -168,7 +156,7 @@ describe('portico serve --store', () => {
       const port = Number(
         await until(
           'port 80',
-          () => /port 80 \(HTTP\) listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1],
+          () => /port 80 \(HTTP\) listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(io.out())?.[1],
         ),
       )
       const res = await request(port, { url: 'http://httpbin.example.com/' })

@@ -1,3 +1,5 @@
+import { PassThrough } from 'node:stream'
+
 /** The VirtualService of the CLI tests: `httpbin` for any host, on the given path prefixes. */
 export function virtualServiceYaml(prefixes: readonly string[]): string {
   return `apiVersion: networking.istio.io/v1
@@ -35,4 +37,24 @@ spec:
   resolution: STATIC
   endpoints: [{ address: 127.0.0.1, ports: { http: ${port} } }]
 `
+}
+
+/** Streams for an in-process `main()` run, and what was written to them so far. */
+export function capturedStreams(): {
+  stdout: PassThrough
+  stderr: PassThrough
+  out(): string
+  err(): string
+} {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let out = ''
+  let err = ''
+  stdout.on('data', (c: Buffer) => {
+    out += c.toString()
+  })
+  stderr.on('data', (c: Buffer) => {
+    err += c.toString()
+  })
+  return { stdout, stderr, out: () => out, err: () => err }
 }

@@ -2,8 +2,49 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createManagedGateway, type ManagedGateway } from '@portico/server'
 import { request } from '@portico/testing'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { connectStore } from '../client.js'
 import { createEtcdSource, type EtcdSourceReport } from '../source.js'
+import { startEtcd, type TestEtcd } from './etcd-server.js'
+
+/**
+ * One etcd for the test file (started before its tests, removed after), fresh prefixes, and
+ * whatever a test opens (`track`) closed after it.
+ */
+export function useEtcd(): {
+  etcd(): TestEtcd
+  /** A prefix no other test of the file uses. */
+  prefix(name: string): string
+  /** `etcd://…/` a fresh prefix. */
+  url(name: string): string
+  track<T extends { close(): Promise<void> }>(...items: T[]): T[]
+} {
+  let etcd: TestEtcd | undefined
+  let prefixes = 0
+  const open: { close(): Promise<void> }[] = []
+  beforeAll(async () => {
+    etcd = await startEtcd()
+  })
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((o) => o.close()))
+  })
+  afterAll(async () => {
+    await etcd?.close()
+  })
+  const running = () => {
+    if (etcd === undefined) throw new Error('etcd is not running')
+    return etcd
+  }
+  return {
+    etcd: running,
+    prefix: (name) => `${name}-${++prefixes}`,
+    url: (name) => running().url(`${name}-${++prefixes}`),
+    track(...items) {
+      open.push(...items)
+      return items
+    },
+  }
+}
 
 /** Polls `check` every few ms until it is true; throws with `what` after `timeoutMs`. */
 export async function waitFor(
