@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { get } from 'node:http'
+import { get as httpsGet } from 'node:https'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,25 +38,57 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-function healthy(port: number): Promise<boolean> {
+/** TLS for etcd's client port: its certificate and key, and the CA whose client certificates it takes. */
+export interface EtcdTls {
+  readonly cert: string
+  readonly key: string
+  readonly ca: string
+  /** A client certificate the CA signed (for the health check). */
+  readonly client: { readonly cert: string; readonly key: string }
+}
+
+function healthy(port: number, tls: EtcdTls | undefined): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = get({ host: '127.0.0.1', port, path: '/health', agent: false, timeout: 1000 }, (res) => {
+    const options = { host: '127.0.0.1', port, path: '/health', agent: false, timeout: 1000 }
+    const onResponse = (res: import('node:http').IncomingMessage) => {
       res.resume()
       res.once('end', () => resolve(res.statusCode === 200))
-    })
+    }
+    const req =
+      tls === undefined
+        ? get(options, onResponse)
+        : httpsGet(
+            { ...options, servername: 'localhost', ca: tls.ca, cert: tls.client.cert, key: tls.client.key },
+            onResponse,
+          )
     req.once('timeout', () => req.destroy())
     req.once('error', () => resolve(false))
   })
 }
 
-/** Starts etcd and resolves once it answers `/health`. */
-export async function startEtcd(): Promise<TestEtcd> {
+/** Starts etcd and resolves once it answers `/health`; with `tls`, its client port speaks TLS and asks for client certificates. */
+export async function startEtcd(options: { tls?: EtcdTls } = {}): Promise<TestEtcd> {
+  const tls = options.tls
   if (!etcdInstalled)
     throw new Error(`no etcd at ${ETCD_BINARY}: install Debian's etcd-server (or set PORTICO_TEST_ETCD)`)
   const dataDir = await mkdtemp(join(tmpdir(), 'portico-etcd-'))
   const clientPort = await freePort()
   const peerPort = await freePort()
-  const client = `http://127.0.0.1:${clientPort}`
+  const client = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${clientPort}`
+  const tlsArgs: string[] = []
+  const certDir = tls === undefined ? undefined : await mkdtemp(join(tmpdir(), 'portico-etcd-tls-'))
+  if (tls !== undefined && certDir !== undefined) {
+    const file = (name: string) => join(certDir, name)
+    await writeFile(file('server.crt'), tls.cert)
+    await writeFile(file('server.key'), tls.key)
+    await writeFile(file('ca.crt'), tls.ca)
+    tlsArgs.push(
+      `--cert-file=${file('server.crt')}`,
+      `--key-file=${file('server.key')}`,
+      `--trusted-ca-file=${file('ca.crt')}`,
+      '--client-cert-auth',
+    )
+  }
   const peer = `http://127.0.0.1:${peerPort}`
   let child: ChildProcess | undefined
   let output = ''
@@ -75,6 +108,7 @@ export async function startEtcd(): Promise<TestEtcd> {
         `--initial-cluster=test=${peer}`,
         '--logger=zap',
         '--log-level=error',
+        ...tlsArgs,
       ],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -89,7 +123,7 @@ export async function startEtcd(): Promise<TestEtcd> {
     const deadline = Date.now() + 15_000
     while (Date.now() < deadline) {
       if (proc.exitCode !== null) break
-      if (await healthy(clientPort)) return
+      if (await healthy(clientPort, tls)) return
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
     proc.kill('SIGKILL')
@@ -112,10 +146,12 @@ export async function startEtcd(): Promise<TestEtcd> {
   const close = async () => {
     await stop()
     await rm(dataDir, { recursive: true, force: true })
+    if (certDir !== undefined) await rm(certDir, { recursive: true, force: true })
   }
   return {
     endpoint: `127.0.0.1:${clientPort}`,
-    url: (prefix) => `etcd://127.0.0.1:${clientPort}/${prefix.replace(/^\/+/, '')}`,
+    url: (prefix) =>
+      `${tls === undefined ? 'etcd' : 'etcds'}://127.0.0.1:${clientPort}/${prefix.replace(/^\/+/, '')}`,
     stop,
     start,
     close,
