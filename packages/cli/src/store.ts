@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
-import { connectStore, type EtcdStore, StoreAddressError } from '@portico/etcd'
+import type { EtcdStore } from '@portico/etcd'
 import { type CliIo, UsageError } from './io.js'
 
 /** The `--store` flags, as `parseArgs` options. */
@@ -50,6 +50,8 @@ export async function openStore(values: StoreValues, io: CliIo): Promise<EtcdSto
     pem(io, 'store-cert', values['store-cert']),
     pem(io, 'store-key', values['store-key']),
   ])
+  // Loaded only when a store is named: the gRPC stack stays out of every other command.
+  const { connectStore, StoreAddressError } = await import('@portico/etcd')
   try {
     return connectStore({
       url: values.store,

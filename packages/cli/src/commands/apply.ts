@@ -10,7 +10,7 @@ import {
   parseResources,
   STDIN_NAME,
 } from '@portico/core'
-import { type EtcdStore, writeStore } from '@portico/etcd'
+import type { EtcdStore, writeStore } from '@portico/etcd'
 import type { ChangeOutcome } from '@portico/server'
 import { outputFormat, requireFiles, usage } from '../args.js'
 import { type CliIo, EXIT, println, UsageError } from '../io.js'
@@ -249,6 +249,7 @@ async function writeToStore(
   store: EtcdStore,
   change: Parameters<typeof writeStore>[1],
 ): Promise<ChangeOutcome> {
+  const { writeStore } = await import('@portico/etcd')
   const written = await writeStore(store, change)
   return {
     ok: written.ok,

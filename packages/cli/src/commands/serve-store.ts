@@ -1,5 +1,4 @@
 import { formatDiagnostics } from '@portico/core'
-import { createEtcdSource } from '@portico/etcd'
 import { createManagedGateway, type ManagedGateway } from '@portico/server'
 import { parseLabels, parsePortMap } from '../args.js'
 import { type CliIo, EXIT, println, UsageError } from '../io.js'
@@ -40,6 +39,7 @@ export async function serveStore(values: ServeStoreValues, io: CliIo): Promise<n
   const labels = parseLabels(values.label)
   const store = await openStore(values, io)
   if (store === undefined) return EXIT.usage
+  const { createEtcdSource } = await import('@portico/etcd')
   let addresses = ''
   let gateway: ManagedGateway | undefined
   const source = createEtcdSource({
