@@ -8,9 +8,9 @@ import {
   type SnapshotResource,
 } from '@portico/core'
 import type { HandlerContext } from './downstream/handler.js'
+import type { ConnectionLimits } from './downstream/limits.js'
 import {
   buildRuntime,
-  type ConnectionLimits,
   type ListenerEnv,
   PortListener,
   type Runtime,

@@ -7,7 +7,7 @@
 export * from './access-log/index.js'
 export * from './admin/index.js'
 export { type ClientHelloResult, readClientHello } from './downstream/client-hello.js'
-export type { ConnectionLimits } from './downstream/listeners.js'
+export type { ConnectionLimits } from './downstream/limits.js'
 export type { OverloadOptions, OverloadState } from './downstream/overload.js'
 export { listenPortFor } from './downstream/port-map.js'
 export { ENVOY_TLS12_CIPHERS, loadServerTls, TLS13_CIPHERS } from './downstream/tls.js'

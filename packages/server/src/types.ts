@@ -2,6 +2,11 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { CompiledConfig, RequestFacts, RouteDecision } from '@portico/core'
 
+/** Header values as Node and undici carry them. */
+export type HeaderValue = string | string[]
+/** A mutable header record with lowercase names. */
+export type HeaderRecord = Record<string, HeaderValue>
+
 /** The router: a pure function from the current config and a request's facts to a decision. */
 export type RouteFunction = (config: CompiledConfig, facts: RequestFacts) => RouteDecision
 

@@ -7,7 +7,7 @@ import { type ForwardContext, forward } from '../proxy/forward.js'
 import { plainAddress, trustedClientAddress } from '../proxy/headers.js'
 import { LOCAL_BODY, localReply } from '../proxy/local-reply.js'
 import type { Downstream, RouteFunction, Upstreamable } from '../types.js'
-import type { ConnectionLimits } from './listeners.js'
+import { type ConnectionLimits, DEFAULT_MAX_HEADERS_COUNT } from './limits.js'
 import type { OverloadGuard } from './overload.js'
 import { DEFAULT_REQUEST_TIMEOUT_MS, limitRequestTime } from './stream-timeout.js'
 
@@ -27,9 +27,6 @@ export interface HandlerContext extends ForwardContext {
   /** Remote JWKS for RequestAuthentication `jwksUri` rules (none: such tokens fail). */
   readonly jwks?: KeySource
 }
-
-/** Envoy's `max_headers_count` default: more request header fields get 431. */
-export const DEFAULT_MAX_HEADERS_COUNT = 100
 
 /** Header fields of a request, pseudo headers (HTTP/2) not counted. */
 function fieldCount(raw: readonly string[]): number {

@@ -1,8 +1,8 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { createSecureContext, type SecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls'
 import type { CompiledServer, PemSource, ServerTls } from '@portico/core'
 import { PorticoServerError } from '../errors.js'
+import { readPem } from '../pem.js'
 
 /**
  * Envoy's default server cipher list for TLS ≤ 1.2 (ECDHE key exchange with AEAD ciphers only),
@@ -46,21 +46,6 @@ function describe(source: PemSource): string {
   return source.kind === 'file'
     ? `file ${source.path}`
     : `Secret ${source.secret.namespace}/${source.secret.name}`
-}
-
-/** Reads a PEM from its source; throws PTC4101 naming the server and the file. */
-export function readPem(source: PemSource, serverName: string, what: string): string {
-  if (source.kind === 'inline') return source.pem
-  try {
-    return readFileSync(source.path, 'utf8')
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error)
-    throw new PorticoServerError(
-      'PTC4101',
-      `server ${serverName}: cannot read ${what} file ${source.path} (${reason})`,
-      { cause: error },
-    )
-  }
 }
 
 /**

@@ -6,7 +6,7 @@ export {
   PROMETHEUS_CONTENT_TYPE,
   SIZE_BUCKETS,
 } from './metrics.js'
-export { CounterFamily, escapeLabel, HistogramFamily, type Labels, renderGauge } from './prometheus.js'
+export { CounterFamily, HistogramFamily, renderGauge } from './prometheus.js'
 export {
   type FamilySnapshot,
   type HistogramFamilySnapshot,
@@ -16,3 +16,4 @@ export {
   renderSnapshot,
   type ScalarFamilySnapshot,
 } from './snapshot.js'
+export { escapeLabel, type Labels } from './text.js'

@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { readdirSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { CHANNELS, type ConnectionEvent, type RequestEndEvent } from '../events.js'
-import { CounterFamily, HistogramFamily, type Labels } from './prometheus.js'
+import { CounterFamily, HistogramFamily } from './prometheus.js'
 import {
   type FamilySnapshot,
   type MergeRule,
@@ -10,6 +10,7 @@ import {
   renderSnapshot,
   type ScalarFamilySnapshot,
 } from './snapshot.js'
+import type { Labels } from './text.js'
 
 /** Istio's default buckets for `istio_request_duration_milliseconds`. */
 export const DURATION_BUCKETS_MS: readonly number[] = [

@@ -1,4 +1,4 @@
-import { type Labels, labelText, numberText } from './prometheus.js'
+import { type Labels, labelText, numberText } from './text.js'
 
 /** How the values of one series from several processes combine into one. */
 export type MergeRule = 'sum' | 'min' | 'max'

@@ -1,7 +1,8 @@
 import type { Cluster, ClusterPolicy } from '@portico/core'
 import { describe, expect, it } from 'vitest'
 import { cluster } from '../test/config.js'
-import { Balancer, endpointKey, type HashInput } from './balancer.js'
+import { endpointKey } from '../upstream/endpoint.js'
+import { Balancer, type HashInput } from './balancer.js'
 
 const endpoints: { port: number; weight?: number }[] = [
   { port: 1001 },

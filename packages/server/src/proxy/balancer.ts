@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Cluster, Endpoint } from '@portico/core'
+import { endpointKey } from '../upstream/endpoint.js'
 
 /** What a consistent-hash policy may hash on, gathered from the request. */
 export interface HashInput {
@@ -13,20 +14,6 @@ export interface HashInput {
 export interface Pick {
   readonly endpoint: Endpoint
   readonly setCookie?: string
-}
-
-/** One key string per endpoint object: its hash is computed once, not on every map access. */
-const keys = new WeakMap<Endpoint, string>()
-
-/** `address:port`, bracketing IPv6 addresses. */
-export function endpointKey(endpoint: Endpoint): string {
-  let key = keys.get(endpoint)
-  if (key === undefined) {
-    const host = endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address
-    key = `${host}:${endpoint.port}`
-    keys.set(endpoint, key)
-  }
-  return key
 }
 
 interface OutlierState {

@@ -15,7 +15,7 @@ import {
   observeUpstreamFailure,
   type ResponseObservation,
 } from '../events.js'
-import type { Downstream, Logger, Upstreamable } from '../types.js'
+import type { Downstream, HeaderRecord, Logger, Upstreamable } from '../types.js'
 import type { CircuitBreaker } from '../upstream/breakers.js'
 import {
   type ResponseSink,
@@ -31,7 +31,6 @@ import {
   endToEnd,
   ensureRequestId,
   type FormatVars,
-  type HeaderRecord,
   REQUEST_DROP,
 } from './headers.js'
 import { LOCAL_BODY, localReply } from './local-reply.js'

@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { readClientHello } from '../downstream/client-hello.js'
-import { applyHeaderOps, endToEnd, type HeaderRecord, HOP_BY_HOP } from './headers.js'
+import type { HeaderRecord } from '../types.js'
+import { applyHeaderOps, endToEnd, HOP_BY_HOP } from './headers.js'
 
 const token = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/)
 const value = fc.stringMatching(/^[ -~]{0,20}$/)

@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { HeaderOpSet } from '@portico/core'
-
-/** Header values as Node and undici carry them. */
-export type HeaderValue = string | string[]
-/** A mutable header record with lowercase names. */
-export type HeaderRecord = Record<string, HeaderValue>
+import type { HeaderRecord, HeaderValue } from '../types.js'
 
 /**
  * Hop-by-hop and connection-specific fields, removed in both directions (RFC 9110 7.6.1, and

@@ -1,7 +1,7 @@
 import type { HeaderOpSet } from '@portico/core'
 import { observeResponse } from '../events.js'
-import type { Downstream } from '../types.js'
-import { applyHeaderOps, type HeaderRecord } from './headers.js'
+import type { Downstream, HeaderRecord } from '../types.js'
+import { applyHeaderOps } from './headers.js'
 
 /** Envoy's local reply bodies, so clients and scripts see the same words. */
 export const LOCAL_BODY = {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { HeaderRecord } from '../proxy/headers.js'
+import type { HeaderRecord } from '../types.js'
 import { ResponseParser } from './h1-parser.js'
 
 /*

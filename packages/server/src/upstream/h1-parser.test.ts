@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { HeaderRecord } from '../proxy/headers.js'
+import type { HeaderRecord } from '../types.js'
 import { MAX_HEAD_BYTES, type ResponseHead, ResponseParseError, ResponseParser } from './h1-parser.js'
 
 interface Parsed {

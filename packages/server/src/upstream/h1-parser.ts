@@ -1,4 +1,4 @@
-import type { HeaderRecord } from '../proxy/headers.js'
+import type { HeaderRecord } from '../types.js'
 
 /** Largest response head (status line and fields), and largest trailer section, accepted. */
 export const MAX_HEAD_BYTES = 16 * 1024

@@ -2,10 +2,10 @@ import type { EventEmitter } from 'node:events'
 import { isIP } from 'node:net'
 import type { Cluster, Endpoint } from '@portico/core'
 import { type Dispatcher, H2CClient, Pool } from 'undici'
-import { readPem } from '../downstream/tls.js'
-import { endpointKey } from '../proxy/balancer.js'
-import type { HeaderRecord } from '../proxy/headers.js'
+import { readPem } from '../pem.js'
+import type { HeaderRecord } from '../types.js'
 import { type BreakerLimits, breakerKey, breakerLimits, CircuitBreaker } from './breakers.js'
+import { endpointKey } from './endpoint.js'
 import {
   H1Pool,
   type ResponseSink,
