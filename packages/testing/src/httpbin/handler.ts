@@ -984,6 +984,9 @@ function targetOf(url: string): string {
  * Responses carry httpbin's status codes, content types, CORS headers and JSON shapes; a body-reading
  * or handler failure answers 500 with Flask's page, and work stops when the client goes away.
  */
+export function httpbinHandler(request: IncomingMessage, response: ServerResponse): void
+/** The same listener for a `node:http2` server's compatibility API. */
+export function httpbinHandler(request: Http2ServerRequest, response: Http2ServerResponse): void
 export function httpbinHandler(
   request: IncomingMessage | Http2ServerRequest,
   response: ServerResponse | Http2ServerResponse,
