@@ -283,6 +283,26 @@ describe('admin page and its read-only endpoints', () => {
     expect(gw.version).toBe(version)
   })
 
+  it('explains the security filters before the route, as the gateway runs them', async () => {
+    await gw.create(`${seedYaml(upstream.port)}---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: deny-status, namespace: istio-system }
+spec:
+  action: DENY
+  rules:
+  - to: [{ operation: { paths: ["/status/418"] } }]
+`)
+    const explainOf = async (url: string) =>
+      (await call(admin.address.port, 'GET', `/explain?${new URLSearchParams({ method: 'GET', url })}`)).body
+    const denied = await explainOf('http://httpbin.example.com/status/418')
+    expect(denied).toMatch(/authz +denied by istio-system\/deny-status rules\[0\]/)
+    expect(denied).toMatch(/decision +403 "RBAC: access denied" \(rbac\)/)
+    const allowed = await explainOf('http://httpbin.example.com/status/200')
+    expect(allowed).toMatch(/authz +/)
+    expect(allowed).toMatch(/decision +route/)
+  })
+
   it('keeps the change history with the last refused change and its diagnostics', async () => {
     await gw.create(seedYaml(upstream.port))
     await gw.create(gatewayYaml(['http']))

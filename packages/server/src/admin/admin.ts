@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import {
   describeRoutes,
-  explain,
+  explainRequest,
   formatGatewayApiStatus,
   formatRoutes,
   type ResourceKey,
@@ -14,6 +14,7 @@ import { type MetricsSnapshot, mergeSnapshots, renderSnapshot } from '../metrics
 import type { ChangeOutcome, ManagedGateway } from './managed.js'
 import { ADMIN_PAGE_CSP, adminPageView, renderAdminPage } from './page.js'
 import { type AdminChange, type AdminPeers, applyChange, type PeerOutcome } from './peers.js'
+import { createJwksCache } from '../policy/jwks-cache.js'
 import { trafficSummary } from './traffic.js'
 
 /** Options of {@link startAdmin}. */
@@ -193,6 +194,8 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
   const sockets = new Set<Socket>()
   let healthFailed = false
   const peers = options.peers
+  // `GET /explain` runs the security filters too; remote key sets are fetched as the gateway does.
+  const jwks = createJwksCache()
 
   // One change at a time, here and at every peer, so that all apply them in the same order.
   let changing: Promise<unknown> = Promise.resolve()
@@ -332,7 +335,12 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
           if (!facts.ok) return send(res, 400, 'text/plain; charset=utf-8', `${facts.error}\n`)
           return query.get('format') === 'json'
             ? json(res, 200, route(gateway.config, facts.facts))
-            : send(res, 200, 'text/plain; charset=utf-8', explain(gateway.config, facts.facts))
+            : send(
+                res,
+                200,
+                'text/plain; charset=utf-8',
+                await explainRequest(gateway.config, facts.facts, { keys: jwks }),
+              )
         }
         case '/help':
           return send(
@@ -414,6 +422,7 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
+      jwks.close()
       server.close(() => resolve())
       server.closeIdleConnections()
       setTimeout(() => {
