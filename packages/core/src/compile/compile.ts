@@ -19,7 +19,12 @@ import { createHostTable } from '../route/host-table.js'
 import type { PathPolicy } from '../route/normalize.js'
 import { RouteIndex } from '../route/route-index.js'
 import { type RegistryService, type SecretLookup, ServiceCatalog } from './clusters.js'
-import { GATEWAY_API_ORIGIN, type TranslatedRule, translateGatewayApi } from './gateway-api.js'
+import {
+  GATEWAY_API_ORIGIN,
+  KUBERNETES_GATEWAY_CREDENTIAL,
+  type TranslatedRule,
+  translateGatewayApi,
+} from './gateway-api.js'
 import { type RouteContext, type SourcedRoute, translateHttpRoutes, weighted } from './http-routes.js'
 import type {
   Cluster,
@@ -330,7 +335,17 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
     let caCertificates: PemSource | undefined
     const credential = tls.credentialName ?? tls.credentialNames?.[0]
     if (credential !== undefined) {
-      const s = findSecret(credential, [entry.ref.namespace, 'istio-system'])
+      // A Gateway API listener's certificateRef names its Secret's namespace (checked against
+      // ReferenceGrants in translation); an Istio Gateway's credentialName is looked up by name.
+      const translated =
+        GATEWAY_API_ORIGIN in entry.gateway && credential.startsWith(KUBERNETES_GATEWAY_CREDENTIAL)
+      const [secretNs, secretName] = translated
+        ? (credential.slice(KUBERNETES_GATEWAY_CREDENTIAL.length).split('/') as [string, string])
+        : [undefined, credential]
+      const s = findSecret(
+        secretName,
+        secretNs === undefined ? [entry.ref.namespace, 'istio-system'] : [secretNs],
+      )
       if (s === undefined) {
         diagnostics.push({
           severity: 'warning',

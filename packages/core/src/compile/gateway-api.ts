@@ -101,6 +101,13 @@ export interface GatewayApiOrigin {
 /** Marks a translated destination whose backendRef does not resolve (answered 500). */
 export const INVALID_BACKEND: unique symbol = Symbol('invalid-backend')
 
+/**
+ * The scheme of the credentialName a translated Gateway carries (as Istio writes it): the
+ * Secret's namespace and name, so a certificateRef that a ReferenceGrant allows into another
+ * namespace is found there.
+ */
+export const KUBERNETES_GATEWAY_CREDENTIAL = 'kubernetes-gateway://'
+
 /** Synthetic Istio resources marked with their Gateway API origin. */
 export const GATEWAY_API_ORIGIN: unique symbol = Symbol('gateway-api-origin')
 
@@ -582,16 +589,7 @@ export function translateGatewayApi(
                 `Secret ${certNs}/${certRef.name} not found`,
               ),
             )
-          } else if (certNs !== ref.namespace) {
-            problems.push(
-              cond(
-                'ResolvedRefs',
-                false,
-                'InvalidCertificateRef',
-                'certificates from another namespace are not served yet',
-              ),
-            )
-          } else credential = certRef.name
+          } else credential = `${KUBERNETES_GATEWAY_CREDENTIAL}${certNs}/${certRef.name}`
         }
       }
       if (problems.length === 0) {

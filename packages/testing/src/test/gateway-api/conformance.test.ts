@@ -5,11 +5,16 @@ import { type Conformance, type ConformanceResponse, manifest, startConformance 
 // suite's manifest for one test (with its base Gateways), serves it on real sockets, and checks
 // the suite's expectations, written here from the spec and the suite's cases.
 
-function suite(name: string, cases: (get: () => Conformance) => void, manifests?: string): void {
+function suite(
+  name: string,
+  cases: (get: () => Conformance) => void,
+  manifests?: string,
+  options?: { baseGateways?: boolean },
+): void {
   describe(name, () => {
     let c: Conformance | undefined
     beforeAll(async () => {
-      c = await startConformance(manifests ?? manifest(name))
+      c = await startConformance(manifests ?? manifest(name), options)
     })
     afterAll(async () => {
       await c?.close()
@@ -213,11 +218,108 @@ suite('httproute-request-header-modifier', (c) => {
 })
 
 suite('httproute-response-header-modifier', (c) => {
-  test('response headers are set, added and removed', async () => {
-    const set = await c().send('example.org', '/set')
-    expect(set.headers['x-header-set']).toBe('set-overwrites-values')
-    const add = await c().send('example.org', '/add')
-    expect(add.headers['x-header-add']).toBe('add-appends-values')
+  // The backend answers with the headers X-Echo-Set-Header asks for (as the suite's echo server
+  // does); repeated response header lines are compared as one comma-joined list.
+  const answer = async (path: string, backendSets: Record<string, string>, headers = {}) => {
+    const echoSet = Object.entries(backendSets)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(',')
+    const r = await c().send('example.org', path, { headers: { ...headers, 'X-Echo-Set-Header': echoSet } })
+    expect(r.echo?.backend).toBe('infra-backend-v1')
+    const out: Record<string, string> = {}
+    for (const [k, v] of Object.entries(r.headers))
+      out[k] = (Array.isArray(v) ? v : String(v).split(/,\s*/)).join(',')
+    return { headers: out, request: r.echo?.headers ?? {} }
+  }
+  test('set overwrites the backend’s value', async () => {
+    for (const sets of [
+      { 'Some-Other-Header': 'val' } as Record<string, string>,
+      { 'Some-Other-Header': 'val', 'X-Header-Set': 'other' },
+    ]) {
+      const { headers } = await answer('/set', sets)
+      expect(headers['some-other-header']).toBe('val')
+      expect(headers['x-header-set']).toBe('set-overwrites-values')
+    }
+  })
+  test('add appends to the backend’s value', async () => {
+    expect((await answer('/add', { 'Some-Other-Header': 'val' })).headers['x-header-add']).toBe(
+      'add-appends-values',
+    )
+    const { headers } = await answer('/add', {
+      'Some-Other-Header': 'val',
+      'X-Header-Add': 'some-other-value',
+    })
+    expect(headers['x-header-add']).toBe('some-other-value,add-appends-values')
+    expect(headers['some-other-header']).toBe('val')
+  })
+  test('remove removes the backend’s header', async () => {
+    expect((await answer('/remove', { 'X-Header-Remove': 'val' })).headers['x-header-remove']).toBeUndefined()
+  })
+  test('several sets, adds and removes in one filter', async () => {
+    const { headers } = await answer('/multiple', {
+      'X-Header-Set-2': 'set-val-2',
+      'X-Header-Add-2': 'add-val-2',
+      'X-Header-Remove-2': 'remove-val-2',
+      'Another-Header': 'another-header-val',
+      'X-Header-Remove-1': 'val',
+    })
+    expect(headers).toMatchObject({
+      'x-header-set-1': 'header-set-1',
+      'x-header-set-2': 'header-set-2',
+      'x-header-add-1': 'header-add-1',
+      'x-header-add-2': 'add-val-2,header-add-2',
+      'x-header-add-3': 'header-add-3',
+      'another-header': 'another-header-val',
+    })
+    expect(headers['x-header-remove-1']).toBeUndefined()
+    expect(headers['x-header-remove-2']).toBeUndefined()
+  })
+  test('header names are case-insensitive', async () => {
+    const { headers } = await answer('/case-insensitivity', {
+      'x-header-set': 'original-val-set',
+      'x-header-add': 'original-val-add',
+      'x-header-remove': 'original-val-remove',
+      'Another-Header': 'another-header-val',
+    })
+    expect(headers).toMatchObject({
+      'x-header-set': 'header-set',
+      'x-header-add': 'original-val-add,header-add',
+      'x-lowercase-add': 'lowercase-add',
+      'x-mixedcase-add-1': 'mixedcase-add-1',
+      'x-mixedcase-add-2': 'mixedcase-add-2',
+      'x-uppercase-add': 'uppercase-add',
+      'another-header': 'another-header-val',
+    })
+    expect(headers['x-header-remove']).toBeUndefined()
+  })
+  test('response and request modifiers on one rule', async () => {
+    const { headers, request } = await answer(
+      '/response-and-request-header-modifiers',
+      {
+        'X-Header-Set-2': 'set-val-2',
+        'X-Header-Add-2': 'add-val-2',
+        'X-Header-Remove-2': 'remove-val-2',
+        'Another-Header': 'another-header-val',
+        'X-Header-Remove-1': 'remove-val-1',
+        'X-Header-Echo': 'echo',
+      },
+      { 'X-Header-Remove': 'remove-val', 'X-Header-Add-Append': 'append-val-1', 'X-Header-Echo': 'echo' },
+    )
+    expect(request['x-header-add']).toBe('header-val-1')
+    expect(request['x-header-set']).toBe('set-overwrites-values')
+    expect(String(request['x-header-add-append']).split(/,\s*/).join(',')).toBe('append-val-1,header-val-2')
+    expect(request['x-header-echo']).toBe('echo')
+    expect(request['x-header-remove']).toBeUndefined()
+    expect(headers).toMatchObject({
+      'x-header-set-1': 'header-set-1',
+      'x-header-set-2': 'header-set-2',
+      'x-header-add-1': 'header-add-1',
+      'x-header-add-2': 'add-val-2,header-add-2',
+      'another-header': 'another-header-val',
+      'x-header-echo': 'echo',
+    })
+    expect(headers['x-header-remove-1']).toBeUndefined()
+    expect(headers['x-header-remove-2']).toBeUndefined()
   })
 })
 
@@ -445,3 +547,57 @@ spec:
     - {name: does-not-exist, port: 8080, weight: 1}
 `,
 )
+
+// The suite's Gateway Secret tests: an HTTPS listener whose certificateRef is a Secret in another
+// namespace. The suite checks the listener's status; beyond it, the listener (no routes attached:
+// 404) is reached over TLS and must present that Secret's certificate. These Gateways listen on
+// 443 without a hostname, so the suite's base Gateways (which do too) are left out.
+const listenerOf = (c: Conformance, gateway: string) =>
+  c.compiled.gatewayApi?.gateways.find((g) => g.gateway.name === gateway)?.listeners[0]
+
+for (const name of [
+  'gateway-secret-reference-grant-all-in-namespace',
+  'gateway-secret-reference-grant-specific',
+]) {
+  suite(
+    name,
+    (c) => {
+      test('the listener resolves its refs and is programmed', () => {
+        const listener = listenerOf(c(), name)
+        expect(listener?.attachedRoutes).toBe(0)
+        expect(listener?.conditions).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ type: 'ResolvedRefs', status: 'True' }),
+            expect.objectContaining({ type: 'Programmed', status: 'True', reason: 'Programmed' }),
+          ]),
+        )
+      })
+      test('it serves the other namespace’s certificate (404: no route attached)', async () => {
+        const r = await c().send('example.org', '/', { scheme: 'https', ca: c().webBackendCertificate.cert })
+        expect(r.status).toBe(404)
+        await expect(c().send('example.org', '/', { scheme: 'https' })).rejects.toThrow()
+      })
+    },
+    undefined,
+    { baseGateways: false },
+  )
+}
+
+for (const name of ['gateway-secret-missing-reference-grant', 'gateway-secret-invalid-reference-grant']) {
+  suite(
+    name,
+    (c) => {
+      test('the listener is ResolvedRefs False with RefNotPermitted and is not served', () => {
+        const listener = listenerOf(c(), name)
+        expect(listener?.conditions).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ type: 'ResolvedRefs', status: 'False', reason: 'RefNotPermitted' }),
+          ]),
+        )
+        expect(c().gateway.addresses[443]).toBeUndefined()
+      })
+    },
+    undefined,
+    { baseGateways: false },
+  )
+}

@@ -38,8 +38,11 @@ const BACKENDS: readonly (readonly [string, string])[] = [
   ['gateway-conformance-app-backend', 'app-backend-v2'],
 ]
 
-/** The conformance suite's base: namespaces and the Gateways its HTTP tests attach to. */
-function baseManifests(certificate: { cert: string; key: string }): string {
+/** The conformance suite's base: namespaces and the Secrets its Gateways refer to. */
+function baseManifests(
+  certificate: { cert: string; key: string },
+  webBackendCertificate: { cert: string; key: string },
+): string {
   const b64 = (s: string) => Buffer.from(s).toString('base64')
   return `apiVersion: v1
 kind: Namespace
@@ -53,7 +56,26 @@ apiVersion: v1
 kind: Namespace
 metadata: {name: gateway-conformance-web-backend, labels: {gateway-conformance: backend}}
 ---
-apiVersion: gateway.networking.k8s.io/v1
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/tls
+metadata: {name: tls-validity-checks-certificate, namespace: gateway-conformance-infra}
+data:
+  tls.crt: ${b64(certificate.cert)}
+  tls.key: ${b64(certificate.key)}
+---
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/tls
+metadata: {name: certificate, namespace: gateway-conformance-web-backend}
+data:
+  tls.crt: ${b64(webBackendCertificate.cert)}
+  tls.key: ${b64(webBackendCertificate.key)}
+`
+}
+
+/** The suite's base Gateways the HTTP tests attach to. */
+const BASE_GATEWAYS = `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: same-namespace, namespace: gateway-conformance-infra}
 spec:
@@ -89,16 +111,7 @@ spec:
     port: 80
     protocol: HTTP
     allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {gateway-conformance: backend}}}}
----
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/tls
-metadata: {name: tls-validity-checks-certificate, namespace: gateway-conformance-infra}
-data:
-  tls.crt: ${b64(certificate.cert)}
-  tls.key: ${b64(certificate.key)}
 `
-}
 
 function serviceManifests(ports: ReadonlyMap<string, number>): string {
   return BACKENDS.map(([ns, name]) => {
@@ -128,6 +141,8 @@ export interface Conformance {
   readonly received: EchoRecord[]
   /** The certificate the HTTPS listener serves (CA for requests). */
   readonly certificate: { readonly cert: string; readonly key: string }
+  /** The certificate of the Secret `certificate` in gateway-conformance-web-backend. */
+  readonly webBackendCertificate: { readonly cert: string; readonly key: string }
   /** Sends a request to a gateway port with `host` as Host (and SNI on 443). */
   send(
     host: string,
@@ -137,6 +152,8 @@ export interface Conformance {
       headers?: Record<string, string | readonly string[]>
       port?: number
       scheme?: 'http' | 'https'
+      /** The CA to verify the gateway's certificate with (default: `certificate`). */
+      ca?: string
     },
   ): Promise<ConformanceResponse>
   close(): Promise<void>
@@ -153,7 +170,13 @@ export function manifest(name: string): string {
  * the suite's base Gateways with the given manifests, validates, compiles and serves them on
  * ephemeral ports of 127.0.0.1.
  */
-export async function startConformance(manifests: string): Promise<Conformance> {
+export async function startConformance(
+  manifests: string,
+  options: {
+    /** Loads the suite's base Gateways too (default); a test with its own Gateways on 443 leaves them out. */
+    baseGateways?: boolean
+  } = {},
+): Promise<Conformance> {
   const received: EchoRecord[] = []
   const servers: Server[] = []
   const ports = new Map<string, number>()
@@ -171,7 +194,13 @@ export async function startConformance(manifests: string): Promise<Conformance> 
       const delay = /[?&]delay=(\d+)(ms|s)/.exec(req.url ?? '')
       const ms = delay === null ? 0 : Number(delay[1]) * (delay[2] === 's' ? 1000 : 1)
       req.resume()
+      // As the suite's echo server: X-Echo-Set-Header "Name:value,Name:value" sets response headers.
+      const setHeaders = String(req.headers['x-echo-set-header'] ?? '')
       const timer = setTimeout(() => {
+        for (const pair of setHeaders.split(',')) {
+          const colon = pair.indexOf(':')
+          if (colon > 0) res.appendHeader(pair.slice(0, colon).trim(), pair.slice(colon + 1).trim())
+        }
         res.setHeader('content-type', 'application/json')
         res.end(JSON.stringify(record))
       }, ms)
@@ -185,7 +214,13 @@ export async function startConformance(manifests: string): Promise<Conformance> 
     commonName: 'example.org',
     altNames: ['example.org', '*.example.org', 'second-example.org', '*.wildcard.org'],
   })
-  const text = [baseManifests(certificate), serviceManifests(ports), manifests].join('---\n')
+  const webBackendCertificate = createCertificate({ commonName: 'example.org', altNames: ['example.org'] })
+  const text = [
+    baseManifests(certificate, webBackendCertificate),
+    ...(options.baseGateways === false ? [] : [BASE_GATEWAYS]),
+    serviceManifests(ports),
+    manifests,
+  ].join('---\n')
   const { resources, diagnostics } = parseResources(text, 'conformance.yaml')
   const findings = [...diagnostics, ...validate(resources as Resource[])].filter(
     (d) => d.severity === 'error',
@@ -208,6 +243,7 @@ export async function startConformance(manifests: string): Promise<Conformance> 
     compiled,
     received,
     certificate,
+    webBackendCertificate,
     async send(host, path, options = {}) {
       const port = options.port ?? (options.scheme === 'https' ? 443 : 80)
       const address = gateway.addresses[port]
@@ -219,7 +255,7 @@ export async function startConformance(manifests: string): Promise<Conformance> 
           url: `${scheme}://${host}${path}`,
           ...(options.method === undefined ? {} : { method: options.method }),
           ...(options.headers === undefined ? {} : { headers: options.headers }),
-          ...(scheme === 'https' ? { ca: certificate.cert } : {}),
+          ...(scheme === 'https' ? { ca: options.ca ?? certificate.cert } : {}),
         },
       )
       let echo: EchoRecord | undefined
