@@ -11,10 +11,10 @@ import {
 } from '@portico/core'
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/metrics.js'
 import { type MetricsSnapshot, mergeSnapshots, renderSnapshot } from '../metrics/snapshot.js'
+import { createJwksCache } from '../policy/jwks-cache.js'
 import type { ChangeOutcome, ManagedGateway } from './managed.js'
 import { ADMIN_PAGE_CSP, adminPageView, renderAdminPage } from './page.js'
 import { type AdminChange, type AdminPeers, applyChange, type PeerOutcome } from './peers.js'
-import { createJwksCache } from '../policy/jwks-cache.js'
 import { trafficSummary } from './traffic.js'
 
 /** Options of {@link startAdmin}. */
