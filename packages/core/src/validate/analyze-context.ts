@@ -51,6 +51,8 @@ export function exportScopes(
  */
 export class AnalysisContext {
   readonly gateways = new Map<string, GatewayResource>()
+  /** `namespace/name` of every Gateway API (gateway.networking.k8s.io) Gateway. */
+  readonly kubernetesGateways = new Set<string>()
   readonly virtualServices: VirtualServiceResource[] = []
   readonly destinationRules: DestinationRuleResource[] = []
   readonly serviceEntries: ServiceEntryResource[] = []
@@ -74,7 +76,8 @@ export class AnalysisContext {
     for (const r of resources) {
       switch (r.kind) {
         case 'Gateway':
-          if (!isK8sGateway(r) && !this.gateways.has(fullName(r))) this.gateways.set(fullName(r), r)
+          if (isK8sGateway(r)) this.kubernetesGateways.add(fullName(r))
+          else if (!this.gateways.has(fullName(r))) this.gateways.set(fullName(r), r)
           break
         case 'Service': {
           const annotation = r.metadata.annotations?.[EXPORT_TO_ANNOTATION]

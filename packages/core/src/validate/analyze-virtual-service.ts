@@ -46,7 +46,16 @@ export function analyzeGatewayBinding(
     }
     const gw = ctx.gateways.get(`${ref.namespace}/${ref.name}`)
     if (gw === undefined) {
-      report.warning(CODES.referenceNotFound, `Referenced gateway not found: ${JSON.stringify(name)}`, at)
+      // As in Istio, a VirtualService binds to Istio Gateways only; one of the Gateway API with
+      // that name takes HTTPRoutes, and the VirtualService is not served on it.
+      const kubernetes = ctx.kubernetesGateways.has(`${ref.namespace}/${ref.name}`)
+        ? ` (${ref.namespace}/${ref.name} is a gateway.networking.k8s.io Gateway, which a VirtualService does not bind to: attach an HTTPRoute to it, or bind to an Istio Gateway)`
+        : ''
+      report.warning(
+        CODES.referenceNotFound,
+        `Referenced gateway not found: ${JSON.stringify(name)}${kubernetes}`,
+        at,
+      )
     }
     const serverHosts =
       gw === undefined

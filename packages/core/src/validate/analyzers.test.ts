@@ -97,6 +97,21 @@ http: [{ directResponse: { status: 200 } }]`,
       ],
     ],
     [
+      'a Gateway API Gateway of that name: IST0101 says a VirtualService does not bind to it',
+      `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: k8s-gw }
+spec:
+  gatewayClassName: istio
+  listeners: [{ name: http, port: 80, protocol: HTTP }]
+${vs('on-k8s', 'hosts: [a.example.com]\ngateways: [k8s-gw]\nhttp: [{ directResponse: { status: 200 } }]')}`,
+      [
+        'IST0101 VirtualService default/on-k8s spec.gateways[0] | Referenced gateway not found: "k8s-gw" (default/k8s-gw is a gateway.networking.k8s.io Gateway, which a VirtualService does not bind to: attach an HTTPRoute to it, or bind to an Istio Gateway)',
+        'IST0132 VirtualService default/on-k8s spec.gateways[0] | one or more host [a.example.com] defined in VirtualService default/on-k8s not found in Gateway default/k8s-gw.',
+      ],
+    ],
+    [
       'a host of the gateway, mesh and a wildcard host report nothing',
       vs('ok', 'hosts: ["*.example.com"]\ngateways: [gw, mesh]\nhttp: [{ directResponse: { status: 200 } }]'),
       [],
