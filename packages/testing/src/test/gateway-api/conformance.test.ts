@@ -601,3 +601,125 @@ for (const name of ['gateway-secret-missing-reference-grant', 'gateway-secret-in
     { baseGateways: false },
   )
 }
+
+suite('httproute-invalid-reference-grant', (c) => {
+  test('ReferenceGrants that do not match the route (namespace, from, to) allow nothing: 500', async () => {
+    expect((await c().send('example.org', '/')).status).toBe(500)
+    const route = c().compiled.gatewayApi?.routes.find((r) => r.route.name === 'reference-grant')
+    expect(route?.parents[0]?.conditions[1]).toMatchObject({
+      type: 'ResolvedRefs',
+      status: 'False',
+      reason: 'RefNotPermitted',
+    })
+  })
+})
+
+suite('httproute-partially-invalid-via-invalid-reference-grant', (c) => {
+  test('the rule whose backend no grant covers answers 500; the granted one is served', async () => {
+    expect((await c().send('example.org', '/v2')).status).toBe(500)
+    const ok = await c().send('example.org', '/')
+    expect([ok.echo?.backend, ok.echo?.namespace]).toEqual([
+      'app-backend-v1',
+      'gateway-conformance-app-backend',
+    ])
+    const route = c().compiled.gatewayApi?.routes.find((r) => r.route.name === 'invalid-reference-grant')
+    expect(route?.parents[0]?.conditions[1]).toMatchObject({ status: 'False', reason: 'RefNotPermitted' })
+  })
+})
+
+suite('httproute-request-multiple-mirrors', (c) => {
+  test.each([
+    ['/multi-mirror', {}],
+    [
+      '/multi-mirror-and-modify-request-headers',
+      { 'X-Header-Remove': 'remove-val', 'X-Header-Add-Append': 'append-val-1' },
+    ],
+  ])('%s reaches v1 and is mirrored to v2 and v3', async (path, headers) => {
+    const before = c().received.length
+    const r = await c().send('example.org', path, { headers })
+    expect(r.echo?.backend).toBe('infra-backend-v1')
+    if (path !== '/multi-mirror') {
+      expect(r.echo?.headers['x-header-set']).toBe('set-overwrites-values')
+      expect(r.echo?.headers['x-header-add']).toBe('header-val-1')
+      expect(String(r.echo?.headers['x-header-add-append']).split(/,\s*/)).toEqual([
+        'append-val-1',
+        'header-val-2',
+      ])
+      expect(r.echo?.headers['x-header-remove']).toBeUndefined()
+    }
+    await expect
+      .poll(() =>
+        c()
+          .received.slice(before)
+          .map((e) => `${e.backend} ${e.path}`)
+          .sort(),
+      )
+      .toEqual([`infra-backend-v1 ${path}`, `infra-backend-v2 ${path}`, `infra-backend-v3 ${path}`])
+  })
+})
+
+suite('httproute-cors', (c) => {
+  const preflight = (origin: string, headers: Record<string, string> = {}) =>
+    c().send('example.org', '/cors-1', {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'access-control-request-method': 'GET', ...headers },
+    })
+  const list = (v: unknown) =>
+    String(v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .sort()
+  test.each(['https://www.foo.com', 'https://www.bar.com', 'https://xpto.www.bar.com'])(
+    'a preflight from the allowed origin %s is answered with the policy',
+    async (origin) => {
+      const r = await preflight(origin, { 'access-control-request-headers': 'x-header-1, x-header-2' })
+      expect([200, 204]).toContain(r.status)
+      expect(r.headers['access-control-allow-origin']).toBe(origin)
+      expect(list(r.headers['access-control-allow-methods'])).toEqual(['GET', 'OPTIONS'])
+      expect(list(r.headers['access-control-allow-headers'])).toEqual(['x-header-1', 'x-header-2'])
+      expect(r.headers['access-control-max-age']).toBe('3600')
+      expect(r.headers['access-control-allow-credentials']).toBe('true')
+    },
+  )
+  test('a preflight from another origin gets no allow-origin', async () => {
+    const r = await preflight('https://foobar.com')
+    expect([200, 204, 403]).toContain(r.status)
+    expect(r.headers['access-control-allow-origin']).toBeUndefined()
+  })
+  test('a simple request from an allowed origin reaches the backend with the CORS answer headers', async () => {
+    const r = await c().send('example.org', '/cors-1', { headers: { Origin: 'https://www.foo.com' } })
+    expect(r.echo?.backend).toBe('infra-backend-v1')
+    expect(r.headers['access-control-allow-origin']).toBe('https://www.foo.com')
+    expect(list(r.headers['access-control-expose-headers'])).toEqual(['x-header-3', 'x-header-4'])
+    expect(r.headers['access-control-allow-credentials']).toBe('true')
+  })
+  test('a simple request from another origin is served without CORS headers', async () => {
+    const r = await c().send('example.org', '/cors-1', { headers: { Origin: 'https://foobar.com' } })
+    expect(r.echo?.backend).toBe('infra-backend-v1')
+    expect(r.headers['access-control-allow-origin']).toBeUndefined()
+  })
+})
+
+suite('httproute-retry', (c) => {
+  let probe = 0
+  test.each([
+    ['/retry/code-500-attempts-3', 500, 2, 200],
+    ['/retry/code-500-attempts-3', 500, 4, 500],
+    ['/retry/code-500-attempts-3', 503, 2, 503],
+    ['/retry/code-all-attempts-2', 500, 1, 200],
+    ['/retry/code-all-attempts-2', 500, 3, 500],
+    ['/retry/code-all-attempts-2', 502, 1, 200],
+    ['/retry/code-all-attempts-2', 502, 3, 502],
+    ['/retry/code-all-attempts-2', 503, 1, 200],
+    ['/retry/code-all-attempts-2', 503, 3, 503],
+    ['/retry/code-all-attempts-2', 504, 1, 200],
+    ['/retry/code-all-attempts-2', 504, 3, 504],
+  ])('%s: backend answers %i for the first %i attempts → %i', async (path, code, failures, status) => {
+    probe += 1
+    const query = `?responseCode=${code}&succeedAfter=${failures}&uuid=probe-${probe}`
+    const r = await c().send('example.org', `${path}${query}`)
+    expect(r.status).toBe(status)
+    if (status === 200) expect(r.echo?.backend).toBe('infra-backend-v3')
+  })
+})

@@ -180,6 +180,9 @@ export async function startConformance(
   const received: EchoRecord[] = []
   const servers: Server[] = []
   const ports = new Map<string, number>()
+  // The suite's retry simulation: the first `succeedAfter` requests carrying one `uuid` are
+  // answered `responseCode`, later ones 200.
+  const attempts = new Map<string, number>()
   for (const [ns, name] of BACKENDS) {
     const server = createServer((req, res) => {
       const record: EchoRecord = {
@@ -196,6 +199,17 @@ export async function startConformance(
       req.resume()
       // As the suite's echo server: X-Echo-Set-Header "Name:value,Name:value" sets response headers.
       const setHeaders = String(req.headers['x-echo-set-header'] ?? '')
+      const query = new URL(req.url ?? '/', 'http://echo').searchParams
+      const uuid = query.get('uuid')
+      if (uuid !== null && query.has('succeedAfter')) {
+        const seen = (attempts.get(uuid) ?? 0) + 1
+        attempts.set(uuid, seen)
+        if (seen <= Number(query.get('succeedAfter'))) {
+          res.statusCode = Number(query.get('responseCode') ?? 500)
+          res.end()
+          return
+        }
+      }
       const timer = setTimeout(() => {
         for (const pair of setHeaders.split(',')) {
           const colon = pair.indexOf(':')
