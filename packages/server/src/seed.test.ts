@@ -2,11 +2,12 @@ import { mkdtempSync } from 'node:fs'
 import { connect as netConnect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { SnapshotResource } from '@portico/core'
 import {
   createCertificate,
   type RunningHttpbin,
   request,
+  type SeedStep,
+  seedResources,
   startHttpbin,
   type TlsFiles,
   writeTlsFiles,
@@ -14,51 +15,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, type Gateway } from './gateway.js'
 
-type Res = SnapshotResource & { spec: unknown; apiVersion: string }
-
-/** The resources of the seed task (control ingress traffic), step 1, 2 or 3, httpbin as a ServiceEntry. */
-function seed(step: 1 | 2 | 3, httpbinPort: number, files: TlsFiles): Res[] {
-  const http = { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['httpbin.example.com'] }
-  const https = {
-    port: { number: 443, name: 'https', protocol: 'HTTPS' },
-    tls: { mode: 'SIMPLE', serverCertificate: files.cert, privateKey: files.key },
-    hosts: ['httpbin.example.com'],
-  }
-  const servers = step === 1 ? [http] : step === 2 ? [http, https] : [https]
-  return [
-    {
-      apiVersion: 'networking.istio.io/v1alpha3',
-      kind: 'Gateway',
-      metadata: { name: 'httpbin-gateway' },
-      spec: { selector: { istio: 'ingressgateway' }, servers },
-    },
-    {
-      apiVersion: 'networking.istio.io/v1alpha3',
-      kind: 'VirtualService',
-      metadata: { name: 'httpbin' },
-      spec: {
-        hosts: ['*'],
-        gateways: ['httpbin-gateway'],
-        http: [
-          {
-            match: [{ uri: { prefix: '/status' } }, { uri: { prefix: '/delay' } }],
-            route: [{ destination: { port: { number: 8000 }, host: 'httpbin' } }],
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'ServiceEntry',
-      metadata: { name: 'httpbin' },
-      spec: {
-        hosts: ['httpbin.default.svc.cluster.local'],
-        ports: [{ number: 8000, name: 'http', protocol: 'HTTP' }],
-        resolution: 'STATIC',
-        endpoints: [{ address: '127.0.0.1', ports: { http: httpbinPort } }],
-      },
-    },
-  ]
+/** The resources of the seed task at `step`, httpbin as a ServiceEntry, the certificate as files. */
+function seed(step: SeedStep, httpbinPort: number, files: TlsFiles) {
+  return seedResources(step, { httpbinPort, certificateFiles: files })
 }
 
 describe('the seed scenario (control ingress traffic)', () => {

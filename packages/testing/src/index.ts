@@ -1,5 +1,5 @@
 /**
- * Test helpers for Portico: httpbin fake, certificates, resolve-style requests, fast-check arbitraries.
+ * Test helpers for Portico: httpbin fake, certificates, resolve-style requests, the seed scenario's resources, fast-check arbitraries.
  *
  * @packageDocumentation
  * @module @portico/testing
@@ -8,4 +8,5 @@ export * from './arbitraries/index.js'
 export * from './certs.js'
 export * from './httpbin/index.js'
 export * from './request.js'
+export * from './seed.js'
 export * from './with-gateway.js'

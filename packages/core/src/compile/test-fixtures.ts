@@ -1,3 +1,4 @@
+import { type SeedStep, seedResources as seedFixture } from '@portico/testing'
 import { createSnapshot, type SnapshotResource } from '../model/snapshot.js'
 import { type CompileOptions, compile } from './compile.js'
 import type { CompiledConfig, RequestFacts } from './types.js'
@@ -27,51 +28,10 @@ export function facts(
   return { port, authority, path, scheme: 'http', method: 'GET', headers: {}, ...extra }
 }
 
-/** The seed scenario (control-ingress-traffic), step 1 or 2, with httpbin as a STATIC ServiceEntry. */
-export function seedResources(step: 1 | 2 | 3 = 1): TestResource[] {
-  const http = { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['httpbin.example.com'] }
-  const https = {
-    port: { number: 443, name: 'https', protocol: 'HTTPS' },
-    tls: {
-      mode: 'SIMPLE',
-      serverCertificate: '/etc/istio/ingressgateway-certs/tls.crt',
-      privateKey: '/etc/istio/ingressgateway-certs/tls.key',
-    },
-    hosts: ['httpbin.example.com'],
-  }
-  const servers = step === 1 ? [http] : step === 2 ? [http, https] : [https]
-  return [
-    {
-      apiVersion: 'networking.istio.io/v1alpha3',
-      kind: 'Gateway',
-      metadata: { name: 'httpbin-gateway' },
-      spec: { selector: { istio: 'ingressgateway' }, servers },
-    },
-    {
-      apiVersion: 'networking.istio.io/v1alpha3',
-      kind: 'VirtualService',
-      metadata: { name: 'httpbin' },
-      spec: {
-        hosts: ['*'],
-        gateways: ['httpbin-gateway'],
-        http: [
-          {
-            match: [{ uri: { prefix: '/status' } }, { uri: { prefix: '/delay' } }],
-            route: [{ destination: { port: { number: 8000 }, host: 'httpbin' } }],
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'ServiceEntry',
-      metadata: { name: 'httpbin' },
-      spec: {
-        hosts: ['httpbin.default.svc.cluster.local'],
-        ports: [{ number: 8000, name: 'http', protocol: 'HTTP' }],
-        resolution: 'STATIC',
-        endpoints: [{ address: '127.0.0.1', ports: { http: 18001 }, labels: { version: 'v1' } }],
-      },
-    },
-  ]
+/**
+ * The seed scenario (control-ingress-traffic) at `step`, from `@portico/testing`'s one definition:
+ * httpbin as a STATIC ServiceEntry at 127.0.0.1:18001 with the label `version: v1`.
+ */
+export function seedResources(step: SeedStep = 1): TestResource[] {
+  return seedFixture(step, { httpbinPort: 18001, httpbinLabels: { version: 'v1' } })
 }

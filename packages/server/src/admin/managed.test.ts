@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   fingerprintOf,
   gatewayYaml,
+  lineOf,
   parsePrometheus,
   seedYaml,
   servedFingerprint,
@@ -140,7 +141,7 @@ describe('managed gateway: istioctl create / replace / delete on a live gateway'
         severity: 'error',
         code: 'PTC2332',
         path: 'spec.http[0].match[1].uri.regex',
-        source: expect.objectContaining({ file: 'vs.yaml', line: 11 }),
+        source: expect.objectContaining({ file: 'vs.yaml', line: lineOf(invalid, 'regex: "("') }),
       }),
     )
     expect(g.version).toBe(v)

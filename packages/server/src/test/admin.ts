@@ -1,67 +1,32 @@
 /**
- * Test-only: the seed's resources as YAML, a Prometheus text-format parser, and a TLS probe.
+ * Test-only: the seed's documents as YAML (built by `@portico/testing`'s `seedYamlDocuments`), a
+ * Prometheus text-format parser, and a TLS probe.
  * Not exported from the package.
  */
 import { X509Certificate } from 'node:crypto'
 import { connect as netConnect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
+import { type SeedStep, seedYamlDocuments } from '@portico/testing'
+
+const STEP_OF_SERVERS: Readonly<Record<string, SeedStep>> = { http: 1, 'http,https': 2, https: 3 }
 
 /** The seed's Gateway: `servers` is `http`, `https` or both. */
 export function gatewayYaml(
   servers: readonly ('http' | 'https')[],
   cert?: { certFile: string; keyFile: string },
 ): string {
-  const blocks = servers.map((s) =>
-    s === 'http'
-      ? `  - port: { number: 80, name: http, protocol: HTTP }
-    hosts: ["httpbin.example.com"]`
-      : `  - port: { number: 443, name: https, protocol: HTTPS }
-    tls: { mode: SIMPLE, serverCertificate: ${cert?.certFile}, privateKey: ${cert?.keyFile} }
-    hosts: ["httpbin.example.com"]`,
-  )
-  return `apiVersion: networking.istio.io/v1alpha3
-kind: Gateway
-metadata:
-  name: httpbin-gateway
-spec:
-  selector:
-    istio: ingressgateway
-  servers:
-${blocks.join('\n')}
-`
+  const step = STEP_OF_SERVERS[servers.join(',')] ?? 1
+  return seedYamlDocuments(step, cert && { certificateFiles: { cert: cert.certFile, key: cert.keyFile } })[0]
 }
 
-/** The seed's VirtualService (`/status` and `/delay` to httpbin:8000), with extra prefixes if given. */
+/** The seed's VirtualService (`/status` and `/delay` to httpbin:8000), or the given prefixes instead. */
 export function virtualServiceYaml(prefixes: readonly string[] = ['/status', '/delay']): string {
-  return `apiVersion: networking.istio.io/v1alpha3
-kind: VirtualService
-metadata:
-  name: httpbin
-spec:
-  hosts: ["*"]
-  gateways: [httpbin-gateway]
-  http:
-  - match:
-${prefixes.map((p) => `    - uri: { prefix: ${p} }`).join('\n')}
-    route:
-    - destination: { host: httpbin, port: { number: 8000 } }
-`
+  return seedYamlDocuments(1, { prefixes })[1]
 }
 
-/** A ServiceEntry making `httpbin:8000` the given local port. */
+/** The seed's ServiceEntry making `httpbin:8000` the given local port. */
 export function serviceEntryYaml(port: number): string {
-  return `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata:
-  name: httpbin
-spec:
-  hosts: [httpbin.default.svc.cluster.local]
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints:
-  - address: 127.0.0.1
-    ports: { http: ${port} }
-`
+  return seedYamlDocuments(1, { httpbinPort: port })[2]
 }
 
 /** The three seed documents in one stream. */
@@ -71,6 +36,12 @@ export function seedYaml(
   cert?: { certFile: string; keyFile: string },
 ): string {
   return [gatewayYaml(servers, cert), virtualServiceYaml(), serviceEntryYaml(upstreamPort)].join('---\n')
+}
+
+/** The 1-based line of `text` on which `needle` first appears (0 when it does not). */
+export function lineOf(text: string, needle: string): number {
+  const at = text.indexOf(needle)
+  return at < 0 ? 0 : text.slice(0, at).split('\n').length
 }
 
 /** One sample of a Prometheus text exposition. */

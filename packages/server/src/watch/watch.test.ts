@@ -7,6 +7,7 @@ import { createManagedGateway, type ManagedGateway } from '../admin/managed.js'
 import {
   fingerprintOf,
   gatewayYaml,
+  lineOf,
   servedFingerprint,
   serviceEntryYaml,
   virtualServiceYaml,
@@ -89,7 +90,7 @@ describe('watchConfig', () => {
     const invalid = reports.find((r) => r.diagnostics.some((d) => d.code === 'PTC2332'))!
     expect(invalid.diagnostics.find((d) => d.code === 'PTC2332')?.source).toMatchObject({
       file: join(dir, 'vs.yaml'),
-      line: 11,
+      line: lineOf(parsedButInvalid, 'regex: "("'),
     })
     expect(g.version).toBe(version)
     expect((await http1(port, '/anything')).status).toBe(200)
