@@ -2,8 +2,9 @@
  * Test-only: a managed gateway in a process of its own (started with --expose-gc by
  * `soak/harness.ts`), so that its memory, file descriptors and handles are measured apart from
  * the clients and upstreams that load it. It runs the built packages (dist). Messages in:
- * `start` { yaml, ports, limits }, `apply` { yaml }, `reload`, `measure`, `close`; each is
- * answered with the same `id`.
+ * `start` { yaml, ports, limits }, `apply` { yaml }, `reload`, `measure` (after garbage
+ * collection), `count` (descriptors and handles only, no collection), `close`; each is answered
+ * with the same `id`.
  */
 import { readdirSync } from 'node:fs'
 import { parseResources } from '@portico/core'
@@ -24,17 +25,21 @@ function collect() {
   for (let i = 0; i < 4; i++) globalThis.gc?.()
 }
 
+function handleCounts() {
+  const handles = {}
+  for (const type of process.getActiveResourcesInfo()) handles[type] = (handles[type] ?? 0) + 1
+  return handles
+}
+
 async function measure() {
   await new Promise((resolve) => setImmediate(resolve))
   collect()
-  const handles = {}
-  for (const type of process.getActiveResourcesInfo()) handles[type] = (handles[type] ?? 0) + 1
   const memory = process.memoryUsage()
   return {
     rss: memory.rss,
     heapUsed: memory.heapUsed,
     fds: readdirSync('/proc/self/fd').length,
-    handles,
+    handles: handleCounts(),
   }
 }
 
@@ -65,6 +70,8 @@ async function handle(message) {
     }
     case 'measure':
       return measure()
+    case 'count':
+      return { fds: readdirSync('/proc/self/fd').length, handles: handleCounts() }
     case 'close':
       await gateway?.close()
       return {}
