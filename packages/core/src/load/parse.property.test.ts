@@ -73,7 +73,13 @@ const fragments = [
   '😀',
 ]
 
-describe('parseResources never throws', () => {
+/**
+ * These properties run a fixed number of cases, CPU-bound: a few seconds alone, several times
+ * that on a machine busy with other work. The timeout only has to catch a hang.
+ */
+const PROPERTY_TIMEOUT = 120_000
+
+describe('parseResources never throws', { timeout: PROPERTY_TIMEOUT }, () => {
   test('on arbitrary strings', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (text) => {
@@ -124,7 +130,7 @@ describe('parseResources never throws', () => {
   })
 })
 
-describe('round trip: load → serialize → load gives equal resources', () => {
+describe('round trip: load → serialize → load gives equal resources', { timeout: PROPERTY_TIMEOUT }, () => {
   const handwritten = [
     ...parseResources(seed, 'seed.yaml').resources,
     ...parseResources(full, 'full.yaml').resources,

@@ -29,7 +29,15 @@ function expectRoundTrip(resources: readonly Resource[], options: { flow: boolea
   expect(result.resources, text).toEqual(resources)
 }
 
-describe('valid resources survive YAML serialization and loading unchanged', () => {
+/**
+ * These properties run a fixed number of cases, CPU-bound: a few seconds alone, several times
+ * that on a machine busy with other work. The timeout only has to catch a hang.
+ */
+const PROPERTY_TIMEOUT = 120_000
+
+describe('valid resources survive YAML serialization and loading unchanged', {
+  timeout: PROPERTY_TIMEOUT,
+}, () => {
   const single = fc.oneof(
     arbitraries.gateway(),
     arbitraries.virtualService(),

@@ -326,7 +326,7 @@ export function get(target: string, host = 'public.example.com', extra = ''): st
 /** Asserts the gateway still serves a normal request on port 80 and the upstream receives it. */
 export async function stillServes(gateway: Gateway, recorder: Recorder): Promise<void> {
   const before = recorder.received.length
-  const answer = await raw(gateway.addresses[80]!.port, get('/public/alive'), 3000)
+  const answer = await raw(gateway.addresses[80]!.port, get('/public/alive'), 10_000)
   expect(answer.status).toBe(200)
   expect(recorder.received.length).toBe(before + 1)
   expect(recorder.received.at(-1)?.url).toBe('/public/alive')

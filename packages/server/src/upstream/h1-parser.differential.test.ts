@@ -739,5 +739,5 @@ describe('ResponseParser against llhttp (node:http client parser)', () => {
       { seed: SEED, numRuns: 300 },
     )
     expect(complete).toBeGreaterThan(30)
-  }, 60_000)
+  }, 180_000)
 })
