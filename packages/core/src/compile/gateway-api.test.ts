@@ -38,6 +38,29 @@ subsets: [{addresses: [{ip: 10.0.0.1}], notReadyAddresses: [{ip: 10.0.0.2}], por
 `
 
 describe('Gateway API translation', () => {
+  test('HTTPRoute retry: attempts, codes and backoff reach the route (Istio sets retries.backoff from it)', () => {
+    const c = compileResources(
+      load(`${BASE}---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: apps}
+spec: {ports: [{name: http, port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: apps}
+spec:
+  parentRefs: [{name: gw, namespace: default, sectionName: web}]
+  hostnames: [web.example.com]
+  rules:
+  - backendRefs: [{name: web, port: 8080}]
+    retry: {attempts: 3, codes: [503], backoff: 40ms}
+`),
+    )
+    const hit = route(c, facts(80, 'web.example.com', '/'))
+    if (hit.kind !== 'route') throw new Error(hit.kind)
+    expect(hit.forward.retries).toMatchObject({ attempts: 3, retriableStatusCodes: [503], backoffBaseMs: 40 })
+  })
   test('GRPCRoute methods become paths; Endpoints give the ready addresses', () => {
     const c = compileResources(
       load(`${BASE}---

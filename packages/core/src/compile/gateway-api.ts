@@ -1069,6 +1069,7 @@ function translateRule(
         ',',
       ),
       ...(backend !== undefined && backend > 0 ? { perTryTimeout: `${backend / 1000}s` } : {}),
+      ...(rule.retry.backoff === undefined ? {} : { backoff: rule.retry.backoff }),
     }
   } else if (backend !== undefined && backend > 0 && request !== undefined && request > 0) {
     out.retries = {

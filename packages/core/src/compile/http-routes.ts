@@ -261,12 +261,16 @@ function retryPolicy(route: HTTPRoute): RetryPolicy {
       retryOn.push('retriable-status-codes')
   }
   const perTry = r.perTryTimeout === undefined ? undefined : parseDuration(r.perTryTimeout)
+  const backoff = r.backoff === undefined ? undefined : parseDuration(r.backoff)
+  const ignorePrevious = r.retryIgnorePreviousHosts ?? undefined
   return {
     attempts,
     ...(perTry === undefined || perTry === 0 ? {} : { perTryTimeoutMs: perTry }),
     retryOn,
     retriableStatusCodes: codes,
     isDefault: false,
+    ...(backoff === undefined || backoff <= 0 ? {} : { backoffBaseMs: backoff }),
+    ...(ignorePrevious === undefined ? {} : { ignorePreviousHosts: ignorePrevious }),
   }
 }
 

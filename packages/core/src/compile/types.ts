@@ -277,6 +277,16 @@ export interface RetryPolicy {
   readonly retriableStatusCodes: readonly number[]
   /** True when the route set no `retries` (Istio's default policy applies). */
   readonly isDefault: boolean
+  /**
+   * Base interval of Envoy's jittered exponential back-off between attempts, from `retries.backoff`;
+   * absent = Envoy's 25 ms. The cap is ten times the base.
+   */
+  readonly backoffBaseMs?: number
+  /**
+   * `retryIgnorePreviousHosts` as written; absent = Istio's default (a retry avoids the endpoints
+   * already tried, except on a consistent-hash cluster).
+   */
+  readonly ignorePreviousHosts?: boolean
 }
 
 /** Fault injection; percentages 0..100 (absent in the resource = 0: nothing injected). */

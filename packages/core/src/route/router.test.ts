@@ -222,6 +222,30 @@ describe('actions', () => {
       },
     })
   })
+  it('retries.backoff and retryIgnorePreviousHosts are compiled; absent, they stay absent (Envoy 25 ms, Istio default)', () => {
+    const r = route(
+      table([
+        {
+          retries: {
+            attempts: 2,
+            retryOn: '5xx',
+            backoff: '100ms',
+            retryIgnorePreviousHosts: false,
+            retryRemoteLocalities: true,
+          },
+        },
+      ]),
+      facts(80, 'h', '/'),
+    )
+    expect(r.kind === 'route' && r.forward.retries).toMatchObject({
+      backoffBaseMs: 100,
+      ignorePreviousHosts: false,
+    })
+    const d = route(table([{ retries: { attempts: 2, retryOn: '5xx' } }]), facts(80, 'h', '/'))
+    if (d.kind !== 'route') throw new Error(d.kind)
+    expect(d.forward.retries.backoffBaseMs).toBeUndefined()
+    expect(d.forward.retries.ignorePreviousHosts).toBeUndefined()
+  })
   it('surprise 9: fault without percentage does nothing (percent 0)', () => {
     const d = route(
       table([{ fault: { abort: { httpStatus: 503 }, delay: { fixedDelay: '1s' } } }]),

@@ -5,7 +5,6 @@ import {
   type ForwardDecision,
   type HeaderOpSet,
   pickDestination,
-  type RetryPolicy,
 } from '@portico/core'
 import {
   observeAttempt,
@@ -34,6 +33,14 @@ import {
   REQUEST_DROP,
 } from './headers.js'
 import { LOCAL_BODY, localReply } from './local-reply.js'
+import {
+  type AttemptFailure,
+  avoidsPreviousHosts,
+  DEFAULT_BACKOFF_BASE_MS,
+  retriesFailure,
+  retriesStatus,
+  retryBackoffMs,
+} from './retry.js'
 
 /** Envoy's header on a reply to a request a circuit breaker dropped. */
 const OVERLOADED: HeaderRecord = { 'x-envoy-overloaded': 'true' }
@@ -50,6 +57,8 @@ export interface ForwardContext {
   readonly balancer: Balancer
   readonly serverHeader: string | false
   readonly logger: Logger
+  /** Source of the back-off draws between attempts, in `[0, 1)`; default `Math.random`. */
+  readonly random?: () => number
 }
 
 /** Per-request facts the forward needs beyond the decision. */
@@ -65,18 +74,8 @@ export interface ForwardRequest {
   readonly protocol?: string
 }
 
-type Failure =
-  | 'connect'
-  | 'timeout-connect'
-  | 'reset'
-  | 'protocol'
-  | 'per-try-timeout'
-  | 'route-timeout'
-  | 'aborted'
-  | 'overflow'
-
 interface AttemptError {
-  readonly failure: Failure
+  readonly failure: AttemptFailure
   readonly detail: string
 }
 
@@ -163,7 +162,7 @@ const NEVER: Trip = new NeverTrip()
 
 function classify(error: unknown, signal: Trip): AttemptError {
   if (signal.aborted) {
-    const reason = signal.reason as { failure?: Failure } | undefined
+    const reason = signal.reason as { failure?: AttemptFailure } | undefined
     return { failure: reason?.failure ?? 'aborted', detail: 'aborted' }
   }
   if (error instanceof UpstreamError) {
@@ -193,53 +192,19 @@ function classify(error: unknown, signal: Trip): AttemptError {
   return { failure: 'reset', detail: 'connection termination' }
 }
 
-function retriesFailure(policy: RetryPolicy, failure: Failure): boolean {
-  const on = policy.retryOn
-  switch (failure) {
-    case 'connect':
-    case 'timeout-connect':
-      return on.some((t) => t === 'connect-failure' || t === '5xx' || t === 'gateway-error' || t === 'reset')
-    case 'reset':
-      return on.some((t) => t === '5xx' || t === 'gateway-error' || t === 'reset')
-    case 'per-try-timeout':
-      return on.some((t) => t === '5xx' || t === 'gateway-error')
-    default:
-      return false
-  }
-}
-
-const GRPC_TOKENS: Readonly<Record<string, string>> = {
-  '1': 'cancelled',
-  '4': 'deadline-exceeded',
-  '8': 'resource-exhausted',
-  '13': 'internal',
-  '14': 'unavailable',
-}
-
-function retriesStatus(policy: RetryPolicy, status: number, headers: HeaderRecord): boolean {
-  const on = policy.retryOn
-  if (status >= 500 && on.includes('5xx')) return true
-  if ((status === 502 || status === 503 || status === 504) && on.includes('gateway-error')) return true
-  if (status === 409 && on.includes('retriable-4xx')) return true
-  if (on.includes('retriable-status-codes') && policy.retriableStatusCodes.includes(status)) return true
-  const grpc = headers['grpc-status']
-  if (typeof grpc === 'string') {
-    const token = GRPC_TOKENS[grpc]
-    if (token !== undefined && on.includes(token)) return true
-  }
-  return false
-}
-
-function sleep(ms: number, trip: Trip): Promise<void> {
+/** Waits `ms`, or less when either trip fires first. */
+function sleep(ms: number, trip: Trip, other?: Trip): Promise<void> {
   return new Promise((resolve) => {
-    if (trip.aborted) return resolve()
+    if (trip.aborted || other?.aborted === true) return resolve()
     const done = () => {
       clearTimeout(timer)
       trip.removeListener('abort', done)
+      other?.removeListener('abort', done)
       resolve()
     }
     const timer = setTimeout(done, ms)
     trip.once('abort', done)
+    other?.once('abort', done)
   })
 }
 
@@ -417,6 +382,10 @@ export async function forward(
 
   const policy = spec.retries
   const maxAttempts = replayable ? 1 + Math.max(0, policy.attempts) : 1
+  const avoidPrevious = avoidsPreviousHosts(
+    policy,
+    cluster.trafficPolicy.loadBalancer.kind === 'CONSISTENT_HASH',
+  )
   let routeTimer = NEVER
   let routeTimeout: NodeJS.Timeout | undefined
   if (spec.timeoutMs !== undefined && spec.timeoutMs > 0) {
@@ -427,6 +396,7 @@ export async function forward(
   const started = performance.now()
   // Endpoints already tried, for Envoy's previous-hosts predicate; built only when retrying.
   let tried: Set<Endpoint> | undefined
+  let hasRetried = false
   let previous: Endpoint | undefined
   let lastError: AttemptError | undefined
   let setCookie: string | undefined
@@ -436,13 +406,17 @@ export async function forward(
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (downstreamGone.aborted) return
       if (attempt > 1) {
-        const cap = 25 * (2 ** (attempt - 1) - 1)
-        await sleep(Math.random() * Math.min(cap, 250), routeTimer)
+        const base = policy.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS
+        await sleep(retryBackoffMs(attempt - 2, base, ctx.random ?? Math.random), routeTimer, downstreamGone)
+        if (downstreamGone.aborted) return
         if (routeTimer.aborted) break
       }
       if (previous !== undefined) {
-        tried ??= new Set()
-        tried.add(previous)
+        hasRetried = true
+        if (avoidPrevious) {
+          tried ??= new Set()
+          tried.add(previous)
+        }
       }
       const pick = ctx.balancer.pick(cluster, input, tried)
       if (pick === undefined) {
@@ -547,7 +521,7 @@ export async function forward(
     if (failure === 'overflow') {
       // A circuit breaker refused the request (Envoy's pool overflow): 503 UO, x-envoy-overloaded.
       observeFlag(res, 'UO')
-      const prefix = tried !== undefined ? 'retried and the latest reset reason: ' : 'reset reason: '
+      const prefix = hasRetried ? 'retried and the latest reset reason: ' : 'reset reason: '
       return localReply(
         res,
         503,

@@ -52,7 +52,11 @@ export function endToEnd(
   return out
 }
 
-/** Request fields the gateway owns and never copies from the client. */
+/**
+ * Request fields the gateway owns and never copies from the client, with the internal-only
+ * `x-envoy-*` controls Envoy strips from a request of an external client (at an Istio gateway
+ * every client is external by default): a client cannot ask for retries or timeouts.
+ */
 export const REQUEST_DROP: ReadonlySet<string> = new Set([
   'host',
   'expect',
@@ -60,6 +64,23 @@ export const REQUEST_DROP: ReadonlySet<string> = new Set([
   'x-forwarded-client-cert',
   'x-envoy-attempt-count',
   'x-envoy-original-path',
+  'x-envoy-retry-on',
+  'x-envoy-retry-grpc-on',
+  'x-envoy-max-retries',
+  'x-envoy-retriable-status-codes',
+  'x-envoy-retriable-header-names',
+  'x-envoy-upstream-rq-timeout-ms',
+  'x-envoy-upstream-rq-per-try-timeout-ms',
+  'x-envoy-upstream-rq-timeout-alt-response',
+  'x-envoy-expected-rq-timeout-ms',
+  'x-envoy-hedge-on-per-try-timeout',
+  'x-envoy-upstream-alt-stat-name',
+  'x-envoy-force-trace',
+  'x-envoy-ip-tags',
+  'x-envoy-original-url',
+  'x-envoy-decorator-operation',
+  'x-envoy-downstream-service-cluster',
+  'x-envoy-downstream-service-node',
 ])
 
 /**
