@@ -10,7 +10,6 @@ import {
   validate,
 } from '@portico/core'
 import { createManagedGateway } from '@portico/server'
-import { createCertificate, startHttpbin } from '@portico/testing'
 import { parsePortMap, usage } from '../args.js'
 import { type CliIo, EXIT, println } from '../io.js'
 import { loadConfig } from '../pipeline.js'
@@ -75,6 +74,7 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
   }
   // httpbin listens where a ServiceEntry places it; without one, anywhere, announced through the registry.
   const placed = httpbinEndpoint(config.resources)
+  const { startHttpbin } = await import('@portico/testing')
   const httpbin = await startHttpbin(placed ?? { port: 0, host: '127.0.0.1' })
   try {
     const services: Record<string, RegistryService> = placed
@@ -139,6 +139,7 @@ async function demoCertificate(dir: string): Promise<{ cert: string; key: string
   if (existsSync(certPath) && existsSync(keyPath)) {
     return { cert: await readFile(certPath, 'utf8'), key: await readFile(keyPath, 'utf8'), created: false }
   }
+  const { createCertificate } = await import('@portico/testing')
   const { cert, key } = createCertificate({ commonName: HOST, altNames: [HOST], days: 365, keyType: 'rsa' })
   await mkdir(dir, { recursive: true })
   await writeFile(certPath, cert)

@@ -1,4 +1,4 @@
-import { compactVerify, importJWK, type JWK } from 'jose'
+import type { JWK } from 'jose'
 import { sanitizeAudience } from './compile.js'
 import { headerValue } from './matchers.js'
 import type { CompiledPolicies, JsonWebKeySet, JwtProvider, RequestIdentity, TokenLocation } from './types.js'
@@ -420,6 +420,13 @@ function keyFits(kty: unknown, crv: unknown, alg: string): boolean {
   return false
 }
 
+let jose: Promise<typeof import('jose')> | undefined
+/** jose, loaded when the first token's signature is checked: a gateway without JWT rules never needs it. */
+function loadJose(): Promise<typeof import('jose')> {
+  jose ??= import('jose')
+  return jose
+}
+
 const imported = new WeakMap<object, Map<string, Promise<unknown>>>()
 
 function importOnce(jwk: Readonly<Record<string, unknown>>, alg: string): Promise<unknown> {
@@ -430,7 +437,7 @@ function importOnce(jwk: Readonly<Record<string, unknown>>, alg: string): Promis
   }
   const known = byAlg.get(alg)
   if (known !== undefined) return known
-  const key: Promise<unknown> = importJWK({ ...(jwk as JWK), alg }, alg)
+  const key: Promise<unknown> = loadJose().then(({ importJWK }) => importJWK({ ...(jwk as JWK), alg }, alg))
   key.catch(() => {})
   byAlg.set(alg, key)
   return key
@@ -447,6 +454,7 @@ async function verifySignature(jwt: ParsedJwt, jwks: JsonWebKeySet): Promise<str
     matched = true
     if (!keyFits(jwk.kty, jwk.crv, jwt.alg)) continue
     try {
+      const { compactVerify } = await loadJose()
       const key = (await importOnce(jwk, jwt.alg)) as Parameters<typeof compactVerify>[1]
       await compactVerify(jwt.compact, key, { algorithms: [jwt.alg] })
       return undefined

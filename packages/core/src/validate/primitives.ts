@@ -4,7 +4,8 @@
  * `pkg/config/validation/validation.go`). Each `checkX` returns Istio's message for an invalid
  * value, or `undefined` when the value is valid. They never throw.
  */
-import { RE2JS } from 're2js'
+
+import { loadRe2js } from '../compile/regex.js'
 import { parseDuration } from '../model/duration.js'
 import { isIpAddress } from '../model/names.js'
 
@@ -270,7 +271,7 @@ export function checkRegex(pattern: string, where: string): string | undefined {
     return `${goQuote(where)}: regex is too large, max length allowed is ${MAX_REGEX_LENGTH}`
   }
   try {
-    RE2JS.compile(pattern)
+    loadRe2js().compile(pattern)
     return undefined
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error)

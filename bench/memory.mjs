@@ -1,0 +1,204 @@
+// What each module costs in memory, and what `portico serve` holds when idle. Needs `pnpm build`.
+// Usage: node bench/memory.mjs [--reps=N] [--modules-only|--serve-only]
+// Module costs: one fresh `node --expose-gc` per module and rep; process.memoryUsage() after full
+// GCs before and after importing it alone (RSS, V8 heap in use, memory outside the heap). Serve:
+// the CLI on the seed configuration (examples/httpbin with a generated certificate; admin and
+// metrics on, as `portico serve` runs by default), VmRSS and the V8 heap once it is ready and idle.
+// None of this depends on CPU time, so it holds on a busy machine; medians of the reps are shown.
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const argv = process.argv.slice(2)
+const reps = Number(argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 3)
+const MiB = 1024 * 1024
+
+// [label, package directory the import resolves from, specifier]
+const modules = [
+  ['zod', 'packages/core', 'zod'],
+  ['yaml', 'packages/core', 'yaml'],
+  ['re2js', 'packages/core', 're2js'],
+  ['jose', 'packages/core', 'jose'],
+  ['fast-querystring', 'packages/core', 'fast-querystring'],
+  ['undici', 'packages/server', 'undici'],
+  ['etcd3 (+ grpc-js, protobuf)', 'packages/etcd', 'etcd3'],
+  ['cockatiel', 'packages/etcd', 'cockatiel'],
+  ['fast-check', 'packages/testing', 'fast-check'],
+  ['node-forge', 'packages/testing', 'node-forge'],
+  ['@portico/core', 'packages/cli', '@portico/core'],
+  ['@portico/server (with core)', 'packages/cli', '@portico/server'],
+  ['@portico/etcd (with core, etcd3)', 'packages/cli', '@portico/etcd'],
+  ['@portico/testing (with server, core)', 'packages/cli', '@portico/testing'],
+  ['the portico CLI (dist/cli.js)', 'packages/cli', './dist/cli.js'],
+]
+
+// The loaders are warmed first (an empty ES module and an empty CommonJS one), so their own start-up
+// is not charged to the first package measured.
+const probe = `
+const { writeFileSync, mkdtempSync } = await import('node:fs')
+const { join } = await import('node:path')
+const { tmpdir } = await import('node:os')
+const { pathToFileURL } = await import('node:url')
+const warm = mkdtempSync(join(tmpdir(), 'portico-probe-'))
+writeFileSync(join(warm, 'empty.mjs'), 'export {}')
+writeFileSync(join(warm, 'empty.cjs'), 'module.exports = {}')
+await import(pathToFileURL(join(warm, 'empty.mjs')).href)
+await import(pathToFileURL(join(warm, 'empty.cjs')).href)
+const settle = async () => { for (let i = 0; i < 4; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)) } }
+await settle()
+const a = process.memoryUsage()
+await import(process.argv[1])
+await settle()
+const b = process.memoryUsage()
+process.stdout.write(JSON.stringify({ rss: b.rss - a.rss, heap: b.heapUsed - a.heapUsed, outside: b.external + b.arrayBuffers - a.external - a.arrayBuffers }))
+`
+function moduleCost(dir, specifier) {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', probe, specifier], {
+    cwd: join(root, dir),
+    encoding: 'utf8',
+  })
+  if (r.status !== 0) throw new Error(`${specifier}: ${r.stderr.slice(0, 500)}`)
+  return JSON.parse(r.stdout)
+}
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]
+const mib = (n) => (n / MiB).toFixed(1)
+
+const out = []
+if (!argv.includes('--serve-only')) {
+  const bare = spawnSync(
+    process.execPath,
+    ['-e', 'process.stdout.write(String(process.memoryUsage().rss))'],
+    {
+      encoding: 'utf8',
+    },
+  )
+  out.push(
+    `Module costs: median of ${reps} fresh processes each, Node ${process.version}; a bare \`node -e\` holds ${mib(Number(bare.stdout))} MiB RSS.`,
+    '',
+    '| module imported alone | RSS MiB | V8 heap MiB | outside heap MiB |',
+    '| --- | ---: | ---: | ---: |',
+  )
+  for (const [label, dir, spec] of modules) {
+    const runs = Array.from({ length: reps }, () => moduleCost(dir, spec))
+    out.push(
+      `| ${label} | ${mib(median(runs.map((r) => r.rss)))} | ${mib(median(runs.map((r) => r.heap)))} | ${mib(median(runs.map((r) => r.outside)))} |`,
+    )
+    console.error(`measured ${label}`)
+  }
+  out.push('')
+}
+
+async function freePort() {
+  return new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port
+      s.close(() => res(p))
+    })
+  })
+}
+function get(port, path) {
+  return new Promise((res) => {
+    const q = httpGet({ host: '127.0.0.1', port, path, agent: false }, (r) => {
+      let body = ''
+      r.setEncoding('utf8')
+      r.on('data', (d) => {
+        body += d
+      })
+      r.on('end', () => res({ status: r.statusCode, body }))
+    })
+    q.on('error', () => res({ status: 0, body: '' }))
+  })
+}
+function seedConfig() {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-memory-'))
+  const crt = join(dir, 'tls.crt')
+  const key = join(dir, 'tls.key')
+  spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=httpbin.example.com',
+    ],
+    { stdio: 'ignore' },
+  )
+  for (const f of ['gateway.yaml', 'serviceentry.yaml', 'virtualservice.yaml']) {
+    const text = readFileSync(join(root, 'examples/httpbin', f), 'utf8')
+      .replace('/etc/istio/ingressgateway-certs/tls.crt', crt)
+      .replace('/etc/istio/ingressgateway-certs/tls.key', key)
+    writeFileSync(join(dir, f), text)
+  }
+  return dir
+}
+// VmRSS and the heap the gateway reports itself, `idleMs` after it is ready.
+async function serveIdle(dir, nodeFlags, idleMs) {
+  const [http, https, admin] = [await freePort(), await freePort(), await freePort()]
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeFlags,
+      join(root, 'packages/cli/bin/portico.js'),
+      'serve',
+      '-f',
+      dir,
+      '--port',
+      `80=${http}`,
+      '--port',
+      `443=${https}`,
+      '--bind',
+      '127.0.0.1',
+      '--admin',
+      `127.0.0.1:${admin}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let err = ''
+  child.stderr.on('data', (d) => {
+    err += d
+  })
+  try {
+    for (let i = 0; ; i++) {
+      if ((await get(admin, '/ready')).status === 200) break
+      if (i > 400) throw new Error(`portico serve never became ready: ${err}`)
+      await sleep(50)
+    }
+    await sleep(idleMs)
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) * 1024
+    const { body } = await get(admin, '/stats/prometheus')
+    const heap = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(body)?.[1])
+    return { rss, heap }
+  } finally {
+    child.kill('SIGTERM')
+  }
+}
+if (!argv.includes('--modules-only')) {
+  const dir = seedConfig()
+  const flags = process.env.PORTICO_NODE_FLAGS ? process.env.PORTICO_NODE_FLAGS.split(' ') : []
+  const runs = []
+  for (let i = 0; i < reps; i++) runs.push(await serveIdle(dir, flags, 5000))
+  out.push(
+    `\`portico serve\` on examples/httpbin (HTTP 80 and HTTPS 443, admin and metrics on${flags.length ? `, node ${flags.join(' ')}` : ''}), 5 s after ready, median of ${reps}: ` +
+      `RSS ${mib(median(runs.map((r) => r.rss)))} MiB (runs: ${runs.map((r) => mib(r.rss)).join(', ')}), ` +
+      `V8 heap in use ${mib(median(runs.map((r) => r.heap)))} MiB.`,
+    '',
+  )
+}
+console.log(out.join('\n'))
