@@ -1,10 +1,14 @@
 // Portico proxy benchmark: upstream, gateway and baselines in one run, A B A B… alternation,
 // proxy CPU sampled from /proc/<pid>/stat. Usage: node bench/run.mjs [--quick|--full] [--no-micro]
+// The headline target is `portico-metrics` (admin endpoint and metrics on, as `portico serve`
+// runs by default); `portico` (--admin off) is the second row. Ratios are against nginx and the
+// best Node peer (`node-undici`: node:http + undici Pool.stream, bench/proxies/undici-proxy.mjs).
+// CPU per request and tail latency only mean something on a quiet machine: publish results from one.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
 import { createServer } from 'node:net'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -87,9 +91,19 @@ const HZ = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 
 // --- load generators
 const wrk = has('wrk')
 const h2load = has('h2load')
+// Latency percentiles (ms) of a list of per-request times in µs.
+function percentiles(us) {
+  const v = Float64Array.from(us).sort()
+  const at = (q) => (v.length ? v[Math.min(v.length - 1, Math.ceil((q / 100) * v.length) - 1)] / 1000 : NaN)
+  return { p50: at(50), p99: at(99), p999: at(99.9) }
+}
+let logs = 0
 async function loadTls(port, path, secs, h2) {
-  // h2load sets SNI from the URL's host and --connect-to sends it to 127.0.0.1; it reports no percentiles.
+  // h2load sets SNI from the URL's host and --connect-to sends it to 127.0.0.1; it prints no
+  // percentiles, so they come from its per-request log (start µs, status, µs to the response's end).
+  const log = join(tmp, `h2load-${logs++}.log`)
   const [c, a] = pinned(1, 'h2load', [
+    `--log-file=${log}`,
     ...(h2 ? ['-m', '10'] : ['--h1']),
     '-c',
     String(CONNS),
@@ -112,10 +126,17 @@ async function loadTls(port, path, secs, h2) {
   const req =
     /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(out)
   const done = Number(req?.[1] ?? NaN)
+  let times = []
+  try {
+    times = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => Number(l.split('\t')[2]))
+    rmSync(log)
+  } catch {}
   return {
     rps: Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1]),
-    p50: NaN,
-    p99: NaN,
+    ...percentiles(times),
     requests: done,
     errors: Number(req?.[3] ?? 0) + Number(req?.[4] ?? 0),
   }
@@ -128,6 +149,8 @@ async function load(port, path, secs, tls) {
       `-c${CONNS}`,
       `-d${secs}s`,
       '--latency',
+      '-s',
+      wrkScript,
       '-H',
       `Host: ${HOST}`,
       `http://127.0.0.1:${port}${path}`,
@@ -153,6 +176,7 @@ async function load(port, path, secs, tls) {
       rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
       p50: ms(/ 50%\s+(\S+)/.exec(out)?.[1] ?? ''),
       p99: ms(/ 99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+      p999: Number(/^p99\.9 (\d+)$/m.exec(out)?.[1]) / 1000,
       requests: Number(/(\d+) requests in/.exec(out)?.[1]),
       errors: non2xx,
     }
@@ -168,6 +192,7 @@ async function load(port, path, secs, tls) {
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
+    p999: r.latency.p99_9,
     requests: r.requests.total,
     errors: r.non2xx + r.errors,
   }
@@ -175,6 +200,12 @@ async function load(port, path, secs, tls) {
 
 // --- targets
 const tmp = mkdtempSync(join(tmpdir(), 'portico-bench-'))
+// wrk --latency prints up to p99; its Lua `done` hook gives p99.9 (in µs).
+const wrkScript = join(tmp, 'p999.lua')
+writeFileSync(
+  wrkScript,
+  'done = function(summary, latency, requests) io.write(string.format("p99.9 %d\\n", latency:percentile(99.9))) end\n',
+)
 const upPort = await freePort()
 start(1, process.execPath, [join(here, 'upstream.mjs'), String(upPort)])
 await waitHttp(upPort)
@@ -343,8 +374,8 @@ async function addHaproxy() {
 }
 process.env.PATH = `${process.env.PATH}:/usr/sbin:/sbin`
 for (const add of [
-  () => addPortico(),
   () => addPortico('portico-metrics', true),
+  () => addPortico(),
   addNginx,
   addHaproxy,
   () => addNode('node-undici', 'undici-proxy.mjs'),
@@ -394,7 +425,7 @@ for (const sc of scenarios) {
       m.rss = t.pid ? rssKiB(t.pid) : NaN
       acc.get(t.name).push(m)
       console.error(
-        `${sc.name} | ${t.name} | round ${r + 1}: ${m.rps.toFixed(0)} req/s, p99 ${m.p99} ms, ${m.cpuUs.toFixed(1)} µs/req, errors ${m.errors}`,
+        `${sc.name} | ${t.name} | round ${r + 1}: ${m.rps.toFixed(0)} req/s, p99 ${m.p99} ms, p99.9 ${m.p999} ms, ${m.cpuUs.toFixed(1)} µs/req, errors ${m.errors}`,
       )
     }
   }
@@ -409,6 +440,7 @@ for (const sc of scenarios) {
       rps: med('rps'),
       p50: med('p50'),
       p99: med('p99'),
+      p999: med('p999'),
       cpuUs: med('cpuUs'),
       rss: Math.max(...ms.map((m) => m.rss)),
       errors: ms.reduce((a, m) => a + m.errors, 0),
@@ -432,7 +464,10 @@ lines.push(
   `Machine: ${cpus()[0]?.model} × ${cpus().length} cores; Node ${process.version}; ` +
     `wrk ${wrk ? (/wrk ([\d.]+\S*)/.exec(tool('wrk', ['-v']))?.[1] ?? '?') : 'absent (autocannon)'}; ` +
     `nginx ${/nginx\/(\S+)/.exec(tool('nginx', ['-v']))?.[1] ?? 'absent'}; haproxy ${/version (\S+)/.exec(tool('haproxy', ['-v']))?.[1] ?? 'absent'}; ` +
-    `taskset ${pin ? 'yes (proxy on CPU 0, wrk + upstream on CPU 1)' : 'absent (unpinned)'}.`,
+    `taskset ${pin ? 'yes (proxy on CPU 0, wrk + upstream on CPU 1)' : 'absent (unpinned)'}; ` +
+    `load average at the end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (figures mean something only on an otherwise idle machine).`,
   '',
 )
 lines.push(
@@ -443,22 +478,41 @@ lines.push(
   'µs/req = proxy process CPU (user + system, /proc/<pid>/stat) divided by requests completed: the figure that compares. Ratios are of µs/req, measured in the same run.',
   '',
 )
+const PEER = 'node-undici'
+const HEADLINE = 'portico-metrics'
+const ratio = (a, b) => f(a / b, 2)
+lines.push(
+  `Headline: \`${HEADLINE}\` (admin endpoint and metrics on, as \`portico serve\` runs by default); \`portico\` is the same gateway with \`--admin off\`. The peer is \`${PEER}\`, the best Node proxy (node:http + undici Pool.stream, about 50 lines). ÷ columns divide this target's figure by nginx's or the peer's from the same run: below 1 is better.`,
+  '',
+  '| scenario | target | µs/req | ÷ nginx | ÷ peer | p99 ms | p99.9 ms | p99 ÷ nginx | p99 ÷ peer | p99.9 ÷ nginx | p99.9 ÷ peer | RSS MiB |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+)
 for (const sc of scenarios) {
   const rows = results.filter((r) => r.scenario === sc.name)
-  const by = (n) => rows.find((r) => r.target === n)
-  const nginx = by('nginx')
-  const fast = by('fastify-proxy')
-  const hp = by('http-proxy')
-  const nu = by('node-undici')
+  const nginx = rows.find((r) => r.target === 'nginx')
+  const peer = rows.find((r) => r.target === PEER)
+  for (const name of [HEADLINE, 'portico']) {
+    const r = rows.find((x) => x.target === name)
+    if (r === undefined || !Number.isFinite(r.rps)) continue
+    lines.push(
+      `| ${sc.name} | ${name} | ${f(r.cpuUs, 1)} | ${ratio(r.cpuUs, nginx?.cpuUs)} | ${ratio(r.cpuUs, peer?.cpuUs)} | ${f(r.p99, 2)} | ${f(r.p999, 2)} | ${ratio(r.p99, nginx?.p99)} | ${ratio(r.p99, peer?.p99)} | ${ratio(r.p999, nginx?.p999)} | ${ratio(r.p999, peer?.p999)} | ${f(r.rss / 1024, 0)} |`,
+    )
+  }
+}
+lines.push('')
+for (const sc of scenarios) {
+  const rows = results.filter((r) => r.scenario === sc.name)
+  const nginx = rows.find((r) => r.target === 'nginx')
+  const peer = rows.find((r) => r.target === PEER)
   lines.push(
     `## ${sc.name}`,
     '',
-    '| target | req/s | p50 ms | p99 ms | proxy µs/req | RSS MiB | ÷ nginx µs | fastify-proxy µs ÷ this | http-proxy µs ÷ this | node-undici µs ÷ this | p99 ÷ nginx | non-2xx |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| target | req/s | p50 ms | p99 ms | p99.9 ms | proxy µs/req | RSS MiB | µs ÷ nginx | µs ÷ peer | p99 ÷ nginx | p99 ÷ peer | p99.9 ÷ nginx | p99.9 ÷ peer | non-2xx |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   )
   for (const r of rows) {
     lines.push(
-      `| ${r.target} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.cpuUs, 1)} | ${f(r.rss / 1024, 0)} | ${f(r.cpuUs / nginx?.cpuUs, 2)} | ${f(fast?.cpuUs / r.cpuUs, 2)} | ${f(hp?.cpuUs / r.cpuUs, 2)} | ${f(nu?.cpuUs / r.cpuUs, 2)} | ${f(r.p99 / nginx?.p99, 2)} | ${r.errors} |`,
+      `| ${r.target} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.p999, 2)} | ${f(r.cpuUs, 1)} | ${f(r.rss / 1024, 0)} | ${ratio(r.cpuUs, nginx?.cpuUs)} | ${ratio(r.cpuUs, peer?.cpuUs)} | ${ratio(r.p99, nginx?.p99)} | ${ratio(r.p99, peer?.p99)} | ${ratio(r.p999, nginx?.p999)} | ${ratio(r.p999, peer?.p999)} | ${r.errors} |`,
     )
   }
   lines.push('')
@@ -466,4 +520,6 @@ for (const sc of scenarios) {
 const md = lines.join('\n')
 console.log(md)
 const day = new Date().toISOString().slice(0, 10)
-if (!only) writeFileSync(join(here, 'results', `${day}${mode === 'default' ? '' : `-${mode}`}.md`), `${md}\n`)
+// A run limited to some targets or scenarios prints its tables but is not kept as a result.
+if (!only && !onlyScenario)
+  writeFileSync(join(here, 'results', `${day}${mode === 'default' ? '' : `-${mode}`}.md`), `${md}\n`)
