@@ -86,6 +86,8 @@ describe('HTTP/2 upstreams (GRPC / HTTP2 ports)', () => {
     )
     expect(result.status).toBe(200)
     expect(result.bytes).toBe(5)
+    // The upstream's trailers reach the client: a gRPC call's outcome is its grpc-status trailer.
+    expect(result.trailers).toMatchObject({ 'grpc-status': '0', 'grpc-message': 'ok' })
     expect(seen[0]).toMatchObject({ version: '2.0', te: 'trailers', ':authority': 'grpc.example.com' })
   })
 })

@@ -160,9 +160,9 @@ function createDispatcher(
       headersTimeout: 0,
       bodyTimeout: 0,
       keepAliveTimeout: Math.min(idle, DEFAULT_KEEP_ALIVE_MS),
-    })
+    }).compose(keepH2Trailers)
   }
-  return new (loadUndici().Pool)(origin, {
+  const pool = new (loadUndici().Pool)(origin, {
     ...(speaksH2(cluster) ? { allowH2: true } : {}),
     pipelining: 1,
     ...(p.maxConnections === undefined ? {} : { connections: p.maxConnections }),
@@ -186,7 +186,36 @@ function createDispatcher(
           }),
     },
   })
+  return speaksH2(cluster) ? pool.compose(keepH2Trailers) : pool
 }
+
+/**
+ * Keeps the trailers of HTTP/2 responses (gRPC's grpc-status and grpc-message). undici's HTTP/2
+ * client hands them over as a header object where its handlers expect raw header pairs, so the
+ * response would end with none; this passes the object's fields on as the trailers instead.
+ */
+const keepH2Trailers: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) =>
+  dispatch(
+    options,
+    new Proxy(handler, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver)
+        if (typeof value !== 'function') return value
+        if (property !== 'onResponseEnd') return value.bind(target)
+        return (controller: { rawTrailers?: unknown }, trailers: Record<string, unknown> | undefined) => {
+          const raw = controller.rawTrailers
+          const fixed =
+            (trailers === undefined || Object.keys(trailers).length === 0) &&
+            raw !== null &&
+            typeof raw === 'object' &&
+            !Array.isArray(raw)
+              ? { ...(raw as Record<string, unknown>) }
+              : trailers
+          return value.call(target, controller, fixed)
+        }
+      },
+    }),
+  )
 
 /**
  * An undici dispatcher (HTTP/2 upstreams) behind the {@link UpstreamClient} interface. Of the
