@@ -172,6 +172,8 @@ interface ServedListener {
   readonly problems: StatusCondition[]
   readonly conflicted?: StatusCondition
   attached: number
+  /** A GRPCRoute is attached: the port takes HTTP/2 with prior knowledge (h2c), as the spec requires. */
+  grpc?: boolean
   credential?: string
 }
 
@@ -777,6 +779,7 @@ export function translateGatewayApi(
         }
         accepted++
         l.attached++
+        if (route.kind === 'GRPCRoute') l.grpc = true
         if (!served.includes(l)) continue
         for (const host of hosts) {
           const key = `${refKey(l.gatewayRef)}|${l.listener.name}|${host}`
@@ -830,7 +833,11 @@ export function translateGatewayApi(
       spec: {
         servers: [
           {
-            port: { number: l.listener.port, name: l.listener.name, protocol: https ? 'HTTPS' : 'HTTP' },
+            port: {
+              number: l.listener.port,
+              name: l.listener.name,
+              protocol: https ? 'HTTPS' : l.grpc === true ? 'HTTP2' : 'HTTP',
+            },
             hosts: [`*/${l.listener.hostname ?? '*'}`],
             ...(https ? { tls: { mode: 'SIMPLE', credentialName: l.credential } } : {}),
           },

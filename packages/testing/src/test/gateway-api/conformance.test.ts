@@ -723,3 +723,57 @@ suite('httproute-retry', (c) => {
     if (status === 200) expect(r.echo?.backend).toBe('infra-backend-v3')
   })
 })
+
+// GRPCRoute: calls over h2c through the gateway to h2c echo backends (appProtocol
+// kubernetes.io/h2c); an unrouted call is Unimplemented (HTTP 404 maps to gRPC code 12).
+const GRPC_ECHO = 'gateway_api_conformance.echo_basic.grpcecho.GrpcEcho'
+const UNIMPLEMENTED = 'code 12'
+const grpcOutcome = (r: { code: number; backend?: string }) => r.backend ?? `code ${r.code}`
+
+suite('grpcroute-exact-method-matching', (c) => {
+  test.each([
+    ['Echo', 'grpc-infra-backend-v1'],
+    ['EchoTwo', 'grpc-infra-backend-v2'],
+    ['EchoThree', UNIMPLEMENTED],
+  ])('%s → %s', async (method, expected) => {
+    const r = await c().grpc('example.org', GRPC_ECHO, method)
+    expect(grpcOutcome(r)).toBe(expected)
+    if (r.backend !== undefined) {
+      expect([r.status, r.code]).toEqual([200, 0])
+      expect(r.received?.[':path']).toBe(`/${GRPC_ECHO}/${method}`)
+    }
+  })
+})
+
+suite('grpcroute-header-matching', (c) => {
+  test.each([
+    [{ version: 'one' }, 'grpc-infra-backend-v1'],
+    [{ version: 'two' }, 'grpc-infra-backend-v2'],
+    [{ version: 'two', color: 'orange' }, 'grpc-infra-backend-v1'],
+    [{ version: 'two', color: 'blue' }, 'grpc-infra-backend-v2'],
+    [{ color: 'orange' }, UNIMPLEMENTED],
+    [{ 'some-other-header': 'one' }, UNIMPLEMENTED],
+    [{ color: 'blue' }, 'grpc-infra-backend-v1'],
+    [{ color: 'green' }, 'grpc-infra-backend-v1'],
+    [{ color: 'red' }, 'grpc-infra-backend-v2'],
+    [{ color: 'yellow' }, 'grpc-infra-backend-v2'],
+    [{ color: 'purple' }, UNIMPLEMENTED],
+  ])('%o → %s', async (metadata, expected) => {
+    expect(grpcOutcome(await c().grpc('example.org', GRPC_ECHO, 'Echo', metadata))).toBe(expected)
+  })
+})
+
+suite('grpcroute-listener-hostname-matching', (c) => {
+  test.each([
+    ['bar.com', 'grpc-infra-backend-v1'],
+    ['foo.bar.com', 'grpc-infra-backend-v2'],
+    ['baz.bar.com', 'grpc-infra-backend-v3'],
+    ['boo.bar.com', 'grpc-infra-backend-v3'],
+    ['multiple.prefixes.bar.com', 'grpc-infra-backend-v3'],
+    ['multiple.prefixes.foo.com', 'grpc-infra-backend-v3'],
+    ['foo.com', UNIMPLEMENTED],
+    ['no.matching.host', UNIMPLEMENTED],
+  ])('%s → %s', async (host, expected) => {
+    expect(grpcOutcome(await c().grpc(host, GRPC_ECHO, 'Echo'))).toBe(expected)
+  })
+})

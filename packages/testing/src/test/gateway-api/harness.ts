@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
+import {
+  createServer as createH2cServer,
+  type IncomingHttpHeaders as Http2Headers,
+  type Http2Server,
+  type Http2Session,
+  connect as h2connect,
+} from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import {
   type CompiledConfig,
@@ -37,6 +44,31 @@ const BACKENDS: readonly (readonly [string, string])[] = [
   ['gateway-conformance-app-backend', 'app-backend-v1'],
   ['gateway-conformance-app-backend', 'app-backend-v2'],
 ]
+
+/** The suite's gRPC echo backends (h2c, `appProtocol: kubernetes.io/h2c`). */
+const GRPC_BACKENDS = ['grpc-infra-backend-v1', 'grpc-infra-backend-v2', 'grpc-infra-backend-v3'] as const
+
+/** gRPC's mapping of an HTTP status without grpc-status to a code (else 2 Unknown). */
+const HTTP_TO_GRPC: Readonly<Record<number, number>> = {
+  400: 13,
+  401: 16,
+  403: 7,
+  404: 12,
+  429: 14,
+  502: 14,
+  503: 14,
+  504: 14,
+}
+
+/** What a gRPC call through the gateway got: HTTP status, grpc-status, and the answering backend. */
+export interface GrpcResult {
+  readonly status: number
+  /** The call's gRPC code: grpc-status, or what the HTTP status maps to (404 → 12 Unimplemented). */
+  readonly code: number
+  readonly backend?: string
+  /** The request metadata the backend received. */
+  readonly received?: Http2Headers
+}
 
 /** The conformance suite's base: namespaces and the Secrets its Gateways refer to. */
 function baseManifests(
@@ -114,14 +146,21 @@ spec:
 `
 
 function serviceManifests(ports: ReadonlyMap<string, number>): string {
-  return BACKENDS.map(([ns, name]) => {
-    const port = ports.get(`${ns}/${name}`)
-    return `apiVersion: v1
+  const all = [
+    ...BACKENDS.map(([ns, name]) => [ns, name, ''] as const),
+    ...GRPC_BACKENDS.map(
+      (name) => ['gateway-conformance-infra', name, ', appProtocol: kubernetes.io/h2c'] as const,
+    ),
+  ]
+  return all
+    .map(([ns, name, app]) => {
+      const port = ports.get(`${ns}/${name}`)
+      return `apiVersion: v1
 kind: Service
 metadata: {name: ${name}, namespace: ${ns}}
 spec:
   selector: {app: ${name}}
-  ports: [{name: first-port, protocol: TCP, port: 8080, targetPort: 3000}]
+  ports: [{name: first-port, protocol: TCP, port: 8080, targetPort: 3000${app}}]
 ---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
@@ -130,7 +169,8 @@ addressType: IPv4
 endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
 ports: [{name: first-port, port: ${port}, protocol: TCP}]
 `
-  }).join('---\n')
+    })
+    .join('---\n')
 }
 
 /** A running conformance setup: the base, one test's manifests, echo backends, a gateway. */
@@ -156,6 +196,8 @@ export interface Conformance {
       ca?: string
     },
   ): Promise<ConformanceResponse>
+  /** Calls `/service/method` over h2c on gateway port 80 with `host` as :authority. */
+  grpc(host: string, service: string, method: string, metadata?: Record<string, string>): Promise<GrpcResult>
   close(): Promise<void>
 }
 
@@ -224,6 +266,35 @@ export async function startConformance(
     servers.push(server)
     ports.set(`${ns}/${name}`, (server.address() as AddressInfo).port)
   }
+  // gRPC echo backends: answer OK with the backend's name and the received metadata in headers.
+  const grpcServers: Http2Server[] = []
+  for (const name of GRPC_BACKENDS) {
+    const server = createH2cServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        res.writeHead(200, {
+          'content-type': 'application/grpc',
+          'x-echo-backend': name,
+          'x-echo-received': JSON.stringify(req.headers),
+        })
+        res.addTrailers({ 'grpc-status': '0' })
+        res.end(Buffer.from([0, 0, 0, 0, 0]))
+      })
+    })
+    const sessions = new Set<Http2Session>()
+    server.on('session', (session) => {
+      sessions.add(session)
+      session.on('close', () => sessions.delete(session))
+    })
+    server.on('close', () => {
+      for (const session of sessions) session.destroy()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    grpcServers.push(server)
+    ports.set(`gateway-conformance-infra/${name}`, (server.address() as AddressInfo).port)
+  }
+  const closeBackends = () =>
+    Promise.all([...servers, ...grpcServers].map((s) => new Promise((r) => s.close(r))))
   const certificate = createCertificate({
     commonName: 'example.org',
     altNames: ['example.org', '*.example.org', 'second-example.org', '*.wildcard.org'],
@@ -240,7 +311,7 @@ export async function startConformance(
     (d) => d.severity === 'error',
   )
   if (findings.length > 0) {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+    await closeBackends()
     throw new Error(formatDiagnostics(findings))
   }
   const compiled = compile(createSnapshot(resources)).value
@@ -282,9 +353,53 @@ export async function startConformance(
       }
       return echo === undefined ? response : { ...response, echo }
     },
+    async grpc(host, service, method, metadata = {}) {
+      const address = gateway.addresses[80]
+      if (address === undefined) throw new Error('gateway port 80 is not served')
+      const session = h2connect(`http://127.0.0.1:${address.port}`)
+      try {
+        return await new Promise<GrpcResult>((resolve, reject) => {
+          session.on('error', reject)
+          const stream = session.request({
+            ':method': 'POST',
+            ':path': `/${service}/${method}`,
+            ':authority': host,
+            'content-type': 'application/grpc',
+            te: 'trailers',
+            ...metadata,
+          })
+          let headers: Http2Headers = {}
+          let trailers: Http2Headers = {}
+          stream.on('response', (h) => {
+            headers = h
+          })
+          stream.on('trailers', (t) => {
+            trailers = t
+          })
+          stream.on('error', reject)
+          stream.resume()
+          stream.on('end', () => {
+            const status = Number(headers[':status'])
+            const grpcStatus = trailers['grpc-status'] ?? headers['grpc-status']
+            const code = grpcStatus !== undefined ? Number(grpcStatus) : (HTTP_TO_GRPC[status] ?? 2)
+            const backend = headers['x-echo-backend']
+            const received = headers['x-echo-received']
+            resolve({
+              status,
+              code,
+              ...(typeof backend === 'string' ? { backend } : {}),
+              ...(typeof received === 'string' ? { received: JSON.parse(received) as Http2Headers } : {}),
+            })
+          })
+          stream.end(Buffer.from([0, 0, 0, 0, 0]))
+        })
+      } finally {
+        session.close()
+      }
+    },
     async close() {
       await gateway.close()
-      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+      await closeBackends()
     },
   }
 }
