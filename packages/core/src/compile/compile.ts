@@ -26,6 +26,7 @@ import {
   translateGatewayApi,
 } from './gateway-api.js'
 import { type RouteContext, type SourcedRoute, translateHttpRoutes, weighted } from './http-routes.js'
+import { firstTcpRule } from './tcp-routes.js'
 import type {
   Cluster,
   CompiledConfig,
@@ -467,27 +468,25 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
 
   const tcpRoute = (entry: ServerEntry): TcpRouteEntry | undefined => {
     const port = entry.server.port.number
-    for (const b of boundTo(entry)) {
-      const serverHosts = serverHostsForNamespace(entry.server.hosts, b.ref.namespace, entry.ref.namespace)
-      if (intersectHosts(serverHosts, b.hosts).length === 0) continue
-      const rules = b.spec.tcp ?? []
-      for (let i = 0; i < rules.length; i++) {
-        const rule = rules[i]!
-        const ok =
-          rule.match === undefined ||
-          rule.match.length === 0 ||
-          rule.match.some(
-            (m) =>
-              (m.port === undefined || m.port === 0 || m.port === port) && gatewayOk(b, entry, m.gateways),
-          )
-        if (!ok) continue
-        return {
-          origin: { virtualService: b.ref, routeIndex: i, ...withSource(locator(b.vs)(['spec', 'tcp', i])) },
-          ...l4Destinations(b, rule, port),
-        }
-      }
+    const bound = boundTo(entry).filter(
+      (b) =>
+        intersectHosts(
+          serverHostsForNamespace(entry.server.hosts, b.ref.namespace, entry.ref.namespace),
+          b.hosts,
+        ).length > 0,
+    )
+    const choice = firstTcpRule(
+      bound,
+      (b) => b.spec.tcp,
+      (b) => ({ port, namesGateway: (names) => gatewayOk(b, entry, names) }),
+    )
+    if (choice === undefined) return undefined
+    const b = choice.candidate
+    const i = choice.index
+    return {
+      origin: { virtualService: b.ref, routeIndex: i, ...withSource(locator(b.vs)(['spec', 'tcp', i])) },
+      ...l4Destinations(b, b.spec.tcp![i]!, port),
     }
-    return undefined
   }
 
   // 4. Listeners.
