@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createServer as createHttpServer, type ServerResponse } from 'node:http'
 import { createServer as createH2cServer, createSecureServer, type Http2Server } from 'node:http2'
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
@@ -17,6 +18,11 @@ const HOST = 'httpbin.example.com'
 const HTML = 'text/html; charset=utf-8'
 const get = (path: string, options: Partial<RequestOptions> = {}) =>
   request(hb.port, { url: `http://${HOST}${path}`, ...options })
+const sha256 = (body: Buffer) => createHash('sha256').update(body).digest('hex')
+
+/** Werkzeug 0.14's HTTPException page (Flask 1.0.2 sends it as is when no handler is registered). */
+const werkzeugPage = (code: number, name: string, description: string) =>
+  `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n<title>${code} ${name}</title>\n<h1>${name}</h1>\n<p>${description}</p>\n`
 
 describe('httpbin fake: request inspection', () => {
   it('/get echoes url, args, title-cased headers and origin, with Flask-pretty JSON', async () => {
@@ -180,9 +186,33 @@ describe('httpbin fake: status codes', () => {
     for (let i = 0; i < 20; i++) seen.add((await get('/status/201:1,202:0,500:1')).status)
     expect(seen.has(202)).toBe(false)
     expect([...seen].every((s) => s === 201 || s === 500)).toBe(true)
-    const invalid = await get('/status/abc')
-    expect(invalid.status).toBe(400)
-    expect(invalid.text()).toBe('Invalid status code')
+  })
+
+  it('answers a code that is not an integer as httpbin does: 400, Flask’s text/html, "Invalid status code"', async () => {
+    for (const path of [
+      '/status/abc',
+      '/status/2x0',
+      '/status/200,abc',
+      '/status/200:x,201',
+      '/status/200,',
+    ]) {
+      const res = await get(path, { method: path === '/status/abc' ? 'PUT' : 'GET' })
+      expect(res.status, path).toBe(400)
+      expect(res.headers['content-type'], path).toBe(HTML)
+      expect(res.headers['content-length'], path).toBe('19')
+      expect(res.text(), path).toBe('Invalid status code')
+    }
+    // Python's int() takes surrounding blanks and digit underscores.
+    expect((await get('/status/%20201%20')).status).toBe(201)
+    expect((await get('/status/2_01')).status).toBe(201)
+  })
+
+  it('fails like Python where httpbin raises: a weight list that draws past its end, three-part choices', async () => {
+    for (const path of ['/status/200:0,201:0', '/status/200:-1,201:1', '/status/200:1:2,201']) {
+      const res = await get(path)
+      expect(res.status, path).toBe(500)
+      expect(res.headers['content-type'], path).toBe('text/html')
+    }
   })
 
   it('sends Werkzeug’s upper-case reason phrases on HTTP/1.1', async () => {
@@ -192,23 +222,45 @@ describe('httpbin fake: status codes', () => {
 })
 
 describe('httpbin fake: errors', () => {
-  it('answers unknown paths with Flask’s 404 page', async () => {
-    const res = await get('/nope')
-    expect(res.status).toBe(404)
-    expect(res.headers['content-type']).toBe('text/html')
-    expect(res.text()).toBe(
-      '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n' +
-        '<p>The requested URL was not found on the server.  If you entered the URL manually please check your spelling and try again.</p>\n',
+  it('answers unknown paths with Werkzeug 0.14’s 404 page: text/html without a charset, 233 bytes', async () => {
+    const page = werkzeugPage(
+      404,
+      'Not Found',
+      'The requested URL was not found on the server.  If you entered the URL manually please check your spelling and try again.',
     )
-    expect((await get('/get/')).status).toBe(404)
-    expect((await get('/bytes/-1')).status).toBe(404)
+    for (const path of ['/nope', '/get/', '/bytes/-1', '/range/-1', '/forms/post/', '/html/']) {
+      const res = await get(path)
+      expect(res.status, path).toBe(404)
+      expect(res.headers['content-type'], path).toBe('text/html')
+      expect(res.headers['content-length'], path).toBe('233')
+      expect(res.text(), path).toBe(page)
+    }
+    const raw = await rawRequest(hb.port, 'GET /nope HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+    expect(raw.toString()).toMatch(/^HTTP\/1\.1 404 NOT FOUND\r\n/)
   })
 
-  it('answers a wrong method with 405 and Allow', async () => {
-    const res = await get('/get', { method: 'POST' })
-    expect(res.status).toBe(405)
-    expect(res.headers.allow).toBe('GET, HEAD, OPTIONS')
-    expect(res.text()).toContain('<title>405 Method Not Allowed</title>')
+  it('answers a wrong method with Werkzeug 0.14’s 405 page and Allow naming every rule’s methods', async () => {
+    const page = werkzeugPage(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.')
+    const cases: Array<[string, string, string]> = [
+      ['/get', 'POST', 'GET, HEAD, OPTIONS'],
+      ['/post', 'GET', 'OPTIONS, POST'],
+      ['/html', 'DELETE', 'GET, HEAD, OPTIONS'],
+      ['/forms/post', 'POST', 'GET, HEAD, OPTIONS'],
+      ['/response-headers', 'PUT', 'GET, HEAD, OPTIONS, POST'],
+    ]
+    for (const [path, method, allow] of cases) {
+      const res = await get(path, { method })
+      expect(res.status, path).toBe(405)
+      expect(res.headers['content-type'], path).toBe('text/html')
+      expect(res.headers.allow, path).toBe(allow)
+      expect(res.headers['content-length'], path).toBe(String(page.length))
+      expect(res.text(), path).toBe(page)
+    }
+    const raw = await rawRequest(
+      hb.port,
+      'POST /get HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+    )
+    expect(raw.toString()).toMatch(/^HTTP\/1\.1 405 METHOD NOT ALLOWED\r\n/)
   })
 
   it('answers OPTIONS with the CORS preflight headers', async () => {
@@ -313,9 +365,48 @@ describe('httpbin fake: dynamic data', () => {
     expect(part.text()).toBe('cde')
     expect(part.headers['content-range']).toBe('bytes 2-4/30')
     expect(part.headers.etag).toBe('range30')
-    const bad = await get('/range/30', { headers: { range: 'bytes=40-50' } })
-    expect(bad.status).toBe(416)
-    expect(bad.headers['content-range']).toBe('bytes */30')
+    const suffix = await get('/range/30', { headers: { range: 'bytes=-5' } })
+    expect([suffix.status, suffix.text(), suffix.headers['content-range']]).toEqual([
+      206,
+      'zabcd',
+      'bytes 25-29/30',
+    ])
+    const open = await get('/range/30', { headers: { range: 'bytes=27-' } })
+    expect([open.status, open.text()]).toEqual([206, 'bcd'])
+    // A header httpbin cannot parse asks for the whole resource.
+    expect((await get('/range/30', { headers: { range: 'items=1-2' } })).status).toBe(200)
+    expect((await get('/range/30', { headers: { range: 'bytes=a-b' } })).status).toBe(200)
+  })
+
+  it('/range/n answers an unsatisfiable range with an empty 416 (Flask’s text/html, Content-Range */n)', async () => {
+    for (const range of ['bytes=40-50', 'bytes=30-', 'bytes=5-2', 'bytes=-0', 'bytes=0-30']) {
+      const res = await get('/range/30', { headers: { range } })
+      expect(res.status, range).toBe(416)
+      expect(res.headers, range).toMatchObject({
+        'content-type': HTML,
+        'content-length': '0',
+        'content-range': 'bytes */30',
+        'accept-ranges': 'bytes',
+        etag: 'range30',
+      })
+      expect(res.body.length, range).toBe(0)
+    }
+    const raw = await rawRequest(
+      hb.port,
+      'GET /range/30 HTTP/1.1\r\nHost: a\r\nRange: bytes=40-50\r\nConnection: close\r\n\r\n',
+    )
+    expect(raw.toString()).toMatch(/^HTTP\/1\.1 416 REQUESTED RANGE NOT SATISFIABLE\r\n/)
+  })
+
+  it('/range/n outside (0, 102400] answers httpbin’s own 404, not the not-found page', async () => {
+    for (const n of [0, 102401]) {
+      const res = await get(`/range/${n}`)
+      expect(res.status).toBe(404)
+      expect(res.headers).toMatchObject({ 'content-type': HTML, etag: `range${n}`, 'accept-ranges': 'bytes' })
+      expect(res.headers['content-range']).toBeUndefined()
+      expect(res.text()).toBe('number of bytes must be in the range (0, 102400]')
+    }
+    expect((await get('/range/102400', { headers: { range: 'bytes=102399-' } })).text()).toBe('l')
   })
 
   it('/drip drips numbytes with the given code', async () => {
@@ -464,7 +555,6 @@ describe('httpbin fake: response formats', () => {
 
   it('serves the fixed documents with their content types', async () => {
     const cases: Array<[string, string, RegExp]> = [
-      ['/html', HTML, /<h1>Herman Melville - Moby-Dick<\/h1>/],
       ['/xml', 'application/xml', /^<\?xml version='1.0' encoding='us-ascii'\?>/],
       ['/robots.txt', 'text/plain', /^User-agent: \*\nDisallow: \/deny\n$/],
       ['/deny', 'text/plain', /YOU SHOULDN'T BE HERE/],
@@ -478,6 +568,58 @@ describe('httpbin fake: response formats', () => {
       expect(res.headers['content-type'], path).toBe(type)
       expect(res.text(), path).toMatch(body)
     }
+  })
+
+  /** A rendered template of httpbin 0.9.2: Flask's text/html, its length and the sha256 of its bytes. */
+  const template = async (path: string, length: number, digest: string) => {
+    const res = await get(path)
+    expect(res.status, path).toBe(200)
+    expect(res.headers['content-type'], path).toBe(HTML)
+    expect(res.headers['content-length'], path).toBe(String(length))
+    expect(sha256(res.body), path).toBe(digest)
+    return res
+  }
+
+  it('/html is httpbin’s Moby-Dick page, byte for byte', async () => {
+    // templates/moby.html without its final newline (Jinja drops it).
+    const res = await template(
+      '/html',
+      3741,
+      '3f324f9914742e62cf082861ba03b207282dba781c3349bee9d7c1b5ef8e0bfe',
+    )
+    expect(res.text()).toMatch(/^<!DOCTYPE html>\n<html>\n {2}<head>\n {2}<\/head>\n {2}<body>\n/)
+    expect(res.text()).toContain('<h1>Herman Melville - Moby-Dick</h1>')
+    expect(res.text()).toContain('Availing himself of the mild, summer-cool weather')
+    expect(res.text()).toContain('And so it was.—Most miserable!')
+    expect(res.text().endsWith('  </body>\n</html>')).toBe(true)
+  })
+
+  it('/forms/post is httpbin’s form page, and what it submits reaches /post', async () => {
+    // templates/forms-post.html rendered: url_for('view_post') is /post, the final newline dropped.
+    const res = await template(
+      '/forms/post',
+      1397,
+      'd9cd9adbe7554d4e82a597d722dccdcea70c8dd918836670e3f9687531f54d74',
+    )
+    const page = res.text()
+    const form = /<form method="(\w+)" action="([^"]+)">/.exec(page)
+    expect(form?.slice(1)).toEqual(['post', '/post'])
+    const names = [...page.matchAll(/name="?([a-z]+)"?/g)].map((m) => m[1])
+    expect(new Set(names)).toEqual(
+      new Set(['custname', 'custtel', 'custemail', 'size', 'topping', 'delivery', 'comments']),
+    )
+    const submitted = await get(form![2]!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'custname=Ishmael&size=large&topping=bacon&topping=onion&delivery=12%3A00&comments=',
+    })
+    expect(submitted.json<{ form: unknown }>().form).toEqual({
+      custname: 'Ishmael',
+      size: 'large',
+      topping: ['bacon', 'onion'],
+      delivery: '12:00',
+      comments: '',
+    })
   })
 
   it('/image follows Accept and answers 406 for others', async () => {

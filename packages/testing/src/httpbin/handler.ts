@@ -6,9 +6,10 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import {
   ACCEPTED_MEDIA_TYPES,
   ANGRY,
-  HTML_PAGE,
+  FORMS_POST_PAGE,
   IMAGES,
   LANDING_PAGE,
+  MOBY_PAGE,
   ROBOTS,
   TEAPOT,
   UTF8_DEMO,
@@ -396,16 +397,26 @@ function randomSource(ctx: Ctx): () => number {
   return () => rng.byte()
 }
 
+/**
+ * httpbin's `weighted_choice`: `bisect.bisect` of `random.uniform(0, total)` into the running sums. A draw
+ * past the last sum (all weights zero, or negative) is Python's IndexError, a 500.
+ */
 function weightedChoice(choices: Array<[number, number]>): number {
   let total = 0
   const cumulative = choices.map(([, w]) => {
     total += w
     return total
   })
-  const x = Math.random() * total
-  let i = 0
-  while (i < cumulative.length && cumulative[i]! <= x) i++
-  return choices[Math.min(i, choices.length - 1)]![0]
+  const x = total * Math.random()
+  let lo = 0
+  let hi = cumulative.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (x < cumulative[mid]!) hi = mid
+    else lo = mid + 1
+  }
+  if (lo >= choices.length) throw new Error('list index out of range')
+  return choices[lo]![0]
 }
 
 function compress(reply: Reply, encoding: 'gzip' | 'deflate' | 'br'): Reply {
@@ -468,7 +479,7 @@ const get = (pattern: string, handle: Route['handle']) => route(pattern, ['GET']
 
 const ROUTES: readonly Route[] = [
   get('/', () => htmlReply(LANDING_PAGE)),
-  get('/html', () => htmlReply(HTML_PAGE)),
+  get('/html', () => htmlReply(MOBY_PAGE)),
   get('/robots.txt', () => ({ status: 200, headers: [['Content-Type', 'text/plain']], body: ROBOTS })),
   get('/deny', () => ({ status: 200, headers: [['Content-Type', 'text/plain']], body: ANGRY })),
   get('/ip', (ctx) => jsonReply({ origin: header(ctx, 'X-Forwarded-For') ?? ctx.remoteAddress })),
@@ -583,6 +594,7 @@ const ROUTES: readonly Route[] = [
       if (showEnv || !ENV_COOKIES.has(k)) cookies[k] = v
     return jsonReply({ cookies })
   }),
+  get('/forms/post', () => htmlReply(FORMS_POST_PAGE)),
   get(`/cookies/set/${SEG}/${SEG}`, (ctx, [name, value]) => {
     const reply = redirectReply('/cookies')
     reply.headers.push(['Set-Cookie', dumpCookie(name!, value!, { secure: ctx.scheme === 'https' })])
