@@ -1,9 +1,13 @@
 // What each module costs in memory, and what `portico serve` holds when idle. Needs `pnpm build`.
-// Usage: node bench/memory.mjs [--reps=N] [--modules-only|--serve-only]
+// Usage: node bench/memory.mjs [--reps=N] [--modules-only|--serve-only] [--load=N [--semi=default,32]]
+// (--load measures the young generation under load in place of the idle gateway)
 // Module costs: one fresh `node --expose-gc` per module and rep; process.memoryUsage() after full
 // GCs before and after importing it alone (RSS, V8 heap in use, memory outside the heap). Serve:
 // the CLI on the seed configuration (examples/httpbin with a generated certificate; admin and
 // metrics on, as `portico serve` runs by default), VmRSS and the V8 heap once it is ready and idle.
+// With --load=N: the young generation under N proxied requests (50 keep-alive connections, the
+// seed route to bench/upstream.mjs) for each --max-semi-space-size given, from V8's --trace-gc-nvp:
+// scavenges, mark-compacts, bytes allocated, copied and promoted per request, and peak RSS.
 // None of this depends on CPU time, so it holds on a busy machine; medians of the reps are shown.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -115,7 +119,7 @@ function get(port, path) {
     q.on('error', () => res({ status: 0, body: '' }))
   })
 }
-function seedConfig() {
+function seedConfig(upstreamPort = 18001) {
   const dir = mkdtempSync(join(tmpdir(), 'portico-memory-'))
   const crt = join(dir, 'tls.crt')
   const key = join(dir, 'tls.key')
@@ -144,12 +148,15 @@ function seedConfig() {
     const text = readFileSync(join(root, 'examples/httpbin', f), 'utf8')
       .replace('/etc/istio/ingressgateway-certs/tls.crt', crt)
       .replace('/etc/istio/ingressgateway-certs/tls.key', key)
+      .replace('http: 18001', `http: ${upstreamPort}`)
     writeFileSync(join(dir, f), text)
   }
   return dir
 }
-// VmRSS and the heap the gateway reports itself, `idleMs` after it is ready.
-async function serveIdle(dir, nodeFlags, idleMs) {
+const status = (pid, field) =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024
+// VmRSS and the heap the gateway reports itself, `idleMs` after it is ready; then `load` runs.
+async function serveIdle(dir, nodeFlags, idleMs, load) {
   const [http, https, admin] = [await freePort(), await freePort(), await freePort()]
   const child = spawn(
     process.execPath,
@@ -168,8 +175,12 @@ async function serveIdle(dir, nodeFlags, idleMs) {
       '--admin',
       `127.0.0.1:${admin}`,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   )
+  let stdout = ''
+  child.stdout.on('data', (d) => {
+    stdout += d
+  })
   let err = ''
   child.stderr.on('data', (d) => {
     err += d
@@ -181,15 +192,25 @@ async function serveIdle(dir, nodeFlags, idleMs) {
       await sleep(50)
     }
     await sleep(idleMs)
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) * 1024
+    const rss = status(child.pid, 'VmRSS')
     const { body } = await get(admin, '/stats/prometheus')
     const heap = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(body)?.[1])
-    return { rss, heap }
+    if (load === undefined) return { rss, heap }
+    const from = stdout.length
+    await load(http)
+    await sleep(500)
+    return {
+      rss,
+      heap,
+      after: status(child.pid, 'VmRSS'),
+      peak: status(child.pid, 'VmHWM'),
+      gc: stdout.slice(from),
+    }
   } finally {
     child.kill('SIGTERM')
   }
 }
-if (!argv.includes('--modules-only')) {
+if (!argv.includes('--modules-only') && !argv.some((a) => a.startsWith('--load='))) {
   const dir = seedConfig()
   const flags = process.env.PORTICO_NODE_FLAGS ? process.env.PORTICO_NODE_FLAGS.split(' ') : []
   const runs = []
@@ -200,5 +221,60 @@ if (!argv.includes('--modules-only')) {
       `V8 heap in use ${mib(median(runs.map((r) => r.heap)))} MiB.`,
     '',
   )
+}
+const loadArg = argv.find((a) => a.startsWith('--load='))
+if (loadArg !== undefined) {
+  const requests = Number(loadArg.slice(7))
+  const semis = (argv.find((a) => a.startsWith('--semi='))?.slice(7) ?? 'default,32').split(',')
+  const upPort = await freePort()
+  const upstream = spawn(process.execPath, [join(root, 'bench/upstream.mjs'), String(upPort)], {
+    stdio: 'ignore',
+  })
+  const dir = seedConfig(upPort)
+  const autocannon = (await import('autocannon')).default
+  const load = async (port) => {
+    const r = await autocannon({
+      url: `http://127.0.0.1:${port}/status/tiny`,
+      connections: 50,
+      amount: requests,
+      headers: { host: 'httpbin.example.com' },
+    })
+    if (r.non2xx + r.errors > 0) throw new Error(`${r.non2xx} non-2xx, ${r.errors} errors`)
+  }
+  out.push(
+    `Young generation under ${requests} requests (GET /status/tiny through the seed route, 50 keep-alive connections), from --trace-gc-nvp; median of ${reps}:`,
+    '',
+    '| --max-semi-space-size | scavenges per 1k req | mark-compacts | KiB allocated per req | bytes copied in young gen per req | bytes promoted per req | RSS idle → after MiB | peak RSS MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+  )
+  try {
+    for (const semi of semis) {
+      const flags = ['--trace-gc-nvp', ...(semi === 'default' ? [] : [`--max-semi-space-size=${semi}`])]
+      const runs = []
+      for (let i = 0; i < reps; i++) {
+        const r = await serveIdle(dir, flags, 1000, load)
+        const gcs = r.gc.split('\n').filter((l) => l.includes(' gc='))
+        const sum = (k) => gcs.reduce((a, l) => a + Number(new RegExp(` ${k}=(\\d+)`).exec(l)?.[1] ?? 0), 0)
+        runs.push({
+          scavenges: gcs.filter((l) => l.includes(' gc=s ')).length,
+          full: gcs.filter((l) => / gc=m[cs] /.test(l)).length,
+          allocated: sum('allocated'),
+          copied: sum('new_space_survived'),
+          promoted: sum('promoted'),
+          rss: r.rss,
+          after: r.after,
+          peak: r.peak,
+        })
+      }
+      const m = (k) => median(runs.map((r) => r[k]))
+      out.push(
+        `| ${semi} | ${((m('scavenges') * 1000) / requests).toFixed(1)} | ${m('full')} | ${(m('allocated') / requests / 1024).toFixed(1)} | ${(m('copied') / requests).toFixed(0)} | ${(m('promoted') / requests).toFixed(0)} | ${mib(m('rss'))} → ${mib(m('after'))} | ${mib(m('peak'))} |`,
+      )
+      console.error(`measured --max-semi-space-size=${semi}`)
+    }
+  } finally {
+    upstream.kill('SIGTERM')
+  }
+  out.push('')
 }
 console.log(out.join('\n'))
