@@ -12,11 +12,11 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { freePort, selfSignedCertificate } from './helpers.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const argv = process.argv.slice(2)
@@ -98,14 +98,6 @@ if (!argv.includes('--serve-only')) {
   out.push('')
 }
 
-async function freePort() {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port
-      s.close(() => res(p))
-    })
-  })
-}
 function get(port, path) {
   return new Promise((res) => {
     const q = httpGet({ host: '127.0.0.1', port, path, agent: false }, (r) => {
@@ -121,29 +113,7 @@ function get(port, path) {
 }
 function seedConfig(upstreamPort = 18001) {
   const dir = mkdtempSync(join(tmpdir(), 'portico-memory-'))
-  const crt = join(dir, 'tls.crt')
-  const key = join(dir, 'tls.key')
-  spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      crt,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=httpbin.example.com',
-    ],
-    { stdio: 'ignore' },
-  )
+  const { crt, key } = selfSignedCertificate(dir, 'httpbin.example.com')
   for (const f of ['gateway.yaml', 'serviceentry.yaml', 'virtualservice.yaml']) {
     const text = readFileSync(join(root, 'examples/httpbin', f), 'utf8')
       .replace('/etc/istio/ingressgateway-certs/tls.crt', crt)

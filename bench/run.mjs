@@ -7,11 +7,11 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
-import { createServer } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { freePort, selfSignedCertificate } from './helpers.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -38,14 +38,6 @@ function has(bin) {
 }
 const pin = has('taskset')
 const pinned = (cpu, cmd, argv) => (pin ? ['taskset', ['-c', String(cpu), cmd, ...argv]] : [cmd, argv])
-async function freePort() {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port
-      s.close(() => res(p))
-    })
-  })
-}
 const children = []
 const stopAll = () => {
   for (const c of children) c.kill('SIGTERM')
@@ -210,35 +202,8 @@ const upPort = await freePort()
 start(1, process.execPath, [join(here, 'upstream.mjs'), String(upPort)])
 await waitHttp(upPort)
 const targets = [{ name: 'direct', port: upPort, pid: null }]
-const cert = has('openssl')
-  ? { crt: join(tmp, 'tls.crt'), key: join(tmp, 'tls.key'), pem: join(tmp, 'tls.pem') }
-  : undefined
-if (cert) {
-  spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      cert.key,
-      '-out',
-      cert.crt,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${HOST}`,
-      '-addext',
-      `subjectAltName=DNS:${HOST}`,
-    ],
-    { stdio: 'ignore' },
-  )
-  writeFileSync(cert.pem, readFileSync(cert.crt, 'utf8') + readFileSync(cert.key, 'utf8'))
-}
+const cert = has('openssl') ? { ...selfSignedCertificate(tmp, HOST), pem: join(tmp, 'tls.pem') } : undefined
+if (cert) writeFileSync(cert.pem, readFileSync(cert.crt, 'utf8') + readFileSync(cert.key, 'utf8'))
 
 async function addNode(name, script) {
   const port = await freePort()
