@@ -1,15 +1,4 @@
-import { createRequire } from 'node:module'
-import type { RE2JS } from 're2js'
-
-let re2js: typeof RE2JS | undefined
-/**
- * re2js, loaded when the first regex is validated or compiled: a configuration without regexes
- * never needs it.
- */
-export function loadRe2js(): typeof RE2JS {
-  re2js ??= (createRequire(import.meta.url)('re2js') as typeof import('re2js')).RE2JS
-  return re2js
-}
+import { RE2JS } from 're2js'
 
 /**
  * An RE2 pattern compiled once for the hot path. Istio validates and Envoy matches with RE2;
@@ -252,7 +241,7 @@ export type RegexResult =
 export function compileRegex(pattern: string): RegexResult {
   let re: RE2JS
   try {
-    re = loadRe2js().compile(pattern)
+    re = RE2JS.compile(pattern)
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) }
   }

@@ -4,8 +4,7 @@
  * `pkg/config/validation/validation.go`). Each `checkX` returns Istio's message for an invalid
  * value, or `undefined` when the value is valid. They never throw.
  */
-
-import { loadRe2js } from '../compile/regex.js'
+import { RE2JS } from 're2js'
 import { parseDuration } from '../model/duration.js'
 import { isIpAddress } from '../model/names.js'
 
@@ -271,7 +270,7 @@ export function checkRegex(pattern: string, where: string): string | undefined {
     return `${goQuote(where)}: regex is too large, max length allowed is ${MAX_REGEX_LENGTH}`
   }
   try {
-    loadRe2js().compile(pattern)
+    RE2JS.compile(pattern)
     return undefined
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error)

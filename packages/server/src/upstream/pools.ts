@@ -1,9 +1,7 @@
 import type { EventEmitter } from 'node:events'
-import { createRequire } from 'node:module'
 import { isIP } from 'node:net'
 import type { Cluster, Endpoint } from '@portico/core'
-import type * as Undici from 'undici'
-import type { Dispatcher } from 'undici'
+import { type Dispatcher, H2CClient, Pool } from 'undici'
 import { readPem } from '../pem.js'
 import type { HeaderRecord } from '../types.js'
 import { type BreakerLimits, breakerKey, breakerLimits, CircuitBreaker } from './breakers.js'
@@ -17,16 +15,6 @@ import {
   type UpstreamRequest,
   type UpstreamResponse,
 } from './h1-client.js'
-
-let undici: typeof Undici | undefined
-/**
- * undici, loaded when the first HTTP/2 or gRPC cluster needs a pool: HTTP/1.1 clusters never do,
- * and the module holds about 5 MiB of heap once loaded.
- */
-function loadUndici(): typeof Undici {
-  undici ??= createRequire(import.meta.url)('undici') as typeof Undici
-  return undici
-}
 
 /** Idle upstream connections are closed after this long (below common 5 s upstream keep-alives). */
 const DEFAULT_KEEP_ALIVE_MS = 4_000
@@ -155,14 +143,14 @@ function createDispatcher(
   const origin = `${tls ? 'https' : 'http'}://${endpointKey(endpoint)}`
   if (speaksH2(cluster) && tls === undefined) {
     // HTTP/2 prior knowledge: one multiplexed connection per endpoint.
-    return new (loadUndici().H2CClient)(origin, {
+    return new H2CClient(origin, {
       connectTimeout: p.connectTimeoutMs,
       headersTimeout: 0,
       bodyTimeout: 0,
       keepAliveTimeout: Math.min(idle, DEFAULT_KEEP_ALIVE_MS),
     }).compose(keepH2Trailers)
   }
-  const pool = new (loadUndici().Pool)(origin, {
+  const pool = new Pool(origin, {
     ...(speaksH2(cluster) ? { allowH2: true } : {}),
     pipelining: 1,
     ...(p.maxConnections === undefined ? {} : { connections: p.maxConnections }),
