@@ -1,6 +1,9 @@
 import { compile, createSnapshot, parseResources, route, validate } from '@portico/core'
+import { createGateway } from '@portico/server'
 import { describe, expect, it } from 'vitest'
 import { createCertificate } from './certs.js'
+import { startHttpbin } from './httpbin/index.js'
+import { request } from './request.js'
 import { SEED_CERT_PATHS, type SeedStep, seedResources, seedYaml, seedYamlDocuments } from './seed.js'
 
 const pair = createCertificate({ commonName: 'httpbin.example.com' })
@@ -75,5 +78,33 @@ describe('the seed fixture', () => {
       'Secret',
     ])
     expect(seedYaml(2, { certificate: pair })).toBe(docs.join('---\n'))
+  })
+})
+
+describe('the seed served (the example of docs/testing-your-routes.md)', () => {
+  it("step 1 over HTTP, then step 2 over HTTPS with the task's Secret, on real sockets", async () => {
+    const httpbin = await startHttpbin()
+    const gateway = await createGateway({
+      config: { resources: seedResources(1, { httpbinPort: httpbin.port }) },
+      ports: { 80: 0, 443: 0 },
+    })
+    try {
+      const http = gateway.addresses[80]!.port
+      expect((await request(http, { url: `http://httpbin.example.com:${http}/status/200` })).status).toBe(200)
+      expect((await request(http, { url: `http://httpbin.example.com:${http}/headers` })).status).toBe(404)
+
+      const certificate = createCertificate({ commonName: 'httpbin.example.com' })
+      await gateway.update({ resources: seedResources(2, { httpbinPort: httpbin.port, certificate }) })
+      const https = gateway.addresses[443]!.port
+      const h2 = await request(https, {
+        url: `https://httpbin.example.com:${https}/status/200`,
+        http2: true,
+        ca: certificate.cert,
+      })
+      expect([h2.protocol, h2.status]).toEqual(['h2', 200])
+    } finally {
+      await gateway.close()
+      await httpbin.close()
+    }
   })
 })

@@ -3,45 +3,13 @@ import { type AddressInfo, connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
-import { type RunningHttpbin, request, startHttpbin } from '@portico/testing'
+import { type RunningHttpbin, request, seedYamlDocuments, startHttpbin } from '@portico/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../cli.js'
 import { parseAdminAddress } from './apply.js'
 
-const gatewayYaml = `apiVersion: networking.istio.io/v1alpha3
-kind: Gateway
-metadata:
-  name: httpbin-gateway
-spec:
-  selector:
-    istio: ingressgateway
-  servers:
-  - port: { number: 80, name: http, protocol: HTTP }
-    hosts: ["httpbin.example.com"]
-`
-const vsYaml = `apiVersion: networking.istio.io/v1alpha3
-kind: VirtualService
-metadata:
-  name: httpbin
-spec:
-  hosts: ["*"]
-  gateways: [httpbin-gateway]
-  http:
-  - match:
-    - uri: { prefix: /status }
-    - uri: { prefix: /delay }
-    route:
-    - destination: { port: { number: 8000 }, host: httpbin }
-`
-const seYaml = (port: number) => `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: httpbin }
-spec:
-  hosts: [httpbin.default.svc.cluster.local]
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints: [{ address: 127.0.0.1, ports: { http: ${port} } }]
-`
+const [gatewayYaml, vsYaml] = seedYamlDocuments(1)
+const seYaml = (httpbinPort: number) => seedYamlDocuments(1, { httpbinPort })[2]
 
 interface Captured {
   readonly stream: PassThrough
@@ -163,14 +131,14 @@ describe('portico serve --admin, then create / replace / apply / delete against 
     expect(replaced.stdout).toMatch(/^Updated config virtualservice\/default\/httpbin/m)
     expect((await get('/headers')).status).toBe(200)
 
-    await writeFile(
-      join(dir, 'invalid.yaml'),
-      `${gatewayYaml}---\n${vsYaml.replace('prefix: /delay', 'regex: "("')}`,
-    )
+    const invalidText = `${gatewayYaml}---\n${vsYaml.replace('prefix: /delay', 'regex: "("')}`
+    await writeFile(join(dir, 'invalid.yaml'), invalidText)
     const invalid = await run(['apply', '-f', 'invalid.yaml', ...admin])
     expect(invalid.code).toBe(1)
-    // The gateway's finding points into the local file: line 11 of the second document.
-    expect(invalid.stderr).toContain(`${join(dir, 'invalid.yaml')}:${11 + gatewayYaml.split('\n').length}:`)
+    // The gateway's finding points into the local file: the regex's line, in the second document.
+    const regexLine = invalidText.slice(0, invalidText.indexOf('regex: "("')).split('\n').length
+    expect(regexLine).toBeGreaterThan(gatewayYaml.split('\n').length)
+    expect(invalid.stderr).toContain(`${join(dir, 'invalid.yaml')}:${regexLine}:`)
     expect(invalid.stderr).toContain('PTC2332')
     await writeFile(
       join(dir, 'broken.yaml'),

@@ -1,42 +1,14 @@
 import { PassThrough } from 'node:stream'
+import { seedYaml, seedYamlDocuments } from '@portico/testing'
 
-/** The VirtualService of the CLI tests: `httpbin` for any host, on the given path prefixes. */
+/** The seed's VirtualService: `httpbin` for any host, on the given path prefixes. */
 export function virtualServiceYaml(prefixes: readonly string[]): string {
-  return `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: httpbin }
-spec:
-  hosts: ["*"]
-  gateways: [httpbin-gateway]
-  http:
-  - match:
-${prefixes.map((p) => `    - uri: { prefix: ${p} }`).join('\n')}
-    route:
-    - destination: { port: { number: 8000 }, host: httpbin }
-`
+  return seedYamlDocuments(1, { prefixes })[1]
 }
 
-/** Gateway on port 80, the VirtualService on `prefixes`, and httpbin as a ServiceEntry at 127.0.0.1:`port`. */
+/** The seed at step 1 (Gateway on port 80), the VirtualService on `prefixes`, httpbin at 127.0.0.1:`port`. */
 export function configYaml(port: number, prefixes: readonly string[]): string {
-  return `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: httpbin-gateway }
-spec:
-  selector: { istio: ingressgateway }
-  servers:
-  - port: { number: 80, name: http, protocol: HTTP }
-    hosts: ["httpbin.example.com"]
----
-${virtualServiceYaml(prefixes)}---
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: httpbin }
-spec:
-  hosts: [httpbin.default.svc.cluster.local]
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints: [{ address: 127.0.0.1, ports: { http: ${port} } }]
-`
+  return seedYaml(1, { httpbinPort: port, prefixes })
 }
 
 /** Streams for an in-process `main()` run, and what was written to them so far. */
