@@ -15,9 +15,6 @@ import {
   type VirtualServiceSpec,
   virtualServiceSpecSchema,
 } from '../resources/virtual-service.js'
-import { createHostTable } from '../route/host-table.js'
-import type { PathPolicy } from '../route/normalize.js'
-import { RouteIndex } from '../route/route-index.js'
 import { type RegistryService, type SecretLookup, ServiceCatalog } from './clusters.js'
 import {
   GATEWAY_API_ORIGIN,
@@ -25,7 +22,9 @@ import {
   type TranslatedRule,
   translateGatewayApi,
 } from './gateway-api.js'
+import { createHostTable } from './host-table.js'
 import { type RouteContext, type SourcedRoute, translateHttpRoutes, weighted } from './http-routes.js'
+import { RouteIndex } from './route-index.js'
 import { firstTcpRule } from './tcp-routes.js'
 import type {
   Cluster,
@@ -34,6 +33,7 @@ import type {
   CompiledRoute,
   CompiledServer,
   ListenerProtocol,
+  PathPolicy,
   PemSource,
   RequestView,
   RouteActionSpec,

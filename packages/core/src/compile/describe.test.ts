@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { parseResources } from '../load/parse.js'
 import { createSnapshot } from '../model/snapshot.js'
+import { explain } from '../route/explain.js'
 import { compile } from './compile.js'
-import { describeRoutes, explain, formatRoutes } from './describe.js'
+import { describeRoutes, formatRoutes } from './describe.js'
 import { compileResources, facts, seedResources } from './test-fixtures.js'
 
 describe('describeRoutes / formatRoutes', () => {

@@ -1,17 +1,11 @@
 import type { SourceLocation } from '../diagnostics/diagnostic.js'
-import { authorityHost } from '../route/host-table.js'
-import { normalizeTarget } from '../route/normalize.js'
-import { routeStatName } from '../route/request-facts.js'
-import { RequestViewImpl } from '../route/request-view.js'
-import { route, serverFor } from '../route/router.js'
+import { routeStatName } from './route-name.js'
 import type {
   CompiledConfig,
   CompiledRoute,
   CompiledServer,
   PemSource,
-  RequestFacts,
   RouteActionSpec,
-  RouteDecision,
   RouteOrigin,
   WeightedDestination,
 } from './types.js'
@@ -63,11 +57,13 @@ export interface RoutesDescription {
   }[]
 }
 
-function formatSource(source: SourceLocation | undefined): string | undefined {
+/** `file:line:column` of a source location. */
+export function formatSource(source: SourceLocation | undefined): string | undefined {
   return source === undefined ? undefined : `${source.file}:${source.line}:${source.column}`
 }
 
-function formatOrigin(origin: RouteOrigin, section = 'http'): string {
+/** `namespace/name http[0].match[1]`: where a compiled route came from. */
+export function formatOrigin(origin: RouteOrigin, section = 'http'): string {
   const vs = origin.virtualService
   if (vs.kind === 'HTTPRoute' || vs.kind === 'GRPCRoute') {
     const matches = origin.matchIndex === undefined ? '' : `.matches[${origin.matchIndex}]`
@@ -262,91 +258,4 @@ export function formatRoutes(description: RoutesDescription): string {
     )
   }
   return `${out.join('\n')}\n`
-}
-
-function describeDecision(d: RouteDecision, compiled: CompiledConfig): string {
-  switch (d.kind) {
-    case 'route': {
-      const clusters = d.forward.destinations
-        .map(
-          (x) => `${x.clusterName}${compiled.clusters.has(x.clusterName) ? '' : ' (no such cluster: 503)'}`,
-        )
-        .join(', ')
-      return `route → ${clusters}; upstream ${d.upstreamAuthority} ${d.upstreamPath}`
-    }
-    case 'redirect':
-      return `redirect ${d.status} → ${d.location}`
-    case 'directResponse':
-      return `direct response ${d.status}`
-    case 'notFound':
-      return `404 (${d.reason})`
-    case 'reject':
-      return `${d.status} (${d.reason})`
-  }
-}
-
-/**
- * Explains how one request is routed, step by step (`portico … --explain`): listener, server by
- * SNI, normalized path, virtual host, every route tried in order, and the decision.
- */
-export function explain(compiled: CompiledConfig, facts: RequestFacts): string {
-  const lines: string[] = []
-  const add = (label: string, text: string) => lines.push(`${label.padEnd(10)} ${text}`)
-  add(
-    'request',
-    `${facts.method} ${facts.scheme}://${facts.authority}${facts.path} (gateway port ${facts.port}${facts.sni === undefined ? '' : `, SNI ${facts.sni}`})`,
-  )
-  const decision = route(compiled, facts)
-  const listener = compiled.listeners.get(facts.port)
-  if (listener === undefined) {
-    add(
-      'listener',
-      `none on port ${facts.port} (ports: ${[...compiled.listeners.keys()].join(', ') || 'none'})`,
-    )
-  } else {
-    add('listener', `${listener.name} (${listener.protocol})`)
-    const server = serverFor(listener, facts.sni)
-    if (server === undefined) {
-      add('server', `none for SNI ${facts.sni ?? '(none)'}: the TLS handshake fails`)
-    } else {
-      add('server', `${server.name} (hosts ${server.hosts.join(', ')})`)
-      const target = normalizeTarget(facts.path, compiled.pathPolicy)
-      if (target.ok) {
-        const p = target.query === '' ? target.path : `${target.path}?${target.query}`
-        add('path', p === facts.path ? p : `${facts.path} → ${p} (normalized)`)
-      } else {
-        add('path', `${facts.path}: ${target.reason}`)
-      }
-      const host = authorityHost(facts.authority)
-      const vhost = host === undefined ? undefined : server.http?.findVirtualHost(host)
-      add(
-        'host',
-        `${facts.authority} → ${host ?? '(malformed)'}${vhost === undefined ? ' (no virtual host)' : ` → ${vhost.name}`}`,
-      )
-      if (vhost !== undefined && target.ok) {
-        if (vhost.requireTls) add('tls', 'httpsRedirect: every request is redirected to https')
-        const view = new RequestViewImpl(
-          facts.scheme,
-          facts.method,
-          facts.authority,
-          target.path,
-          target.query,
-          facts.headers,
-          facts.claims,
-        )
-        if (vhost.routes.length === 0) add('routes', 'none')
-        for (let i = 0; i < vhost.routes.length && !vhost.requireTls; i++) {
-          const r = vhost.routes[i]!
-          const ok = r.matches(view)
-          const source = formatSource(r.origin.source)
-          lines.push(
-            `  ${ok ? '✓' : '✗'} [${i}] ${r.matchDescription}  ${formatOrigin(r.origin)}${source === undefined ? '' : ` (${source})`}`,
-          )
-          if (ok) break
-        }
-      }
-    }
-  }
-  add('decision', describeDecision(decision, compiled))
-  return `${lines.join('\n')}\n`
 }

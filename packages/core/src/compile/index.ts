@@ -3,7 +3,6 @@ export { type CompileOptions, type CompileResult, compile } from './compile.js'
 export {
   describeAction,
   describeRoutes,
-  explain,
   formatRoutes,
   type RouteRow,
   type RoutesDescription,
@@ -34,7 +33,9 @@ export {
   type RouteGraphNode,
   routeGraph,
 } from './graph.js'
+export { authorityHost, createHostTable, type HostTable } from './host-table.js'
 export { DEFAULT_RETRY_POLICY } from './http-routes.js'
 export { compileStringMatch, type StringMatcher, type StringMatchInput } from './match.js'
 export { type CompiledRegex, compileRegex } from './regex.js'
+export { routeStatName } from './route-name.js'
 export type * from './types.js'

@@ -1,5 +1,5 @@
-import { explain } from '../compile/describe.js'
 import type { CompiledConfig, RequestFacts } from '../compile/types.js'
+import { explain } from '../route/explain.js'
 import { normalizeTarget } from '../route/normalize.js'
 import { authenticate, type KeySource } from './authenticate.js'
 import { authorize } from './authorize.js'

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { normalizeTarget, type PathNormalization } from './normalize.js'
+import type { PathNormalization } from '../compile/types.js'
+import { normalizeTarget } from './normalize.js'
 
 const pieces = [
   'a',

@@ -1,32 +1,4 @@
-/**
- * Istio's `meshConfig.pathNormalization` modes. `BASE` (Istio's `DEFAULT`) is Envoy's
- * `normalize_path: true`; `MERGE_SLASHES` adds `merge_slashes`; `DECODE_AND_MERGE_SLASHES` also
- * decodes `%2F`/`%5C` before normalizing (Envoy `UNESCAPE_AND_FORWARD`).
- */
-export type PathNormalization = 'NONE' | 'BASE' | 'MERGE_SLASHES' | 'DECODE_AND_MERGE_SLASHES'
-
-/** Envoy's `path_with_escaped_slashes_action` for `%2F`/`%5C` (case-insensitive). */
-export type EscapedSlashesAction =
-  | 'KEEP_UNCHANGED'
-  | 'REJECT_REQUEST'
-  | 'UNESCAPE_AND_FORWARD'
-  | 'UNESCAPE_AND_REDIRECT'
-
-/** How a request target is normalized before routing. */
-export interface PathPolicy {
-  /** Default `BASE`, as Istio. */
-  readonly normalization?: PathNormalization
-  /**
-   * Default `KEEP_UNCHANGED` (`UNESCAPE_AND_FORWARD` under `DECODE_AND_MERGE_SLASHES`, which
-   * implies it).
-   */
-  readonly escapedSlashes?: EscapedSlashesAction
-  /**
-   * A `#fragment` in the target: `strip` (Istio's default, `HTTP_STRIP_FRAGMENT_FROM_PATH_UNSAFE_IF_DISABLED`)
-   * or `reject` (Envoy's own default, 400).
-   */
-  readonly fragment?: 'strip' | 'reject'
-}
+import type { PathPolicy } from '../compile/types.js'
 
 /** The result of normalizing one request target. */
 export type NormalizedTarget =

@@ -1,4 +1,4 @@
-import type { RequestFacts, RouteOrigin } from '../compile/types.js'
+import type { RequestFacts } from '../compile/types.js'
 
 /** What {@link requestFactsFor} answers: the facts, or why the input is not a request. */
 export type RequestFactsResult =
@@ -49,12 +49,4 @@ export function requestFactsFor(
       headers: { ...headerMap, host: authority },
     },
   }
-}
-
-/**
- * The name a route is reported under (Envoy's `%ROUTE_NAME%`, the access log's `route_name`, the
- * per-route metrics): the HTTPRoute's `name`, else `<VirtualService>.<rule index>`.
- */
-export function routeStatName(origin: RouteOrigin): string {
-  return origin.name ?? `${origin.virtualService.name}.${origin.routeIndex}`
 }

@@ -1,16 +1,17 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compile } from '../compile/compile.js'
-import type { CompiledConfig, RequestFacts } from '../compile/types.js'
+import { authorityHost } from '../compile/host-table.js'
+import type {
+  CompiledConfig,
+  EscapedSlashesAction,
+  PathNormalization,
+  PathPolicy,
+  RequestFacts,
+} from '../compile/types.js'
 import { parseResources } from '../load/index.js'
 import { createSnapshot } from '../model/index.js'
-import { authorityHost } from './host-table.js'
-import {
-  type EscapedSlashesAction,
-  normalizeTarget,
-  type PathNormalization,
-  type PathPolicy,
-} from './normalize.js'
+import { normalizeTarget } from './normalize.js'
 import { route } from './router.js'
 
 /**

@@ -1,3 +1,4 @@
+import { authorityHost } from '../compile/host-table.js'
 import type {
   CompiledConfig,
   CompiledListener,
@@ -9,7 +10,6 @@ import type {
   RouteDecision,
   WeightedDestination,
 } from '../compile/types.js'
-import { authorityHost } from './host-table.js'
 import { normalizeTarget } from './normalize.js'
 import { RequestViewImpl } from './request-view.js'
 

@@ -1,4 +1,4 @@
-import type { CompiledRoute, RequestView } from '../compile/types.js'
+import type { CompiledRoute, RequestView } from './types.js'
 
 /** Below this many routes a linear scan is as fast as any index. */
 const LINEAR_LIMIT = 8
