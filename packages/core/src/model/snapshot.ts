@@ -1,5 +1,5 @@
 import type { ResourceRef } from '../diagnostics/diagnostic.js'
-import { qualifiedKind } from '../resources/gateway-api.js'
+import { qualifiedKind } from './kinds.js'
 import { DEFAULT_NAMESPACE } from './names.js'
 
 /**

@@ -1,9 +1,9 @@
 import { z } from 'zod'
+import { isGatewayApiVersion } from '../model/kinds.js'
 import { stringMapSchema } from './common.js'
 import { objectMetaSchema } from './envelope.js'
 
-/** The API group of the Kubernetes Gateway API. */
-export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io'
+export { GATEWAY_API_GROUP, isGatewayApiVersion, K8S_GATEWAY_KIND, qualifiedKind } from '../model/kinds.js'
 
 const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const PRECISE_HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -429,27 +429,10 @@ export const gatewayApiSchemas = {
   ReferenceGrant: referenceGrantSchema,
 } as const
 
-/** True when an object's apiVersion is in the Gateway API group. */
-export function isGatewayApiVersion(apiVersion: unknown): boolean {
-  return typeof apiVersion === 'string' && apiVersion.startsWith(`${GATEWAY_API_GROUP}/`)
-}
-
 /** True for a Gateway API `Gateway` (as opposed to Istio's `Gateway`). */
 export function isK8sGateway(resource: {
   kind: string
   apiVersion?: string
 }): resource is K8sGatewayResource {
   return resource.kind === 'Gateway' && isGatewayApiVersion(resource.apiVersion)
-}
-
-/**
- * The kind under which a resource is keyed in snapshots, stores and diagnostics: the kind as
- * written, except the Gateway API `Gateway`, which is `Gateway.gateway.networking.k8s.io` so that it
- * never collides with Istio's `Gateway` of the same name.
- */
-export const K8S_GATEWAY_KIND = `Gateway.${GATEWAY_API_GROUP}`
-
-/** {@link K8S_GATEWAY_KIND} for a Gateway API Gateway, else the kind as written. */
-export function qualifiedKind(kind: string, apiVersion: unknown): string {
-  return kind === 'Gateway' && isGatewayApiVersion(apiVersion) ? K8S_GATEWAY_KIND : kind
 }
