@@ -32,6 +32,21 @@ import {
 } from '../resources/index.js'
 import type { HTTPMatchRequest, HTTPRoute, StringMatch } from '../resources/virtual-service.js'
 import type { RegistryService } from './clusters.js'
+import type {
+  GatewayApiStatus,
+  RouteParentStatus,
+  RouteStatus,
+  StatusCondition,
+} from './gateway-api-status.js'
+
+export type {
+  GatewayApiStatus,
+  GatewayStatus,
+  ListenerStatus,
+  RouteParentStatus,
+  RouteStatus,
+  StatusCondition,
+} from './gateway-api-status.js'
 
 /** The Gateway API group. */
 const GROUP = 'gateway.networking.k8s.io'
@@ -39,54 +54,6 @@ const GROUP = 'gateway.networking.k8s.io'
 export const GATEWAY_API_CONTROLLER = 'istio.io/gateway-controller'
 /** The GatewayClass a process serves unless told otherwise (Istio's built-in class). */
 export const DEFAULT_GATEWAY_CLASS = 'istio'
-
-/** One status condition, as a controller writes it into `status.conditions`. */
-export interface StatusCondition {
-  readonly type: string
-  readonly status: 'True' | 'False'
-  readonly reason: string
-  readonly message: string
-}
-
-/** Status of one listener of a served Gateway. */
-export interface ListenerStatus {
-  readonly name: string
-  readonly attachedRoutes: number
-  readonly conditions: readonly StatusCondition[]
-}
-
-/** Status of one served Gateway. */
-export interface GatewayStatus {
-  readonly gateway: ResourceRef
-  readonly gatewayClassName: string
-  readonly conditions: readonly StatusCondition[]
-  readonly listeners: readonly ListenerStatus[]
-}
-
-/** Status of one route for one of its parents. */
-export interface RouteParentStatus {
-  readonly parentRef: {
-    readonly namespace: string
-    readonly name: string
-    readonly sectionName?: string
-    readonly port?: number
-  }
-  readonly controllerName: string
-  readonly conditions: readonly StatusCondition[]
-}
-
-/** Status of one HTTPRoute or GRPCRoute. */
-export interface RouteStatus {
-  readonly route: ResourceRef
-  readonly parents: readonly RouteParentStatus[]
-}
-
-/** The conditions a Gateway API controller would write for the served Gateways and their routes. */
-export interface GatewayApiStatus {
-  readonly gatewayClassName: string
-  readonly gateways: readonly GatewayStatus[]
-  readonly routes: readonly RouteStatus[]
-}
 
 /** Where a translated rule came from (a rule and match of an HTTPRoute or GRPCRoute). */
 export interface GatewayApiOrigin {

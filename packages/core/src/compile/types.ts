@@ -1,6 +1,6 @@
 import type { Diagnostic, ResourceRef, SourceLocation } from '../diagnostics/diagnostic.js'
 import type { CompiledPolicies } from '../policy/types.js'
-import type { GatewayApiStatus } from './gateway-api.js'
+import type { GatewayApiStatus } from './gateway-api-status.js'
 import type { CompiledRegex } from './regex.js'
 
 /**
