@@ -13,7 +13,7 @@ import { createManagedGateway } from '@portico/server'
 import { parsePortMap, usage } from '../args.js'
 import { type CliIo, EXIT, println } from '../io.js'
 import { loadConfig } from '../pipeline.js'
-import { stopRequested } from './serve.js'
+import { stopRequested } from './serve-io.js'
 import { startOperations } from './serve-operations.js'
 
 export const demoHelp =

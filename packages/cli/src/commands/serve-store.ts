@@ -3,7 +3,7 @@ import { createManagedGateway, type ManagedGateway } from '@portico/server'
 import { parseLabels, parsePortMap } from '../args.js'
 import { type CliIo, EXIT, println, UsageError } from '../io.js'
 import { openStore } from '../store.js'
-import { printAddresses, stopRequested } from './serve.js'
+import { printAddresses, stopRequested } from './serve-io.js'
 import { gatewayOperationOptions, startOperations } from './serve-operations.js'
 
 interface ServeStoreValues {
