@@ -82,3 +82,12 @@ export function parseDurationNanos(text: string): bigint | undefined {
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57
 }
+
+/**
+ * The milliseconds of a Go duration (one that `checkDuration` accepts), rounded to whole
+ * nanoseconds, or `undefined` when it does not parse.
+ */
+export function durationMillis(text: string): number | undefined {
+  const ms = parseDuration(text)
+  return ms === undefined ? undefined : Math.round(ms * 1e6) / 1e6
+}

@@ -1,4 +1,4 @@
-export { parseDuration, parseDurationNanos } from './duration.js'
+export { durationMillis, parseDuration, parseDurationNanos } from './duration.js'
 export type { ServerHost } from './hosts.js'
 export {
   hostMatches,

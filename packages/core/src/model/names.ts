@@ -20,6 +20,21 @@ export function isIpAddress(text: string): boolean {
   return isIpv6(text)
 }
 
+/** An IP or CIDR as address, prefix length and family; `undefined` when Go's netip refuses it. */
+export function parseCidr(
+  value: string,
+): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
+  const slash = value.indexOf('/')
+  const address = slash < 0 ? value : value.slice(0, slash)
+  const bits = slash < 0 ? undefined : value.slice(slash + 1)
+  if (!isIpAddress(address)) return undefined
+  const family = address.includes(':') ? 'ipv6' : 'ipv4'
+  const max = family === 'ipv4' ? 32 : 128
+  if (bits === undefined) return { address, prefix: max, family }
+  if (!/^(?:0|[1-9]\d{0,2})$/.test(bits) || Number(bits) > max) return undefined
+  return { address, prefix: Number(bits), family }
+}
+
 function isIpv6(text: string): boolean {
   if (!text.includes(':')) return false
   let body = text

@@ -1,4 +1,5 @@
 import type { Diagnostic, ResourceRef, SourceLocation } from '../diagnostics/diagnostic.js'
+import { durationMillis } from '../model/duration.js'
 import { DEFAULT_NAMESPACE } from '../model/names.js'
 import type {
   AuthorizationCondition,
@@ -8,8 +9,7 @@ import type {
   AuthorizationSource,
   RequestAuthenticationSpec,
 } from '../resources/index.js'
-import { durationMillis } from '../validate/primitives.js'
-import { parseJwks } from '../validate/security.js'
+import { parseJwks } from './jwks.js'
 import {
   cidrTest,
   claimAt,

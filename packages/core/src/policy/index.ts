@@ -1,4 +1,3 @@
-export { parseJwks } from '../validate/security.js'
 export {
   type AuthenticationInput,
   type AuthenticationResult,
@@ -12,7 +11,7 @@ export {
 } from './authenticate.js'
 export { authorize } from './authorize.js'
 export { compilePolicies, DEFAULT_JWKS_TIMEOUT_MS, type PolicyResource, sanitizeAudience } from './compile.js'
-export { type ExplainOptions, explainRequest } from './explain.js'
+export { parseJwks } from './jwks.js'
 export { claimAt, claimMatches } from './matchers.js'
 export {
   DEFAULT_GATEWAY_LABELS,

@@ -1,5 +1,5 @@
 import { BlockList } from 'node:net'
-import { parseCidr } from '../validate/security.js'
+import { parseCidr } from '../model/names.js'
 
 /** A test on one string value, as Istio's authorization generators build them. */
 export type ValueTest = (value: string) => boolean

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { compile } from '../compile/compile.js'
 import { parseResources } from '../load/parse.js'
 import { createSnapshot } from '../model/snapshot.js'
+import { explainRequest } from '../route/explain-request.js'
 import { JWT_STATUS, parseJwt } from './authenticate.js'
 import { authorize } from './authorize.js'
-import { explainRequest } from './explain.js'
 import type { CompiledPolicies, PolicyRequest, RequestIdentity } from './types.js'
 
 const GATEWAY = `apiVersion: networking.istio.io/v1

@@ -1,4 +1,5 @@
 export { explain } from './explain.js'
+export { type ExplainOptions, explainRequest } from './explain-request.js'
 export {
   type NormalizedTarget,
   normalizeTarget,

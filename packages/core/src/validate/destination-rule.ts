@@ -1,4 +1,5 @@
 import type { Diagnostic, FieldPath } from '../diagnostics/diagnostic.js'
+import { durationMillis } from '../model/duration.js'
 import { DEFAULT_NAMESPACE } from '../model/names.js'
 import type {
   ClientTLSSettings,
@@ -22,7 +23,6 @@ import {
   checkPort,
   checkSubsetName,
   checkWildcardDomain,
-  durationMillis,
 } from './primitives.js'
 import { Report } from './report.js'
 

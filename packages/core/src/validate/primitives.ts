@@ -237,15 +237,6 @@ export function checkDuration(text: string, options: DurationCheckOptions = {}):
   return undefined
 }
 
-/**
- * The milliseconds of a duration that {@link checkDuration} accepts, rounded to whole
- * nanoseconds, or `undefined` when it does not parse.
- */
-export function durationMillis(text: string): number | undefined {
-  const ms = parseDuration(text)
-  return ms === undefined ? undefined : Math.round(ms * 1e6) / 1e6
-}
-
 /** Istio's `ValidatePercent` (integer percents): 0..100. */
 export function checkPercent(value: number): string | undefined {
   if (value >= 0 && value <= 100) return undefined

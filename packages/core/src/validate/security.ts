@@ -1,5 +1,6 @@
 import type { Diagnostic, FieldPath } from '../diagnostics/diagnostic.js'
-import { isIpAddress } from '../model/names.js'
+import { parseCidr } from '../model/names.js'
+import { parseJwks } from '../policy/jwks.js'
 import type {
   AuthorizationPolicyResource,
   AuthorizationSource,
@@ -156,33 +157,6 @@ export function checkJwksUri(uri: string): string | undefined {
   const scheme = url.protocol.slice(0, -1)
   if (scheme !== 'http' && scheme !== 'https') return `URI scheme ${goQuote(scheme)} is not supported`
   return undefined
-}
-
-/**
- * Reads an inline JWKS: a JSON object with a `keys` array of JSON objects with a string `kty`,
- * or a single such key. Returns the keys, or why the text is not a key set.
- */
-export function parseJwks(text: string): Record<string, unknown>[] | string {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (error) {
-    return `failed to unmarshal JWK set: ${(error as Error).message}`
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return 'failed to unmarshal JWK set: not an object'
-  const obj = value as Record<string, unknown>
-  const keys = Object.hasOwn(obj, 'keys') ? obj.keys : [obj]
-  if (!Array.isArray(keys)) return 'failed to unmarshal JWK set: "keys" is not an array'
-  const out: Record<string, unknown>[] = []
-  for (const [i, key] of keys.entries()) {
-    if (typeof key !== 'object' || key === null || Array.isArray(key))
-      return `failed to parse key at index ${i}: not an object`
-    const kty = (key as Record<string, unknown>).kty
-    if (typeof kty !== 'string' || kty === '') return `failed to parse key at index ${i}: missing "kty"`
-    out.push(key as Record<string, unknown>)
-  }
-  return out
 }
 
 function isPrivateKey(key: Record<string, unknown>): boolean {
@@ -412,21 +386,6 @@ export function checkIpOrCidr(value: string): string | undefined {
       : undefined
   }
   return parseCidr(value) === undefined ? `bad IP address (${value})` : undefined
-}
-
-/** An IP or CIDR as address, prefix length and family; `undefined` when Go's netip refuses it. */
-export function parseCidr(
-  value: string,
-): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
-  const slash = value.indexOf('/')
-  const address = slash < 0 ? value : value.slice(0, slash)
-  const bits = slash < 0 ? undefined : value.slice(slash + 1)
-  if (!isIpAddress(address)) return undefined
-  const family = address.includes(':') ? 'ipv6' : 'ipv4'
-  const max = family === 'ipv4' ? 32 : 128
-  if (bits === undefined) return { address, prefix: max, family }
-  if (!/^(?:0|[1-9]\d{0,2})$/.test(bits) || Number(bits) > max) return undefined
-  return { address, prefix: Number(bits), family }
 }
 
 /** Istio's `security.ValidatePorts` for one value: a decimal in 0..65535. */

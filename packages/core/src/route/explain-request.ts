@@ -1,9 +1,9 @@
 import type { CompiledConfig, RequestFacts } from '../compile/types.js'
-import { explain } from '../route/explain.js'
-import { normalizeTarget } from '../route/normalize.js'
-import { authenticate, type KeySource } from './authenticate.js'
-import { authorize } from './authorize.js'
-import type { PolicyRequest } from './types.js'
+import { authenticate, type KeySource } from '../policy/authenticate.js'
+import { authorize } from '../policy/authorize.js'
+import type { PolicyRequest } from '../policy/types.js'
+import { explain } from './explain.js'
+import { normalizeTarget } from './normalize.js'
 
 /** Options of {@link explainRequest}. */
 export interface ExplainOptions {
