@@ -356,6 +356,7 @@ export class Clients {
   readonly #h1 = new HttpAgent({ keepAlive: true, maxSockets: 32 })
   readonly #tls = new HttpsAgent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false })
   #h2c: ClientHttp2Session | undefined
+  #h2r: ClientHttp2Session | undefined
   /** Latencies (ms) of good requests since the last `takeLatencies()`. */
   #latencies: number[] = []
 
@@ -371,12 +372,21 @@ export class Clients {
   }
 
   #session(): ClientHttp2Session {
-    if (this.#h2c === undefined || this.#h2c.closed || this.#h2c.destroyed) {
-      const session = http2Connect(`http://127.0.0.1:${this.#ports.h2c}`)
-      session.on('error', () => {})
-      this.#h2c = session
-    }
+    if (this.#h2c === undefined || this.#h2c.closed || this.#h2c.destroyed) this.#h2c = this.#connectH2()
     return this.#h2c
+  }
+
+  // Early resets go on a connection of their own: nghttp2 answers a burst of them with GOAWAY
+  // (its rapid-reset guard), which ends every stream of that connection, good ones included.
+  #resetSession(): ClientHttp2Session {
+    if (this.#h2r === undefined || this.#h2r.closed || this.#h2r.destroyed) this.#h2r = this.#connectH2()
+    return this.#h2r
+  }
+
+  #connectH2(): ClientHttp2Session {
+    const session = http2Connect(`http://127.0.0.1:${this.#ports.h2c}`)
+    session.on('error', () => {})
+    return session
   }
 
   /** Runs one request of `kind`; resolves with its outcome, never rejects. */
@@ -457,7 +467,7 @@ export class Clients {
     return new Promise((resolve) => {
       let req: ReturnType<ClientHttp2Session['request']>
       try {
-        req = this.#session().request({ ':path': '/stream', ':authority': 'soak' })
+        req = this.#resetSession().request({ ':path': '/stream', ':authority': 'soak' })
       } catch (e) {
         return resolve(`error:${(e as NodeJS.ErrnoException).code}`)
       }
@@ -523,6 +533,8 @@ export class Clients {
     this.#tls.destroy()
     this.#h2c?.destroy()
     this.#h2c = undefined
+    this.#h2r?.destroy()
+    this.#h2r = undefined
   }
 }
 
