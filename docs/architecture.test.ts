@@ -37,7 +37,7 @@ describe('docs/architecture.md', () => {
   })
 
   it('lists every production file of the server rooms', () => {
-    const rooms = ['downstream', 'proxy', 'upstream', 'metrics', 'access-log', 'admin', 'watch']
+    const rooms = ['downstream', 'proxy', 'upstream', 'events', 'metrics', 'access-log', 'admin', 'watch']
     const unlisted: string[] = []
     for (const room of rooms) {
       for (const file of readdirSync(join(server, room))) {

@@ -20,7 +20,7 @@ export {
   type RequestStartEvent,
   type ResponseFlag,
   type UpstreamConnectedEvent,
-} from './events.js'
+} from './events/index.js'
 export {
   createGateway,
   type Gateway,

@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
-import { CHANNELS, type ConnectionEvent, type RequestEndEvent } from '../events.js'
+import { CHANNELS, type ConnectionEvent, type RequestEndEvent } from '../events/channels.js'
 
 /** Where access-log lines go. */
 export type AccessLogSink =

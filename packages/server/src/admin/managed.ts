@@ -21,7 +21,7 @@ import {
 } from '@portico/core'
 import { type AccessLog, type AccessLogOptions, createAccessLog } from '../access-log/access-log.js'
 import type { OverloadState } from '../downstream/overload.js'
-import { publishConfig } from '../events.js'
+import { publishConfig } from '../events/config.js'
 import { createGateway, type Gateway, type GatewayConfig, type GatewayOptions } from '../gateway.js'
 import { createMetrics, type Metrics } from '../metrics/metrics.js'
 import { type ConfigHistory, createConfigHistory } from './history.js'

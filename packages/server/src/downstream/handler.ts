@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { Http2ServerRequest, type ServerHttp2Stream } from 'node:http2'
 import type { CompiledConfig, CompiledPolicies, KeySource, RequestFacts, RouteDecision } from '@portico/core'
-import { observeDecision, observeRequest } from '../events.js'
+import { observeDecision, observeRequest } from '../events/request.js'
 import { applyPolicies } from '../policy/step.js'
 import { type ForwardContext, forward } from '../proxy/forward.js'
 import { plainAddress, trustedClientAddress } from '../proxy/headers.js'

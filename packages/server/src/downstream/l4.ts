@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net'
 import { type CompiledConfig, pickDestination, type TcpRouteEntry, type TlsRouteEntry } from '@portico/core'
-import { observeConnection } from '../events.js'
+import { observeConnection } from '../events/connection.js'
 import type { Balancer } from '../proxy/balancer.js'
 import { plainAddress } from '../proxy/headers.js'
 

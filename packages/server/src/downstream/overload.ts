@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { observeFlag } from '../events.js'
+import { observeFlag } from '../events/request.js'
 import { LOCAL_BODY, localReply } from '../proxy/local-reply.js'
 import type { Downstream, Upstreamable } from '../types.js'
 

@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { readdirSync } from 'node:fs'
 import type { Socket } from 'node:net'
-import { CHANNELS, type ConnectionEvent, type RequestEndEvent } from '../events.js'
+import { CHANNELS, type ConnectionEvent, type RequestEndEvent } from '../events/channels.js'
 import { CounterFamily, HistogramFamily } from './prometheus.js'
 import {
   type FamilySnapshot,

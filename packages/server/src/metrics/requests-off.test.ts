@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createManagedGateway, type ManagedGateway } from '../admin/managed.js'
-import { CHANNELS } from '../events.js'
+import { CHANNELS } from '../events/channels.js'
 import { parsePrometheus, seedYaml, sum } from '../test/admin.js'
 import { http1, startUpstream, type Upstream } from '../test/config.js'
 

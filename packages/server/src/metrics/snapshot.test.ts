@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { RequestEndEvent } from '../events.js'
+import type { RequestEndEvent } from '../events/channels.js'
 import { parsePrometheus, sum } from '../test/admin.js'
 import { createMetrics } from './metrics.js'
 import { CounterFamily, HistogramFamily } from './prometheus.js'

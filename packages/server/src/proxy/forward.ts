@@ -13,7 +13,7 @@ import {
   observeResponse,
   observeUpstreamFailure,
   type ResponseObservation,
-} from '../events.js'
+} from '../events/request.js'
 import type { Downstream, HeaderRecord, Logger, Upstreamable } from '../types.js'
 import type { CircuitBreaker } from '../upstream/breakers.js'
 import {

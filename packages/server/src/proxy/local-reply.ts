@@ -1,5 +1,5 @@
 import type { HeaderOpSet } from '@portico/core'
-import { observeResponse } from '../events.js'
+import { observeResponse } from '../events/request.js'
 import type { Downstream, HeaderRecord } from '../types.js'
 import { applyHeaderOps } from './headers.js'
 

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { type CompileOptions, type PathPolicy, parseResources, type RegistryService } from '@portico/core'
 import { createCertificate } from '@portico/testing'
 import { expect } from 'vitest'
-import { CHANNELS, type RequestEndEvent } from '../events.js'
+import { CHANNELS, type RequestEndEvent } from '../events/channels.js'
 import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js'
 
 /** One request as the upstream received it. */

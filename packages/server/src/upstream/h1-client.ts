@@ -1,7 +1,7 @@
 import { channel } from 'node:diagnostics_channel'
 import { connect as netConnect, type Socket } from 'node:net'
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls'
-import { CHANNELS, type UpstreamConnectedEvent } from '../events.js'
+import { CHANNELS, type UpstreamConnectedEvent } from '../events/channels.js'
 import type { HeaderRecord } from '../types.js'
 import type { CircuitBreaker } from './breakers.js'
 import { type ResponseEvents, type ResponseHead, ResponseParseError, ResponseParser } from './h1-parser.js'

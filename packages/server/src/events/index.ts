@@ -1,0 +1,9 @@
+export {
+  CHANNELS,
+  type ConfigEvent,
+  type ConnectionEvent,
+  type RequestEndEvent,
+  type RequestStartEvent,
+  type ResponseFlag,
+  type UpstreamConnectedEvent,
+} from './channels.js'
