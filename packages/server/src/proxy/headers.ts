@@ -180,3 +180,12 @@ export function ensureRequestId(headers: HeaderRecord): string {
 export function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
+
+/** A request header as one string (repeated values joined with commas). */
+export function headerText(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  name: string,
+): string | undefined {
+  const value = headers[name]
+  return Array.isArray(value) ? value.join(',') : value
+}

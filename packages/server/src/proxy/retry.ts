@@ -1,5 +1,6 @@
 import type { RetryPolicy } from '@portico/core'
 import type { HeaderRecord } from '../types.js'
+import type { CircuitBreaker } from '../upstream/breakers.js'
 
 /** Envoy's default base interval between attempts (`upstream.base_retry_backoff_ms`). */
 export const DEFAULT_BACKOFF_BASE_MS = 25
@@ -91,4 +92,19 @@ export function retriesStatus(policy: RetryPolicy, status: number, headers: Head
  */
 export function avoidsPreviousHosts(policy: RetryPolicy, consistentHash: boolean): boolean {
   return policy.ignorePreviousHosts ?? !consistentHash
+}
+
+/**
+ * Takes a retry slot of the cluster's circuit breaker (DestinationRule `maxRetries`: the retries
+ * outstanding to a cluster at once, taken per retry as Envoy does) for the next attempt, after
+ * handing back the slot `held` since the previous retry. Returns the breaker whose slot the
+ * request holds now (`undefined` when the cluster counts no retries), or `false` when the breaker
+ * refuses: then no retry is made and the last answer stands, flagged UO (Envoy's retry overflow).
+ */
+export function takeRetrySlot(
+  held: CircuitBreaker | undefined,
+  breaker: CircuitBreaker | undefined,
+): CircuitBreaker | undefined | false {
+  held?.releaseRetry()
+  return breaker === undefined || breaker.takeRetry() ? breaker : false
 }
