@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,6 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const CHROMIUM = '/usr/bin/chromium'
 const root = fileURLToPath(new URL('../', import.meta.url))
 const HOST = 'httpbin.example.com'
+// Chromium resolves this name to 127.0.0.1 (--host-resolver-rules): the state a DNS rebinding
+// attack ends in, a page's own name pointing at the admin address.
+const REBOUND = 'rebind.example'
 
 const hasChromium = existsSync(CHROMIUM)
 if (!hasChromium) {
@@ -84,6 +89,7 @@ spec:
         '--disable-component-update',
         '--disable-sync',
         '--no-first-run',
+        `--host-resolver-rules=MAP ${REBOUND} 127.0.0.1`,
       ],
       viewport: { width: 1500, height: 1000 },
     })
@@ -174,5 +180,47 @@ spec:
     expect(requests.filter((r) => !r.startsWith('GET '))).toEqual([])
     expect(gateway.version).toBe(1)
     expect(problems).toEqual([])
+  }, 60_000)
+
+  it('cannot be read through a rebound name, nor changed by a page of another origin', async () => {
+    const before = gateway.version
+    const page = await context.newPage()
+    const rebound = await page.goto(`http://${REBOUND}:${admin.address.port}/config_dump`)
+    expect(rebound?.status()).toBe(403)
+    expect(await page.textContent('body')).toContain(`does not answer for host \\"${REBOUND}\\"`)
+
+    // Another local page sends the simple cross-origin POST any page may send without reading the answer.
+    const change = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: planted }
+spec:
+  hosts: ["${HOST}"]
+  gateways: [httpbin-gateway]
+  http: [{ route: [{ destination: { host: httpbin, port: { number: 8000 } } }] }]
+`
+    const html = `<!doctype html><title>elsewhere</title><script>
+fetch(${JSON.stringify(`http://127.0.0.1:${admin.address.port}/config/apply`)},
+  { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(change)} })
+  .then(() => { document.title = 'sent' }, (e) => { document.title = 'failed ' + e })
+</script>`
+    const elsewhere: Server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' })
+      res.end(html)
+    })
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve))
+    try {
+      const answered = page.waitForResponse((r) => r.url().endsWith('/config/apply'))
+      await page.goto(`http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/`)
+      const answer = await answered
+      expect(answer.status()).toBe(403)
+      // Its Host (127.0.0.1) is allowed: the Origin that Chromium adds to the POST is what refused it.
+      await page.waitForFunction(() => document.title === 'sent')
+    } finally {
+      await page.close()
+      elsewhere.closeAllConnections()
+      await new Promise<void>((resolve) => elsewhere.close(() => resolve()))
+    }
+    expect(gateway.version).toBe(before)
+    expect(gateway.snapshot.resources.some((r) => r.metadata.name === 'planted')).toBe(false)
   }, 60_000)
 })

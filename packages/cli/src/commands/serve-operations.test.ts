@@ -6,7 +6,7 @@ import { type RunningHttpbin, request, startHttpbin } from '@portico/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../cli.js'
 import { type CliIo, UsageError } from '../io.js'
-import { gatewayOperationOptions, parseSize } from './serve-operations.js'
+import { gatewayOperationOptions, parseAllowedHosts, parseSize } from './serve-operations.js'
 import { configYaml as config } from './test-fixtures.js'
 
 async function until<T>(read: () => T | undefined | false): Promise<T> {
@@ -82,6 +82,51 @@ describe('portico serve --watch --access-log stdout', () => {
     expect(out).toMatch(/"GET \/headers HTTP\/1\.1" 404 NR 0 0 \d+ - /)
     stop.abort()
     expect(await serving).toBe(0)
+  })
+})
+
+describe('portico serve --admin-allowed-hosts', () => {
+  it('answers the admin endpoint under the names given, and refuses other names with 403', async () => {
+    await writeFile(join(dir, 'allowed.yaml'), config(httpbin.port, ['/status']))
+    const stdout = new PassThrough()
+    let out = ''
+    stdout.on('data', (c: Buffer) => {
+      out += c.toString()
+    })
+    const stop = new AbortController()
+    const serving = main(
+      [
+        'serve',
+        '-f',
+        'allowed.yaml',
+        '--port',
+        '80=0',
+        '--admin',
+        '127.0.0.1:0',
+        '--admin-allowed-hosts',
+        'gw1.example.com,.corp.example',
+      ],
+      { stdout, stderr: new PassThrough(), stdin: Readable.from(['']), cwd: dir, signal: stop.signal },
+    )
+    const admin = Number(await until(() => /admin listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]))
+    const ready = (host: string) => request(admin, { url: `http://${host}/ready` })
+    expect((await ready(`gw1.example.com:${admin}`)).status).toBe(200)
+    expect((await ready('a.corp.example')).status).toBe(200)
+    expect((await ready(`localhost:${admin}`)).status).toBe(200)
+    const refused = await ready('gw2.example.com')
+    expect(refused.status).toBe(403)
+    expect(refused.text()).toContain('does not answer for host \\"gw2.example.com\\"')
+    stop.abort()
+    expect(await serving).toBe(0)
+  })
+
+  it('reads repeated and comma-separated names, * for all, and refuses what is not a name', () => {
+    expect(parseAllowedHosts(undefined)).toBeUndefined()
+    expect(parseAllowedHosts(['a.example,.B.example', 'c'])).toEqual(['a.example', '.b.example', 'c'])
+    expect(parseAllowedHosts(['a.example', '*'])).toBe('all')
+    expect(() => parseAllowedHosts(['http://a.example'])).toThrow(UsageError)
+    expect(() => parseAllowedHosts(['a.example:15000'])).toThrow(/--admin-allowed-hosts/)
+    expect(() => parseAllowedHosts([''])).toThrow(UsageError)
   })
 })
 

@@ -1,6 +1,7 @@
 import { formatDiagnostics, parseDuration } from '@portico/core'
 import {
   type AccessLogOptions,
+  type AdminAllowedHosts,
   type AdminPeers,
   type AdminServer,
   type ConfigWatcher,
@@ -16,6 +17,7 @@ import { parseAdminAddress } from './apply.js'
 /** The operating flags of `portico serve`, as `parseArgs` options. */
 export const operationOptions = {
   admin: { type: 'string' },
+  'admin-allowed-hosts': { type: 'string', multiple: true },
   watch: { type: 'boolean' },
   'drain-timeout': { type: 'string' },
   'access-log': { type: 'string' },
@@ -26,10 +28,11 @@ export const operationOptions = {
 
 /** Help text of the operating flags. */
 export const operationHelp =
-  '[--admin <port|host:port|off>] [--watch] [--drain-timeout 5s] [--access-log off|stdout|stderr|<file>] [--access-log-format text|json] [--overload-max-heap 1GiB] [--overload-max-event-loop-delay 250ms]'
+  '[--admin <port|host:port|off>] [--admin-allowed-hosts <name,.domain,…|*>]... [--watch] [--drain-timeout 5s] [--access-log off|stdout|stderr|<file>] [--access-log-format text|json] [--overload-max-heap 1GiB] [--overload-max-event-loop-delay 250ms]'
 
 interface OperationValues {
   readonly admin?: string | undefined
+  readonly 'admin-allowed-hosts'?: readonly string[] | undefined
   readonly watch?: boolean | undefined
   readonly 'drain-timeout'?: string | undefined
   readonly 'access-log'?: string | undefined
@@ -56,6 +59,24 @@ export function parseSize(text: string): number | undefined {
   if (match === null || unit === undefined) return undefined
   const bytes = Math.round(Number(match[1]) * unit)
   return bytes > 0 ? bytes : undefined
+}
+
+/**
+ * The names of `--admin-allowed-hosts` (repeated, or comma-separated); `*` answers every name.
+ * `undefined` when the flag is not given.
+ */
+export function parseAllowedHosts(values: readonly string[] | undefined): AdminAllowedHosts | undefined {
+  if (values === undefined) return undefined
+  const names = values.flatMap((v) => v.split(',')).map((n) => n.trim().toLowerCase())
+  if (names.includes('*')) return 'all'
+  for (const name of names) {
+    if (!/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/.test(name)) {
+      throw new UsageError(
+        `--admin-allowed-hosts wants host names like gw1.example.com or .example.com, or *, not "${name}"`,
+      )
+    }
+  }
+  return names
 }
 
 /** The overload guard's thresholds from `--overload-max-heap` and `--overload-max-event-loop-delay`. */
@@ -133,11 +154,13 @@ export async function startOperations(
   let admin: AdminServer | undefined
   if (values.admin !== 'off') {
     const where = parseAdminAddress(values.admin, `127.0.0.1:${DEFAULT_ADMIN_PORT}`)
+    const allowedHosts = parseAllowedHosts(values['admin-allowed-hosts'])
     try {
       admin = await startAdmin(gateway, {
         host: where.host,
         port: where.port,
         allowRemote: values.admin !== undefined,
+        ...(allowedHosts === undefined ? {} : { allowedHosts }),
         ...(peers === undefined ? {} : { peers }),
       })
       const host = admin.address.address.includes(':') ? `[${admin.address.address}]` : admin.address.address

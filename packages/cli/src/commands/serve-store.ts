@@ -14,6 +14,7 @@ interface ServeStoreValues {
   readonly 'gateway-class'?: string | undefined
   readonly workers?: string | undefined
   readonly admin?: string | undefined
+  readonly 'admin-allowed-hosts'?: string[] | undefined
   readonly watch?: boolean | undefined
   readonly 'drain-timeout'?: string | undefined
   readonly 'access-log'?: string | undefined

@@ -18,7 +18,13 @@ interface Answer {
   readonly body: string
 }
 
-function call(port: number, method: string, path: string, body?: string): Promise<Answer> {
+function call(
+  port: number,
+  method: string,
+  path: string,
+  body?: string,
+  extra: Readonly<Record<string, string>> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
@@ -27,10 +33,12 @@ function call(port: number, method: string, path: string, body?: string): Promis
         method,
         path,
         agent: false,
-        headers:
-          body === undefined
+        headers: {
+          ...(body === undefined
             ? {}
-            : { 'content-type': 'application/yaml', 'content-length': String(Buffer.byteLength(body)) },
+            : { 'content-type': 'application/yaml', 'content-length': String(Buffer.byteLength(body)) }),
+          ...extra,
+        },
       },
       (res) => {
         const chunks: Buffer[] = []
@@ -234,6 +242,70 @@ ports: [{ name: http, port: ${upstream.port} }]
     expect((await call(admin.address.port, 'GET', '/nope')).status).toBe(404)
     expect((await call(admin.address.port, 'GET', '/config')).status).toBe(404)
     expect((await call(admin.address.port, 'POST', '/ready', 'x')).status).toBe(404)
+  })
+})
+
+describe("requests a web page in the operator's browser could send", () => {
+  it('answers loopback names and IP addresses, and refuses any other Host with 403 and a reason', async () => {
+    const port = admin.address.port
+    const before = gw.version
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'localhost']) {
+      expect((await call(port, 'GET', '/ready', undefined, { host })).status, host).toBe(200)
+    }
+    // What a page at http://rebind.example:<port>/ sends once its name points at 127.0.0.1.
+    for (const path of ['/', '/config_dump', '/stats/prometheus', '/ready']) {
+      const refused = await call(port, 'GET', path, undefined, { host: `rebind.example:${port}` })
+      expect(refused.status, path).toBe(403)
+      expect(JSON.parse(refused.body).error).toMatch(
+        /does not answer for host "rebind\.example".*--admin-allowed-hosts rebind\.example/,
+      )
+    }
+    const write = await call(port, 'POST', '/config/apply', seedYaml(upstream.port), {
+      host: 'rebind.example',
+    })
+    expect(write.status).toBe(403)
+    expect(gw.version).toBe(before)
+    expect(gw.snapshot.resources).toEqual([])
+  })
+
+  it('refuses a change sent by a page of another origin, and takes one from its own origin', async () => {
+    const port = admin.address.port
+    const before = gw.version
+    const host = `127.0.0.1:${port}`
+    const foreign = await call(port, 'POST', '/config/apply', seedYaml(upstream.port), {
+      host,
+      origin: 'http://127.0.0.1:3000',
+    })
+    expect(foreign.status).toBe(403)
+    expect(JSON.parse(foreign.body).error).toContain('another origin (http://127.0.0.1:3000)')
+    expect((await call(port, 'POST', '/healthcheck/fail', '', { host, origin: 'null' })).status).toBe(403)
+    expect((await call(port, 'GET', '/ready')).status).toBe(200)
+    expect(gw.version).toBe(before)
+    const own = await call(port, 'POST', '/config/apply', seedYaml(upstream.port), {
+      host,
+      origin: `http://${host}`,
+    })
+    expect(own.status).toBe(200)
+    expect(gw.version).toBe(before + 1)
+  })
+
+  it('answers the names given in allowedHosts, or every name with all', async () => {
+    const named = await startAdmin(gw, { port: 0, allowedHosts: ['admin.example.com', '.corp.example'] })
+    const open = await startAdmin(gw, { port: 0, allowedHosts: 'all' })
+    try {
+      const at = named.address.port
+      expect((await call(at, 'GET', '/ready', undefined, { host: 'admin.example.com:15000' })).status).toBe(
+        200,
+      )
+      expect((await call(at, 'GET', '/ready', undefined, { host: 'gw7.corp.example' })).status).toBe(200)
+      expect((await call(at, 'GET', '/ready', undefined, { host: 'other.example.com' })).status).toBe(403)
+      expect(
+        (await call(open.address.port, 'GET', '/ready', undefined, { host: 'any.example' })).status,
+      ).toBe(200)
+    } finally {
+      await named.close()
+      await open.close()
+    }
   })
 })
 

@@ -12,6 +12,7 @@ import {
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/metrics.js'
 import { type MetricsSnapshot, mergeSnapshots, renderSnapshot } from '../metrics/snapshot.js'
 import { createJwksCache } from '../policy/jwks-cache.js'
+import { type AdminAllowedHosts, createAdminHostCheck } from './host-check.js'
 import type { ChangeOutcome, ManagedGateway } from './managed.js'
 import { ADMIN_PAGE_CSP, adminPageView, renderAdminPage } from './page.js'
 import { type AdminChange, type AdminPeers, applyChange, type PeerOutcome } from './peers.js'
@@ -28,6 +29,14 @@ export interface AdminOptions {
    * and has no authentication, so it stays on loopback unless this is set.
    */
   readonly allowRemote?: boolean
+  /**
+   * Host names the endpoint answers for besides `localhost` (and names under `.localhost`), IP
+   * addresses and `host`: a request whose `Host` names anything else is refused with 403, so that a
+   * web page cannot reach the endpoint by re-pointing its own name at it (DNS rebinding). Add the
+   * names operators use to reach a remote endpoint (`.example.com` allows the names under it);
+   * `'all'` turns the check off (e.g. behind a proxy that checks names itself).
+   */
+  readonly allowedHosts?: AdminAllowedHosts
   /** Largest request body accepted (default 4 MiB). */
   readonly maxBodyBytes?: number
   /**
@@ -167,7 +176,9 @@ async function mergedMetrics(local: () => MetricsSnapshot, peers: AdminPeers): P
 }
 
 /**
- * The admin endpoint of a managed gateway (Envoy's admin port, 15000 by default, loopback only):
+ * The admin endpoint of a managed gateway (Envoy's admin port, 15000 by default, loopback only).
+ * It answers only requests whose `Host` names it (see {@link AdminOptions.allowedHosts}) and takes
+ * no change from a web page of another origin (403):
  * - `GET /ready`: 200 `LIVE` while every listener is up, 503 otherwise (`LOADING` until a config
  *   source's first configuration is served, `DRAINING` while draining);
  * - `GET /source`: the config source, its connection, and the applied and last rejected revision
@@ -196,6 +207,7 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
   const peers = options.peers
   // `GET /explain` runs the security filters too; remote key sets are fetched as the gateway does.
   const jwks = createJwksCache()
+  const checkHost = createAdminHostCheck(host, options.allowedHosts)
 
   // One change at a time, here and at every peer, so that all apply them in the same order.
   let changing: Promise<unknown> = Promise.resolve()
@@ -230,6 +242,8 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = checkHost(req.method ?? 'GET', req.headers.host, req.headers.origin)
+    if (refused !== undefined) throw new HttpError(refused.status, refused.message)
     const url = req.url ?? '/'
     const q = url.indexOf('?')
     const path = q < 0 ? url : url.slice(0, q)

@@ -7,6 +7,7 @@ export {
   type ConfigHistoryRecorder,
   createConfigHistory,
 } from './history.js'
+export type { AdminAllowedHosts } from './host-check.js'
 export {
   type ChangeOutcome,
   ConfigurationError,
