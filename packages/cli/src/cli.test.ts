@@ -196,6 +196,53 @@ describe('portico validate', () => {
     expect((await run(['validate', '-f', file, '--label', 'nonsense'])).code).toBe(2)
   })
 
+  it('judges the security policies that reach a gateway in the namespace --namespace names, as serve does', async () => {
+    const file = join(dir, 'edge-policies.yaml')
+    await writeFile(
+      file,
+      [
+        'apiVersion: networking.istio.io/v1',
+        'kind: Gateway',
+        'metadata: { name: edge, namespace: edge }',
+        'spec:',
+        '  selector: { istio: ingressgateway }',
+        '  servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: [a.example.com] }]',
+        '---',
+        'apiVersion: networking.istio.io/v1',
+        'kind: VirtualService',
+        'metadata: { name: a, namespace: edge }',
+        'spec:',
+        '  hosts: [a.example.com]',
+        '  gateways: [edge]',
+        '  http:',
+        '  - match: [{ headers: { "@request.auth.claims.group": { exact: admin } } }]',
+        '    directResponse: { status: 200 }',
+        '---',
+        'apiVersion: security.istio.io/v1',
+        'kind: RequestAuthentication',
+        'metadata: { name: jwt, namespace: edge }',
+        'spec:',
+        '  jwtRules: [{ issuer: https://issuer.example.com, jwks: \'{"keys":[]}\' }]',
+        '',
+      ].join('\n'),
+    )
+    const codes = async (...flags: string[]) => {
+      const r = await run(['validate', '-f', file, '--output', 'json', ...flags])
+      expect(r.code).toBe(0)
+      return (JSON.parse(r.stdout) as { code: string; resource: { kind: string } }[]).map(
+        (d) => `${d.code} ${d.resource.kind}`,
+      )
+    }
+    // A gateway in istio-system (the default): the policy in edge never reaches it, so the claim
+    // route has no RequestAuthentication.
+    expect(await codes()).toEqual(['IST0149 VirtualService', 'PTC3600 RequestAuthentication'])
+    // serve --namespace edge applies it; validate --namespace edge says so.
+    expect(await codes('--namespace', 'edge')).toEqual([])
+    const served = await run(['routes', '-f', file, '--namespace', 'edge'])
+    expect(served.code).toBe(0)
+    expect(served.stderr).not.toMatch(/PTC3600|IST0149/)
+  })
+
   it('reports an unreadable path as invalid, without a stack trace', async () => {
     const r = await run(['validate', '-f', join(dir, 'missing.yaml')])
     expect(r.code).toBe(1)

@@ -5,12 +5,14 @@ import { type CliIo, EXIT, println, UsageError } from '../io.js'
 import { type LoadedConfig, loadConfig, loadStoreConfig } from '../pipeline.js'
 import { openStore, storeHelp, storeOptions } from '../store.js'
 
-export const validateHelp = `portico validate (-f <file-or-dir>... | ${storeHelp}) [--output text|json] [--label k=v]...`
+export const validateHelp = `portico validate (-f <file-or-dir>... | ${storeHelp}) [--output text|json] [--label k=v]... [--namespace ns]`
 
 /**
  * `portico validate`: Istio's admission rules and `istioctl analyze`'s findings; exit 0 when there
- * is no error (warnings allowed), 1 when there is. `--label` gives the gateway's labels, as for
- * `serve`, which Gateway selectors are compared with.
+ * is no error (warnings allowed), 1 when there is. `--label` and `--namespace` describe the gateway
+ * as they do for `serve` (its labels, which Gateway and policy selectors are compared with; the
+ * namespace it runs in, which decides the security policies that reach it), so that `validate`
+ * judges what `serve` with the same flags would serve.
  */
 export async function validateCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = usage(() =>
@@ -20,12 +22,16 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
         filename: { type: 'string', short: 'f', multiple: true },
         output: { type: 'string', short: 'o' },
         label: { type: 'string', multiple: true },
+        namespace: { type: 'string' },
         ...storeOptions,
       },
     }),
   )
   const format = outputFormat(values.output)
-  const loaded = await loadFrom(values, io, { labels: parseLabels(values.label) })
+  const loaded = await loadFrom(values, io, {
+    labels: parseLabels(values.label),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+  })
   const diagnostics = loaded.diagnostics
   const failed = hasErrors(diagnostics)
   if (format === 'json') {
