@@ -7,7 +7,13 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseResources, type Resource } from '@portico/core'
 import { type AdminServer, createManagedGateway, type ManagedGateway, startAdmin } from '@portico/server'
-import { createCertificate, type RunningHttpbin, request, startHttpbin } from '@portico/testing'
+import {
+  createCertificate,
+  type RunningHttpbin,
+  request,
+  seedYamlDocuments,
+  startHttpbin,
+} from '@portico/testing'
 import { type BrowserContext, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -37,28 +43,15 @@ async function seed(httpbinPort: number): Promise<Resource[]> {
   const text = await Promise.all(
     ['gateway.yaml', 'virtualservice.yaml'].map((f) => readFile(join(root, 'examples/httpbin', f), 'utf8')),
   )
-  // A certificate 20 days from expiry, so that the page highlights it.
+  // A certificate 20 days from expiry, so that the page highlights it. The example's Gateway and
+  // VirtualService are read from examples/httpbin (the page links their file:line); httpbin's
+  // ServiceEntry and the task's certificate Secret come from the seed fixture.
   const { cert, key } = createCertificate({ commonName: HOST, days: 20 })
-  const extra = `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: httpbin }
-spec:
-  hosts: [httpbin.default.svc.cluster.local]
-  location: MESH_INTERNAL
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints: [{ address: 127.0.0.1, ports: { http: ${httpbinPort} } }]
----
-apiVersion: v1
-kind: Secret
-metadata: { name: istio-ingressgateway-certs, namespace: istio-system }
-type: kubernetes.io/tls
-stringData:
-  tls.crt: ${JSON.stringify(cert)}
-  tls.key: ${JSON.stringify(key)}
-`
-  const loaded = parseResources([...text, extra].join('\n---\n'), 'examples/httpbin')
+  const [, , serviceEntry, ...secret] = seedYamlDocuments(2, {
+    httpbinPort,
+    certificate: { cert, key },
+  })
+  const loaded = parseResources([...text, serviceEntry, ...secret].join('\n---\n'), 'examples/httpbin')
   expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([])
   return loaded.resources as Resource[]
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { explainRequest, parseResources, type Resource } from '@portico/core'
 import { createGateway, createJwksCache, type Gateway } from '@portico/server'
-import { type RunningHttpbin, startHttpbin } from '@portico/testing'
+import { type RunningHttpbin, seedYamlDocuments, startHttpbin } from '@portico/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // Serves the YAML blocks of security-policies.md step by step, as a reader applies them, and
@@ -36,15 +36,8 @@ let gateway: Gateway
 let port: number
 
 function load(blocks: readonly string[]): Resource[] {
-  const serviceEntry = `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: httpbin }
-spec:
-  hosts: [httpbin.default.svc.cluster.local]
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints: [{ address: 127.0.0.1, ports: { http: ${httpbin.port} } }]
-`
+  // The page applies its blocks to the seed's cluster: httpbin as the seed's ServiceEntry.
+  const serviceEntry = seedYamlDocuments(1, { httpbinPort: httpbin.port })[2]
   const text = [serviceEntry, ...blocks]
     .join('\n---\n')
     .replace(/jwksUri: https:\/\/raw\.githubusercontent\.com\S+/g, `jwksUri: ${jwksUrl}`)

@@ -1,4 +1,4 @@
-import { createCertificate, tlsSecretYaml } from '@portico/testing'
+import { createCertificate, seedYamlDocuments, tlsSecretYaml } from '@portico/testing'
 import { describe, expect, it } from 'vitest'
 import { parseResources } from '../load/index.js'
 import type { Resource } from '../resources/index.js'
@@ -12,25 +12,13 @@ const load = (text: string) => {
   return resources
 }
 
-const GATEWAY = `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: httpbin-gateway }
-spec:
-  selector: { istio: ingressgateway }
-  servers:
-  - port: { number: 80, name: http, protocol: HTTP }
-    hosts: [httpbin.example.com]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: httpbin }
-spec:
-  hosts: [httpbin.default.svc.cluster.local]
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints: [{ address: 127.0.0.1, ports: { http: 18001 }, labels: { version: v1 } }]
----
+// The seed's Gateway and ServiceEntry (httpbin's endpoint labelled version v1), and a subset v1.
+const [seedGateway, , seedServiceEntry] = seedYamlDocuments(1, {
+  httpbinPort: 18001,
+  httpbinLabels: { version: 'v1' },
+})
+const GATEWAY = `${seedGateway}---
+${seedServiceEntry}---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: { name: httpbin }

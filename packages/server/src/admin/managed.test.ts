@@ -10,6 +10,7 @@ import {
   parsePrometheus,
   seedYaml,
   servedFingerprint,
+  serviceEntryYaml,
   sum,
   tryConnect,
   virtualServiceYaml,
@@ -230,9 +231,7 @@ describe('managed gateway: istioctl create / replace / delete on a live gateway'
     const second = selfSigned(['httpbin.example.com'])
     const live = selfSigned(['httpbin.example.com'])
     const g = await start(
-      [gatewayYaml(['https'], live), virtualServiceYaml(), seedYaml(upstream.port).split('---\n')[2]].join(
-        '---\n',
-      ),
+      [gatewayYaml(['https'], live), virtualServiceYaml(), serviceEntryYaml(upstream.port)].join('---\n'),
     )
     const port = g.addresses[443]!.port
     copyFileSync(first.certFile, live.certFile)
