@@ -12,6 +12,7 @@ interface ServeStoreValues {
   readonly bind?: string | undefined
   readonly label?: string[] | undefined
   readonly 'gateway-class'?: string | undefined
+  readonly namespace?: string | undefined
   readonly workers?: string | undefined
   readonly admin?: string | undefined
   readonly 'admin-allowed-hosts'?: string[] | undefined
@@ -85,6 +86,7 @@ export async function serveStore(values: ServeStoreValues, io: CliIo): Promise<n
       labels,
       portMap: ports,
       ...(values['gateway-class'] === undefined ? {} : { gatewayClassName: values['gateway-class'] }),
+      ...(values.namespace ? { namespace: values.namespace } : {}),
     },
     ports,
     ...(values.bind ? { bind: values.bind } : {}),

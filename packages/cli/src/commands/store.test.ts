@@ -182,4 +182,43 @@ describe('portico serve --store', () => {
       expect(await serving).toBe(0)
     }
   }, 30_000)
+
+  it("takes --namespace: the policies of the gateway's namespace apply, as with -f", async () => {
+    const store = etcd.url(`cli-${++prefixes}`)
+    const denyAll = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: deny-all, namespace: edge }
+spec:
+  action: DENY
+  rules: [{}]
+`
+    await writeFile(join(dir, 'edge.yaml'), `${gatewayYaml}---\n${vsYaml('served')}---\n${denyAll}`)
+    expect((await run(['create', '--store', store, '-f', 'edge.yaml'])).code).toBe(0)
+    // validate reads the store as the gateway would judge it.
+    expect((await run(['validate', '--store', store])).out).toContain('PTC3600')
+    expect((await run(['validate', '--store', store, '--namespace', 'edge'])).out).toBe(
+      'valid: 3 resources: 0 errors, 0 warnings\n',
+    )
+    const io = capturedStreams()
+    const stop = new AbortController()
+    const serving = main(
+      ['serve', '--store', store, '--port', '80=0', '--admin', 'off', '--namespace', 'edge'],
+      { stdout: io.stdout, stderr: io.stderr, stdin: Readable.from(['']), cwd: dir, signal: stop.signal },
+    )
+    try {
+      const port = Number(
+        await until(
+          'port 80',
+          () => /port 80 \(HTTP\) listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(io.out())?.[1],
+        ),
+      )
+      const res = await request(port, { url: 'http://httpbin.example.com/' })
+      expect(res.status).toBe(403)
+      expect(res.text()).toBe('RBAC: access denied')
+      expect(io.out()).not.toContain('PTC3600')
+    } finally {
+      stop.abort()
+      expect(await serving).toBe(0)
+    }
+  }, 30_000)
 })

@@ -131,11 +131,17 @@ const PTC_NOT_SERVED_YET = 'PTC4214'
 /** How long a change written to the source waits to be served here before it is answered. */
 const SERVED_WAIT_MS = 5000
 
-/** `validate` of `@portico/core`, comparing Gateway selectors with the labels the gateway compiles for. */
+/**
+ * `validate` of `@portico/core` for the gateway the options compile: Gateway and policy selectors
+ * compared with its labels, policy scope judged from its namespace.
+ */
 const defaultValidate =
-  (labels: Readonly<Record<string, string>> | undefined): ValidateFunction =>
+  (compile: CompileOptions | undefined): ValidateFunction =>
   (resources) =>
-    validate(resources as readonly Resource[], labels === undefined ? {} : { gatewayLabels: labels })
+    validate(resources as readonly Resource[], {
+      ...(compile?.labels === undefined ? {} : { gatewayLabels: compile.labels }),
+      ...(compile?.namespace === undefined ? {} : { gatewayNamespace: compile.namespace }),
+    })
 
 function errorDiagnostic(code: string, message: string): Diagnostic {
   return { severity: 'error', code, message }
@@ -209,7 +215,7 @@ function hostPort(address: string, port: number): string {
  * {@link ConfigurationError} when the initial resources do not validate.
  */
 export async function createManagedGateway(options: ManagedGatewayOptions = {}): Promise<ManagedGateway> {
-  const check = options.validate ?? defaultValidate(options.compile?.labels)
+  const check = options.validate ?? defaultValidate(options.compile)
   const compileOptions: CompileOptions = {
     locate: (resource, path) => sourceOf(resource)?.locate(path),
     ...options.compile,
