@@ -1,3 +1,4 @@
+import { gatewayApiKinds, kubernetesKinds, resourceKinds } from '@portico/core'
 import { describe, expect, it } from 'vitest'
 import { decodeEntries, groupOf, inLayout, keyOf, pluralOf } from './layout.js'
 import { directVsYaml, gatewayYaml, resources } from './test/fixtures.js'
@@ -31,6 +32,45 @@ describe('key layout', () => {
     expect(pluralOf('HTTPRoute')).toBe('httproutes')
     expect(pluralOf('GatewayClass')).toBe('gatewayclasses')
     expect(pluralOf('Policy')).toBe('policies')
+    expect(pluralOf('Endpoints')).toBe('endpoints')
+    expect(pluralOf('EndpointSlice')).toBe('endpointslices')
+    expect(pluralOf('AuthorizationPolicy')).toBe('authorizationpolicies')
+  })
+
+  it('has the Kubernetes plural of every kind Portico reads, and moves no key but Endpoints', () => {
+    // The resource names `kubectl api-resources` lists for these kinds (and Istio's and the
+    // Gateway API's CRDs declare).
+    const kubernetes: Record<string, string> = {
+      Gateway: 'gateways',
+      VirtualService: 'virtualservices',
+      DestinationRule: 'destinationrules',
+      ServiceEntry: 'serviceentries',
+      Secret: 'secrets',
+      RequestAuthentication: 'requestauthentications',
+      AuthorizationPolicy: 'authorizationpolicies',
+      GatewayClass: 'gatewayclasses',
+      HTTPRoute: 'httproutes',
+      GRPCRoute: 'grpcroutes',
+      TLSRoute: 'tlsroutes',
+      TCPRoute: 'tcproutes',
+      ReferenceGrant: 'referencegrants',
+      Service: 'services',
+      EndpointSlice: 'endpointslices',
+      Endpoints: 'endpoints',
+      Namespace: 'namespaces',
+    }
+    const read = new Set<string>([...resourceKinds, ...gatewayApiKinds, ...kubernetesKinds])
+    for (const kind of read) expect(kubernetes[kind], `${kind} needs its plural here`).toBeDefined()
+    for (const [kind, plural] of Object.entries(kubernetes)) expect(pluralOf(kind), kind).toBe(plural)
+    // The rule the keys were made with before the table: a kind's key moves only where it was wrong.
+    const before = (kind: string) => {
+      const lower = kind.toLowerCase()
+      if (/[^aeiou]y$/.test(lower)) return `${lower.slice(0, -1)}ies`
+      if (/(s|x|z|ch|sh)$/.test(lower)) return `${lower}es`
+      return `${lower}s`
+    }
+    const moved = [...read].filter((kind) => pluralOf(kind) !== before(kind))
+    expect(moved).toEqual(['Endpoints'])
     expect(groupOf('networking.istio.io/v1beta1')).toBe('networking.istio.io')
     expect(groupOf('v1')).toBe('')
   })

@@ -7,17 +7,42 @@ import {
 } from '@portico/core'
 import { PTC_BAD_VALUE, PTC_KEY_IGNORED } from './codes.js'
 
-/** Kubernetes' plural resource names of the kinds whose plural is not the kind plus `s`. */
+/**
+ * The plural resource name of every kind Portico reads, as its API server (or CRD) declares it:
+ * the name under which Kubernetes keeps its objects in etcd and serves them. A table, because
+ * plurals are declared, not derived (`Endpoints` is `endpoints`).
+ */
 const PLURALS: Readonly<Record<string, string>> = {
-  ServiceEntry: 'serviceentries',
-  WorkloadEntry: 'workloadentries',
+  // networking.istio.io
   Gateway: 'gateways',
   VirtualService: 'virtualservices',
   DestinationRule: 'destinationrules',
+  ServiceEntry: 'serviceentries',
+  WorkloadEntry: 'workloadentries',
+  // security.istio.io
+  RequestAuthentication: 'requestauthentications',
+  AuthorizationPolicy: 'authorizationpolicies',
+  // gateway.networking.k8s.io (its Gateway shares the Istio Gateway's plural; the group tells them apart)
+  GatewayClass: 'gatewayclasses',
+  HTTPRoute: 'httproutes',
+  GRPCRoute: 'grpcroutes',
+  TLSRoute: 'tlsroutes',
+  TCPRoute: 'tcproutes',
+  ReferenceGrant: 'referencegrants',
+  // core and discovery.k8s.io
   Secret: 'secrets',
+  Service: 'services',
+  Endpoints: 'endpoints',
+  EndpointSlice: 'endpointslices',
+  Namespace: 'namespaces',
 }
 
-/** The plural resource name of a kind, as Kubernetes forms it (`VirtualService` → `virtualservices`). */
+/**
+ * The plural resource name of a kind, as Kubernetes names it (`VirtualService` → `virtualservices`,
+ * `Endpoints` → `endpoints`). A kind outside the table (none Portico reads) gets English's rule
+ * (`-y` → `-ies`, `-s`/`-x`/`-z`/`-ch`/`-sh` → `-es`, else `-s`), which every kind in the table but
+ * `Endpoints` also follows, so keys written before the table existed are where they were.
+ */
 export function pluralOf(kind: string): string {
   const known = PLURALS[kind]
   if (known !== undefined) return known

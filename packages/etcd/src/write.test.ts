@@ -58,6 +58,25 @@ stringData: { tls.crt: x, tls.key: y }`
     expect(again.changes[0]?.action).toBe('unchanged')
   })
 
+  it('keeps Kubernetes service discovery under its Kubernetes names (endpoints, not endpointses)', async () => {
+    const s = store()
+    const discovery = `apiVersion: v1
+kind: Service
+metadata: { name: grpc, namespace: apps }
+spec: { ports: [{ name: grpc, port: 9090 }] }
+---
+apiVersion: v1
+kind: Endpoints
+metadata: { name: grpc, namespace: apps }
+subsets: [{ addresses: [{ ip: 10.0.0.1 }], ports: [{ name: grpc, port: 50051 }] }]`
+    const outcome = await writeStore(s, { operation: 'apply', resources: resources(discovery) })
+    expect(outcome.ok).toBe(true)
+    expect(await keys(s)).toEqual([`${s.prefix}/endpoints/apps/grpc`, `${s.prefix}/services/apps/grpc`])
+    const read = await s.read()
+    expect(read.diagnostics).toEqual([])
+    expect(read.resources.map((r) => r.kind).sort()).toEqual(['Endpoints', 'Service'])
+  })
+
   it('validates the whole resulting configuration: an invalid change writes nothing', async () => {
     const s = store()
     const first = await writeStore(s, { operation: 'create', resources: resources(gatewayYaml()) })
