@@ -82,10 +82,17 @@ export function storeAuthFromEnv(
 
 const toBuffer = (v: Buffer | string) => (typeof v === 'string' ? Buffer.from(v) : v)
 
-/** Text of an etcd or gRPC error, without the stack. */
-export function reason(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error)
-  return text.replace(/^\d+ [A-Z_]+: /, '')
+/**
+ * Text of an etcd or gRPC error, without the stack; etcd's authentication and permission errors
+ * say where the credentials come from, and which keys the user's roles must grant (`prefix`).
+ */
+export function reason(error: unknown, prefix?: string): string {
+  const text = (error instanceof Error ? error.message : String(error)).replace(/^\d+ [A-Z_]+: /, '')
+  if (/user name is empty|authentication failed|invalid user ID or password/.test(text))
+    return `${text} (etcd has authentication on: check the user and password, ${STORE_USERNAME_ENV} and ${STORE_PASSWORD_ENV})`
+  if (/permission denied/.test(text))
+    return `${text} (the etcd user's roles must grant readwrite on the keys under ${prefix ?? 'the prefix'}/)`
+  return text
 }
 
 /** The end of the key range holding every key that starts with `prefix`. */
@@ -174,7 +181,9 @@ export function connectStore(options: StoreOptions): EtcdStore {
       try {
         response = await client.kv.range({ key: prefixKey, range_end: prefixEnd(prefixKey) })
       } catch (error) {
-        throw new StoreError(address.url, `cannot read the configuration: ${reason(error)}`, { cause: error })
+        throw new StoreError(address.url, `cannot read the configuration: ${reason(error, address.prefix)}`, {
+          cause: error,
+        })
       }
       const entries = response.kvs.map(entryOf)
       return {

@@ -145,7 +145,7 @@ export function createEtcdSource(options: EtcdSourceOptions): EtcdSource {
           reject(error instanceof Error ? error : new Error(String(error))),
         )
         w.on('error', (error: unknown) => {
-          report({ type: 'reread', reason: reason(error) })
+          report({ type: 'reread', reason: reason(error, store.prefix) })
           reject(error instanceof Error ? error : new Error(String(error)))
         })
       })
@@ -171,7 +171,7 @@ export function createEtcdSource(options: EtcdSourceOptions): EtcdSource {
         await watchFrom(sink, read.revision + 1)
       } catch (error) {
         if (closed) break
-        connect(sink, 'disconnected', reason(error))
+        connect(sink, 'disconnected', reason(error, store.prefix))
       }
       if (closed) break
       await sleep(delay)

@@ -120,7 +120,9 @@ export async function writeStore(
     try {
       response = await store.client.kv.txn({ compare, success, failure: [] })
     } catch (error) {
-      throw new StoreError(store.name, `the change was not written: ${reason(error)}`, { cause: error })
+      throw new StoreError(store.name, `the change was not written: ${reason(error, store.prefix)}`, {
+        cause: error,
+      })
     }
     if (response.succeeded)
       return {

@@ -62,13 +62,14 @@ export async function waitFor(
 /** A gateway on `url` (gateway port 80 on an ephemeral port), with the reports of its source. */
 export async function storeGateway(
   url: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; auth?: { username: string; password: string } } = {},
 ): Promise<ManagedGateway & { reports: EtcdSourceReport[] }> {
   const reports: EtcdSourceReport[] = []
   const source = createEtcdSource({
     store: connectStore({
       url,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.auth === undefined ? {} : { auth: options.auth }),
     }),
     onReport: (r) => reports.push(r),
   })
