@@ -18,7 +18,10 @@ import {
 import { type RegistryService, type SecretLookup, ServiceCatalog } from './clusters.js'
 import {
   GATEWAY_API_ORIGIN,
+  type GatewayApiOrigin,
+  INVALID_BACKEND,
   KUBERNETES_GATEWAY_CREDENTIAL,
+  type TranslatedL4Rule,
   type TranslatedRule,
   translateGatewayApi,
 } from './gateway-api.js'
@@ -37,6 +40,7 @@ import type {
   PemSource,
   RequestView,
   RouteActionSpec,
+  RouteOrigin,
   RouteTable,
   ServerTls,
   TcpRouteEntry,
@@ -419,7 +423,9 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
       const port = d.destination.port?.number ?? (ports?.length === 1 ? ports[0]! : serverPort)
       const subset = d.destination.subset === '' ? undefined : d.destination.subset
       const clusterName = `outbound|${port}|${subset ?? ''}|${host}`
-      resolver.reference(clusterName, host, port, subset)
+      // A Gateway API backendRef that does not resolve: its connections are refused.
+      const invalid = (d as { [INVALID_BACKEND]?: true })[INVALID_BACKEND] === true
+      if (!invalid) resolver.reference(clusterName, host, port, subset)
       return {
         host,
         port,
@@ -427,6 +433,7 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
         weight: d.weight ?? 0,
         clusterName,
         headers: { request: { set: [], add: [], remove: [] }, response: { set: [], add: [], remove: [] } },
+        ...(invalid ? { invalid: true as const } : {}),
       }
     })
     return weighted(dests)
@@ -454,9 +461,17 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
           const sni = m.sniHosts.map((h) => h.toLowerCase()).filter((h) => !seen.has(h))
           if (sni.length === 0) return
           for (const h of sni) seen.add(h)
-          const source = locator(b.vs)(['spec', 'tls', i, 'match', j])
+          const translated = (rule as TranslatedL4Rule)[GATEWAY_API_ORIGIN]
           out.push({
-            origin: { virtualService: b.ref, routeIndex: i, matchIndex: j, ...withSource(source) },
+            origin:
+              translated === undefined
+                ? {
+                    virtualService: b.ref,
+                    routeIndex: i,
+                    matchIndex: j,
+                    ...withSource(locator(b.vs)(['spec', 'tls', i, 'match', j])),
+                  }
+                : l4Origin(translated),
             sniHosts: sni,
             ...l4Destinations(b, rule, port),
           })
@@ -483,8 +498,12 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
     if (choice === undefined) return undefined
     const b = choice.candidate
     const i = choice.index
+    const translated = (b.spec.tcp![i] as TranslatedL4Rule)[GATEWAY_API_ORIGIN]
     return {
-      origin: { virtualService: b.ref, routeIndex: i, ...withSource(locator(b.vs)(['spec', 'tcp', i])) },
+      origin:
+        translated === undefined
+          ? { virtualService: b.ref, routeIndex: i, ...withSource(locator(b.vs)(['spec', 'tcp', i])) }
+          : l4Origin(translated),
       ...l4Destinations(b, b.spec.tcp![i]!, port),
     }
   }
@@ -631,7 +650,24 @@ export function compile(snapshot: Snapshot<SnapshotResource>, options: CompileOp
   return { value, diagnostics }
 }
 
-const GATEWAY_API_KINDS = ['Gateway.gateway.networking.k8s.io', 'HTTPRoute', 'GRPCRoute', 'Service']
+const GATEWAY_API_KINDS = [
+  'Gateway.gateway.networking.k8s.io',
+  'HTTPRoute',
+  'GRPCRoute',
+  'TLSRoute',
+  'TCPRoute',
+  'Service',
+]
+
+/** The origin of a `tls`/`tcp` rule translated from a TLSRoute or TCPRoute: the route and its rule. */
+function l4Origin(origin: GatewayApiOrigin): RouteOrigin {
+  return {
+    virtualService: origin.route,
+    routeIndex: origin.ruleIndex,
+    ...(origin.name === undefined ? {} : { name: origin.name }),
+    ...withSource(origin.source),
+  }
+}
 
 function hasGatewayApi(snapshot: Snapshot<SnapshotResource>): boolean {
   return GATEWAY_API_KINDS.some((k) => snapshot.list(k).length > 0)

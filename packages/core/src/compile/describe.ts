@@ -65,7 +65,12 @@ export function formatSource(source: SourceLocation | undefined): string | undef
 /** `namespace/name http[0].match[1]`: where a compiled route came from. */
 export function formatOrigin(origin: RouteOrigin, section = 'http'): string {
   const vs = origin.virtualService
-  if (vs.kind === 'HTTPRoute' || vs.kind === 'GRPCRoute') {
+  if (
+    vs.kind === 'HTTPRoute' ||
+    vs.kind === 'GRPCRoute' ||
+    vs.kind === 'TLSRoute' ||
+    vs.kind === 'TCPRoute'
+  ) {
     const matches = origin.matchIndex === undefined ? '' : `.matches[${origin.matchIndex}]`
     return `${vs.kind} ${vs.namespace}/${vs.name} rules[${origin.routeIndex}]${matches}`
   }
@@ -83,9 +88,11 @@ function formatDestinations(
   cumulative: readonly number[],
 ): string {
   if (destinations.length === 0) return '(no destination)'
-  if (destinations.length === 1) return destinations[0]!.clusterName
+  const name = (d: WeightedDestination) =>
+    d.invalid === true ? `${d.clusterName} (invalid backend)` : d.clusterName
+  if (destinations.length === 1) return name(destinations[0]!)
   const total = cumulative[cumulative.length - 1] ?? 0
-  return destinations.map((d) => `${d.clusterName} ${Math.round((d.weight / total) * 1000) / 10}%`).join(', ')
+  return destinations.map((d) => `${name(d)} ${Math.round((d.weight / total) * 1000) / 10}%`).join(', ')
 }
 
 /** A one-line form of a route's action. */

@@ -11,6 +11,8 @@ export interface StatusCondition {
 /** Status of one listener of a served Gateway. */
 export interface ListenerStatus {
   readonly name: string
+  /** The route kinds the listener takes: its protocol's kinds, narrowed by `allowedRoutes.kinds`. */
+  readonly supportedKinds: readonly { readonly group: string; readonly kind: string }[]
   readonly attachedRoutes: number
   readonly conditions: readonly StatusCondition[]
 }
@@ -35,7 +37,7 @@ export interface RouteParentStatus {
   readonly conditions: readonly StatusCondition[]
 }
 
-/** Status of one HTTPRoute or GRPCRoute. */
+/** Status of one route (HTTPRoute, GRPCRoute, TLSRoute or TCPRoute). */
 export interface RouteStatus {
   readonly route: ResourceRef
   readonly parents: readonly RouteParentStatus[]

@@ -24,7 +24,7 @@ spec:
   listeners:
   - {name: web, port: 80, protocol: HTTP, hostname: "*.example.com", allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {team: a}}}}}
   - {name: same, port: 80, protocol: HTTP, hostname: same.test}
-  - {name: tcp, port: 9000, protocol: TCP}
+  - {name: udp, port: 9000, protocol: UDP}
 ---
 apiVersion: v1
 kind: Service
@@ -115,8 +115,8 @@ spec:
     expect(reasons('other-ns')).toEqual(['NotAllowedByListeners'])
     expect(reasons('wrong-host')).toEqual(['NoMatchingListenerHostname'])
     expect(reasons('no-section')).toEqual(['NoMatchingParent', 'NoMatchingParent'])
-    const tcp = status.gateways[0]?.listeners.find((l) => l.name === 'tcp')
-    expect(tcp?.conditions[0]).toMatchObject({
+    const udp = status.gateways[0]?.listeners.find((l) => l.name === 'udp')
+    expect(udp?.conditions[0]).toMatchObject({
       type: 'Accepted',
       status: 'False',
       reason: 'UnsupportedProtocol',

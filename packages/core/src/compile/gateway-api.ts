@@ -13,11 +13,14 @@ import type {
   HTTPRouteMatch,
   HTTPRouteSpec,
   K8sGatewaySpec,
+  L4RouteRule,
   LabelSelector,
   Listener,
   ParentReference,
   ReferenceGrantSpec,
   ServiceResource,
+  TCPRouteSpec,
+  TLSRouteSpec,
 } from '../resources/index.js'
 import {
   endpointSliceSchema,
@@ -29,8 +32,17 @@ import {
   namespaceSchema,
   referenceGrantSpecSchema,
   serviceSchema,
+  tcpRouteSpecSchema,
+  tlsRouteSpecSchema,
 } from '../resources/index.js'
-import type { HTTPMatchRequest, HTTPRoute, StringMatch } from '../resources/virtual-service.js'
+import type {
+  HTTPMatchRequest,
+  HTTPRoute,
+  RouteDestination,
+  StringMatch,
+  TCPRoute,
+  TLSRoute,
+} from '../resources/virtual-service.js'
 import type { RegistryService } from './clusters.js'
 import type {
   GatewayApiStatus,
@@ -55,7 +67,7 @@ export const GATEWAY_API_CONTROLLER = 'istio.io/gateway-controller'
 /** The GatewayClass a process serves unless told otherwise (Istio's built-in class). */
 export const DEFAULT_GATEWAY_CLASS = 'istio'
 
-/** Where a translated rule came from (a rule and match of an HTTPRoute or GRPCRoute). */
+/** Where a translated rule came from (a rule, and match, of an HTTPRoute, GRPCRoute, TLSRoute or TCPRoute). */
 export interface GatewayApiOrigin {
   readonly route: ResourceRef
   readonly ruleIndex: number
@@ -80,6 +92,20 @@ export const GATEWAY_API_ORIGIN: unique symbol = Symbol('gateway-api-origin')
 
 /** An Istio VirtualService HTTP rule made from a Gateway API rule. */
 export type TranslatedRule = HTTPRoute & { [GATEWAY_API_ORIGIN]?: GatewayApiOrigin }
+
+/** An Istio VirtualService `tls` or `tcp` rule made from a TLSRoute or TCPRoute rule. */
+export type TranslatedL4Rule = (TLSRoute | TCPRoute) & { [GATEWAY_API_ORIGIN]?: GatewayApiOrigin }
+
+/** The Gateway API route kinds. */
+type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'TCPRoute'
+
+/** The route kinds a listener protocol takes (TLS: Passthrough; Terminate is not supported). */
+const PROTOCOL_KINDS: Readonly<Record<string, readonly RouteKind[]>> = {
+  HTTP: ['HTTPRoute', 'GRPCRoute'],
+  HTTPS: ['HTTPRoute', 'GRPCRoute'],
+  TLS: ['TLSRoute'],
+  TCP: ['TCPRoute'],
+}
 
 /** What the Gateway API kinds translate into: Istio resources compile() already understands. */
 export interface GatewayApiTranslation {
@@ -122,7 +148,7 @@ interface NormalizedRule {
 interface NormalizedRoute {
   readonly resource: Res
   readonly ref: ResourceRef
-  readonly kind: 'HTTPRoute' | 'GRPCRoute'
+  readonly kind: RouteKind
   readonly hostnames: readonly string[]
   readonly parentRefs: readonly ParentReference[]
   readonly rules: readonly NormalizedRule[]
@@ -138,10 +164,14 @@ interface ServedListener {
   /** Listener problems (unsupported protocol, bad certificate): the listener serves nothing. */
   readonly problems: StatusCondition[]
   readonly conflicted?: StatusCondition
+  /** The route kinds this listener takes (its protocol's, narrowed by `allowedRoutes.kinds`). */
+  readonly kinds: readonly RouteKind[]
   attached: number
   /** A GRPCRoute is attached: the port takes HTTP/2 with prior knowledge (h2c), as the spec requires. */
   grpc?: boolean
   credential?: string
+  /** The TLSRoutes or TCPRoutes attached, in the spec's order, with the SNI names each serves here. */
+  readonly l4: { readonly route: NormalizedRoute; readonly hosts: readonly string[] }[]
 }
 
 const cond = (type: string, ok: boolean, reason: string, message = ''): StatusCondition => ({
@@ -162,6 +192,8 @@ const SPEC_CHECKS: Readonly<Record<string, { safeParse(v: unknown): { success: b
   [K8S_GATEWAY_KIND]: k8sGatewaySpecSchema,
   HTTPRoute: httpRouteSpecSchema,
   GRPCRoute: grpcRouteSpecSchema,
+  TLSRoute: tlsRouteSpecSchema,
+  TCPRoute: tcpRouteSpecSchema,
   ReferenceGrant: referenceGrantSpecSchema,
 }
 const WHOLE_CHECKS: Readonly<Record<string, { safeParse(v: unknown): { success: boolean } }>> = {
@@ -333,6 +365,16 @@ function normalizeGrpc(spec: GRPCRouteSpec): NormalizedRule[] {
           }),
     filters: (r.filters ?? []) as HTTPRouteFilter[],
     backendRefs: (r.backendRefs ?? []) as NormalizedRule['backendRefs'],
+  }))
+}
+
+function normalizeL4(rules: readonly L4RouteRule[]): NormalizedRule[] {
+  return rules.map((r, index) => ({
+    index,
+    ...(r.name === undefined ? {} : { name: r.name }),
+    matches: [],
+    filters: [],
+    backendRefs: r.backendRefs,
   }))
 }
 
@@ -510,13 +552,22 @@ export function translateGatewayApi(
       const protocol = listener.protocol
       let credential: string | undefined
       let conflicted: StatusCondition | undefined
-      if (protocol !== 'HTTP' && protocol !== 'HTTPS') {
+      if (PROTOCOL_KINDS[protocol] === undefined) {
         problems.push(
           cond(
             'Accepted',
             false,
             'UnsupportedProtocol',
             `protocol ${protocol} is not supported by Portico's Gateway API translation`,
+          ),
+        )
+      } else if (protocol === 'TLS' && (listener.tls?.mode ?? 'Terminate') !== 'Passthrough') {
+        problems.push(
+          cond(
+            'Accepted',
+            false,
+            'UnsupportedValue',
+            'tls.mode Terminate on a TLS listener (TLSRoute termination) is not supported; use Passthrough',
           ),
         )
       }
@@ -562,7 +613,7 @@ export function translateGatewayApi(
         }
       }
       if (problems.length === 0) {
-        const kind = protocol === 'HTTP' ? 'HTTP' : 'TLS'
+        const kind = protocol === 'HTTP' ? 'HTTP' : protocol === 'TCP' ? 'TCP' : 'TLS'
         const seen = portKinds.get(listener.port)
         const host = listener.hostname ?? '*'
         if (seen !== undefined && seen.kind !== kind) {
@@ -572,7 +623,7 @@ export function translateGatewayApi(
             'ProtocolConflict',
             `port ${listener.port} already serves ${seen.kind}`,
           )
-        } else if (seen !== undefined && kind === 'TLS' && seen.hostnames.has(host)) {
+        } else if (seen !== undefined && kind !== 'HTTP' && seen.hostnames.has(host)) {
           conflicted = cond(
             'Conflicted',
             true,
@@ -585,6 +636,10 @@ export function translateGatewayApi(
           portKinds.set(listener.port, entry)
         }
       }
+      const protocolKinds = problems.some((p) => p.type === 'Accepted')
+        ? []
+        : (PROTOCOL_KINDS[protocol] ?? [])
+      const allowedKinds = listener.allowedRoutes?.kinds
       const s: ServedListener = {
         gateway: gw,
         gatewayRef: ref,
@@ -593,8 +648,15 @@ export function translateGatewayApi(
         synthName: `${gw.metadata.name}/${listener.name}`,
         problems,
         ...(conflicted === undefined ? {} : { conflicted }),
+        kinds:
+          allowedKinds === undefined || allowedKinds.length === 0
+            ? protocolKinds
+            : protocolKinds.filter((k) =>
+                allowedKinds.some((a) => (a.group ?? GROUP) === GROUP && a.kind === k),
+              ),
         attached: 0,
         ...(credential === undefined ? {} : { credential }),
+        l4: [],
       }
       listeners.push(s)
       if (problems.length === 0 && conflicted === undefined) served.push(s)
@@ -605,17 +667,21 @@ export function translateGatewayApi(
 
   // 2. Routes, oldest first, then by namespace/name (the spec's tie-breakers).
   const routes: NormalizedRoute[] = []
-  for (const kind of ['HTTPRoute', 'GRPCRoute'] as const) {
+  for (const kind of ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute'] as const) {
     for (const r of listChecked<Res>(snapshot, kind)) {
-      const spec = r.spec as HTTPRouteSpec | GRPCRouteSpec
+      const spec = r.spec as HTTPRouteSpec | GRPCRouteSpec | TLSRouteSpec | TCPRouteSpec
       routes.push({
         resource: r,
         ref: { kind, namespace: namespaceOf(r), name: r.metadata.name },
         kind,
-        hostnames: spec.hostnames ?? [],
+        hostnames: 'hostnames' in spec ? (spec.hostnames ?? []) : [],
         parentRefs: spec.parentRefs ?? [],
         rules:
-          kind === 'HTTPRoute' ? normalizeHttp(spec as HTTPRouteSpec) : normalizeGrpc(spec as GRPCRouteSpec),
+          kind === 'HTTPRoute'
+            ? normalizeHttp(spec as HTTPRouteSpec)
+            : kind === 'GRPCRoute'
+              ? normalizeGrpc(spec as GRPCRouteSpec)
+              : normalizeL4((spec as TLSRouteSpec | TCPRouteSpec).rules),
         created: (r.metadata as { creationTimestamp?: string | null }).creationTimestamp ?? undefined,
       })
     }
@@ -733,12 +799,7 @@ export function translateGatewayApi(
           (from === 'Same' && route.ref.namespace === gw.ref.namespace) ||
           (from === 'Selector' &&
             selectorMatches(allowed?.namespaces?.selector, labelsOf(route.ref.namespace)))
-        const kinds = allowed?.kinds
-        const kindOk =
-          kinds === undefined || kinds.length === 0
-            ? true
-            : kinds.some((k) => (k.group ?? GROUP) === GROUP && k.kind === route.kind)
-        if (!nsOk || !kindOk) continue
+        if (!nsOk || !l.kinds.includes(route.kind)) continue
         const hosts = intersectHostnames(l.listener.hostname, route.hostnames)
         if (hosts.length === 0) {
           if (reason === 'NotAllowedByListeners') reason = 'NoMatchingListenerHostname'
@@ -748,6 +809,10 @@ export function translateGatewayApi(
         l.attached++
         if (route.kind === 'GRPCRoute') l.grpc = true
         if (!served.includes(l)) continue
+        if (route.kind === 'TLSRoute' || route.kind === 'TCPRoute') {
+          if (!l.l4.some((e) => e.route === route)) l.l4.push({ route, hosts })
+          continue
+        }
         for (const host of hosts) {
           const key = `${refKey(l.gatewayRef)}|${l.listener.name}|${host}`
           let bucket = perHost.get(key)
@@ -792,7 +857,7 @@ export function translateGatewayApi(
   // 4. Istio Gateways per served listener; VirtualServices per listener and hostname.
   const gateways: SnapshotResource[] = []
   for (const l of served) {
-    const https = l.listener.protocol === 'HTTPS'
+    const protocol = l.listener.protocol
     gateways.push({
       apiVersion: 'networking.istio.io/v1',
       kind: 'Gateway',
@@ -803,10 +868,11 @@ export function translateGatewayApi(
             port: {
               number: l.listener.port,
               name: l.listener.name,
-              protocol: https ? 'HTTPS' : l.grpc === true ? 'HTTP2' : 'HTTP',
+              protocol: protocol === 'HTTP' && l.grpc === true ? 'HTTP2' : protocol,
             },
             hosts: [`*/${l.listener.hostname ?? '*'}`],
-            ...(https ? { tls: { mode: 'SIMPLE', credentialName: l.credential } } : {}),
+            ...(protocol === 'HTTPS' ? { tls: { mode: 'SIMPLE', credentialName: l.credential } } : {}),
+            ...(protocol === 'TLS' ? { tls: { mode: 'PASSTHROUGH' } } : {}),
           },
         ],
       },
@@ -864,6 +930,41 @@ export function translateGatewayApi(
     } as SnapshotResource)
   }
 
+  // TLSRoutes and TCPRoutes: one VirtualService per listener and route, with `tls` rules matching
+  // the intersected SNI names or `tcp` rules (as Istio's controller writes them).
+  for (const l of served) {
+    for (const { route, hosts } of l.l4) {
+      const tls = route.kind === 'TLSRoute'
+      const rules = route.rules.map((rule): TranslatedL4Rule => {
+        const source = sourceOf(route.resource)?.locate(['spec', 'rules', rule.index])
+        const origin: GatewayApiOrigin = {
+          route: route.ref,
+          ruleIndex: rule.index,
+          matchIndexes: [],
+          ...(rule.name === undefined ? {} : { name: rule.name }),
+          ...(source === undefined ? {} : { source }),
+        }
+        const destinations = l4Destinations(route, rule, backendVerdict)
+        return tls
+          ? { match: [{ sniHosts: [...hosts] }], route: destinations, [GATEWAY_API_ORIGIN]: origin }
+          : { route: destinations, [GATEWAY_API_ORIGIN]: origin }
+      })
+      virtualServices.push({
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: {
+          name: `${l.synthName}/${route.ref.kind}/${route.ref.namespace}/${route.ref.name}`,
+          namespace: l.gatewayRef.namespace,
+        },
+        spec: {
+          hosts: [...hosts],
+          gateways: [`${l.gatewayRef.namespace}/${l.synthName}`],
+          ...(tls ? { tls: rules } : { tcp: rules }),
+        },
+      } as SnapshotResource)
+    }
+  }
+
   const status: GatewayApiStatus = {
     gatewayClassName: className,
     gateways: gatewayStatus.map((g) => {
@@ -881,12 +982,14 @@ export function translateGatewayApi(
           const accepted = l.problems.find((p) => p.type === 'Accepted')
           const refs = l.problems.find((p) => p.type === 'ResolvedRefs')
           const kinds = l.listener.allowedRoutes?.kinds
+          const protocolKinds = PROTOCOL_KINDS[l.listener.protocol] ?? []
           const badKind = kinds?.find(
-            (k) => (k.group ?? GROUP) !== GROUP || (k.kind !== 'HTTPRoute' && k.kind !== 'GRPCRoute'),
+            (k) => (k.group ?? GROUP) !== GROUP || !protocolKinds.includes(k.kind as RouteKind),
           )
           const ok = served.includes(l)
           return {
             name: l.listener.name,
+            supportedKinds: l.kinds.map((kind) => ({ group: GROUP, kind })),
             attachedRoutes: l.attached,
             conditions: [
               accepted ?? cond('Accepted', true, 'Accepted', 'listener accepted'),
@@ -897,7 +1000,8 @@ export function translateGatewayApi(
                       'ResolvedRefs',
                       false,
                       'InvalidRouteKinds',
-                      `route kind ${badKind.kind} is not supported`,
+                      `route kind ${badKind.kind} is not supported on a ${l.listener.protocol} listener` +
+                        ` (supported: ${protocolKinds.join(', ') || 'none'})`,
                     )),
               l.conflicted ?? cond('Conflicted', false, 'NoConflicts', 'no conflicts'),
               ok
@@ -928,6 +1032,28 @@ function mirrorOf(f: HTTPRouteFilter, routeNs: string) {
     },
     percentage: { value: percent },
   }
+}
+
+/**
+ * The destinations of a TLSRoute or TCPRoute rule. Backends of weight 0 are left out (as Istio
+ * does); an invalid backend keeps its share, marked so that its connections are refused; when no
+ * backend has weight, every connection is refused (the spec's rule for both kinds).
+ */
+function l4Destinations(
+  route: NormalizedRoute,
+  rule: NormalizedRule,
+  verdict: (route: NormalizedRoute, b: BackendObjectReference) => BackendVerdict,
+): RouteDestination[] {
+  const weightedRefs = rule.backendRefs.filter((b) => (b.weight ?? 1) > 0)
+  const none = weightedRefs.length === 0
+  return (none ? rule.backendRefs : weightedRefs).map((b) => ({
+    destination: {
+      host: serviceHost(b.name, b.namespace ?? route.ref.namespace),
+      port: { number: b.port ?? 0 },
+    },
+    weight: b.weight ?? 1,
+    ...(none || !verdict(route, b).ok ? { [INVALID_BACKEND]: true } : {}),
+  }))
 }
 
 /** The Istio action of one Gateway API rule (redirect, or forward with filters; 500 when nothing valid). */

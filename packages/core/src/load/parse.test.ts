@@ -197,8 +197,8 @@ kind: ConfigMap
 metadata: {name: cfg}
 ---
 apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TCPRoute
-metadata: {name: k8s-tcp}
+kind: UDPRoute
+metadata: {name: k8s-udp}
 spec: {}
 ---
 apiVersion: networking.istio.io/v2

@@ -110,6 +110,8 @@ const KIND_NAMES: Readonly<Record<string, readonly string[]>> = {
   GatewayClass: ['gatewayclass', 'gatewayclasses', 'gc'],
   HTTPRoute: ['httproute', 'httproutes'],
   GRPCRoute: ['grpcroute', 'grpcroutes'],
+  TLSRoute: ['tlsroute', 'tlsroutes'],
+  TCPRoute: ['tcproute', 'tcproutes'],
   ReferenceGrant: ['referencegrant', 'referencegrants', 'refgrant'],
   Service: ['service', 'services', 'svc'],
   EndpointSlice: ['endpointslice', 'endpointslices'],

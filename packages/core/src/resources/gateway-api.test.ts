@@ -173,6 +173,86 @@ spec:
     ])
   })
 
+  test('TLSRoute and TCPRoute: unknown fields refused with a suggestion, versions served, CRD rules', () => {
+    const typos = `apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: t}
+spec:
+  parentRefs: [{name: gw}]
+  hostname: [a.example.com]
+  rules:
+  - backendRefs: [{name: s, port: 443, wieght: 2}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: TCPRoute
+metadata: {name: c}
+spec:
+  rules: [{backendRefs: [{name: s, port: 9000}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: empty}
+spec:
+  rules: []
+`
+    const loaded = parseResources(typos, 'l4.yaml')
+    expect(loaded.resources).toEqual([])
+    expect(brief(loaded.diagnostics)).toEqual([
+      '6:3 PTC1010 spec.hostname',
+      '8:40 PTC1010 spec.rules[0].backendRefs[0].wieght',
+      '10:1 PTC1005 apiVersion',
+      '20:3 PTC1016 spec.rules',
+    ])
+    expect(loaded.diagnostics[0]?.message).toContain('did you mean "hostnames"')
+    expect(loaded.diagnostics[1]?.message).toContain('did you mean "weight"')
+    expect(loaded.diagnostics[2]?.message).toContain('gateway.networking.k8s.io/v1alpha2')
+
+    const text = `apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: old}
+spec:
+  rules:
+  - {name: a, backendRefs: [{name: s}]}
+  - {name: a, backendRefs: [{name: s, port: 443}, {group: example.io, kind: Thing, name: x}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: new}
+spec:
+  rules:
+  - backendRefs: [{name: s, port: 443}]
+  - backendRefs: [{name: s, port: 443}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha3
+kind: TLSRoute
+metadata: {name: ip}
+spec:
+  hostnames: [10.0.0.1, a.example.com]
+  rules: [{backendRefs: [{name: s, port: 443}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: tcp}
+spec:
+  parentRefs: [{name: gw}, {name: gw}]
+  rules:
+  - backendRefs: [{name: s, port: 9000}]
+  - backendRefs: [{name: s, port: 9001}]
+`
+    const { resources, diagnostics } = parseResources(text, 'l4.yaml')
+    expect(diagnostics).toEqual([])
+    const found = validate(resources).filter((d) => d.severity === 'error')
+    expect(found.map((d) => `${d.source?.line} ${d.code} ${d.path} ${d.message}`)).toEqual([
+      '6 PTC2606 spec.rules[0].backendRefs[0] Must have port for Service reference',
+      '7 PTC2606 spec.rules[1].name Rule name must be unique within the route',
+      '13 PTC2606 spec.rules TLSRoute v1 takes one rule (should have at most 1 items)',
+      '12 PTC2606 spec TLSRoute v1 requires hostnames (should have at least 1 items)',
+      '21 PTC2606 spec.hostnames[0] Hostnames cannot contain an IP',
+      '28 PTC2605 spec.parentRefs[1] sectionName or port must be unique when parentRefs includes 2 or more references to the same parent',
+      '29 PTC2606 spec.rules TCPRoute v1 takes one rule (should have at most 1 items)',
+    ])
+  })
+
   test('Service, EndpointSlice and Endpoints are checked like the other kinds', () => {
     const text = `apiVersion: v1
 kind: Service

@@ -282,6 +282,46 @@ export const grpcRouteSpecSchema = z.strictObject({
 /** `GRPCRoute.spec`. */
 export type GRPCRouteSpec = z.infer<typeof grpcRouteSpecSchema>
 
+/** A backendRef of a TLSRoute or TCPRoute rule (`BackendRef`: a reference and a weight). */
+const l4BackendRefSchema = z.strictObject({
+  ...backendObjectReferenceShape,
+  weight: z.int().min(0).max(1000000).optional(),
+})
+/** One `backendRef` of a TLSRoute or TCPRoute rule. */
+export type L4BackendRef = z.infer<typeof l4BackendRefSchema>
+
+const l4RuleSchema = z.strictObject({
+  name: sectionNameSchema.optional(),
+  backendRefs: z.array(l4BackendRefSchema).min(1, { error: 'should have at least 1 items' }).max(16),
+})
+/** One rule of a TLSRoute or TCPRoute: where the connections go. */
+export type L4RouteRule = z.infer<typeof l4RuleSchema>
+
+const l4RulesSchema = z.array(l4RuleSchema).min(1, { error: 'should have at least 1 items' }).max(16)
+
+/**
+ * `TLSRoute.spec` (experimental): SNI hostnames and the backends a TLS connection is passed
+ * through to. The schema is v1alpha2's; what v1alpha3 and v1 narrow (hostnames required, one rule)
+ * is reported by the validator.
+ */
+export const tlsRouteSpecSchema = z.strictObject({
+  ...routeSpecShape,
+  hostnames: z.array(hostnameSchema).max(1024).optional(),
+  useDefaultGateways: z.enum(['All', 'None']).optional(),
+  rules: l4RulesSchema,
+})
+/** `TLSRoute.spec`. */
+export type TLSRouteSpec = z.infer<typeof tlsRouteSpecSchema>
+
+/** `TCPRoute.spec` (experimental): the backends a TCP connection is proxied to. */
+export const tcpRouteSpecSchema = z.strictObject({
+  parentRefs: routeSpecShape.parentRefs,
+  useDefaultGateways: z.enum(['All', 'None']).optional(),
+  rules: l4RulesSchema,
+})
+/** `TCPRoute.spec`. */
+export type TCPRouteSpec = z.infer<typeof tcpRouteSpecSchema>
+
 const listenerSchema = z.strictObject({
   name: sectionNameSchema,
   hostname: hostnameSchema.optional(),
@@ -403,6 +443,26 @@ export const grpcRouteSchema = gatewayApiSchema(
 )
 /** A `GRPCRoute`. */
 export type GRPCRouteResource = z.infer<typeof grpcRouteSchema>
+/** Envelope schema of a `TLSRoute` (experimental channel). */
+export const gatewayTlsRouteSchema = gatewayApiSchema(
+  'TLSRoute',
+  [
+    'gateway.networking.k8s.io/v1alpha2',
+    'gateway.networking.k8s.io/v1alpha3',
+    'gateway.networking.k8s.io/v1',
+  ] as const,
+  tlsRouteSpecSchema,
+)
+/** A `TLSRoute`. */
+export type TLSRouteResource = z.infer<typeof gatewayTlsRouteSchema>
+/** Envelope schema of a `TCPRoute` (experimental channel). */
+export const gatewayTcpRouteSchema = gatewayApiSchema(
+  'TCPRoute',
+  ['gateway.networking.k8s.io/v1alpha2', 'gateway.networking.k8s.io/v1'] as const,
+  tcpRouteSpecSchema,
+)
+/** A `TCPRoute`. */
+export type TCPRouteResource = z.infer<typeof gatewayTcpRouteSchema>
 /** Envelope schema of a `ReferenceGrant`. */
 export const referenceGrantSchema = gatewayApiSchema(
   'ReferenceGrant',
@@ -418,6 +478,8 @@ export type GatewayApiResource =
   | GatewayClassResource
   | HTTPRouteResource
   | GRPCRouteResource
+  | TLSRouteResource
+  | TCPRouteResource
   | ReferenceGrantResource
 
 /** The Gateway API kinds Portico reads, with their schema. */
@@ -426,6 +488,8 @@ export const gatewayApiSchemas = {
   GatewayClass: gatewayClassSchema,
   HTTPRoute: gatewayHttpRouteSchema,
   GRPCRoute: grpcRouteSchema,
+  TLSRoute: gatewayTlsRouteSchema,
+  TCPRoute: gatewayTcpRouteSchema,
   ReferenceGrant: referenceGrantSchema,
 } as const
 

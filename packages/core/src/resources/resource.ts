@@ -99,6 +99,8 @@ export const gatewayApiKinds = [
   'Gateway',
   'HTTPRoute',
   'GRPCRoute',
+  'TLSRoute',
+  'TCPRoute',
   'ReferenceGrant',
 ] as const
 

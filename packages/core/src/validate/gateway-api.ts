@@ -6,6 +6,7 @@ import type {
   HTTPRouteFilter,
   HTTPRouteRule,
   KubernetesResource,
+  L4RouteRule,
 } from '../resources/index.js'
 import { Report } from './report.js'
 
@@ -23,6 +24,11 @@ export const GATEWAY_API_CODES = {
   timeouts: 'PTC2604',
   /** A route's `parentRefs` rule: sectionName (or port) must be given and unique for the same parent. */
   parentRefs: 'PTC2605',
+  /**
+   * A TLSRoute/TCPRoute rule: a Service backendRef needs a port; rule names unique; what the
+   * route's v1 (and TLSRoute's v1alpha3) narrows: hostnames required and no IP, one rule.
+   */
+  l4Route: 'PTC2606',
 } as const
 
 const RE_PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/
@@ -54,6 +60,11 @@ export function validateGatewayApiResource(resource: GatewayApiResource | Kubern
         validateHttpRule(rule, i, report)
       })
       validateRuleNames(resource.spec.rules ?? [], report)
+      break
+    case 'TLSRoute':
+    case 'TCPRoute':
+      validateParentRefs(resource.spec.parentRefs ?? [], report)
+      validateL4Route(resource, report)
       break
     case 'GRPCRoute':
       validateParentRefs(resource.spec.parentRefs ?? [], report)
@@ -455,4 +466,66 @@ function validateHttpRule(rule: HTTPRouteRule, i: number, report: Report): void 
       )
     }
   }
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
+
+/**
+ * A TLSRoute's or TCPRoute's CRD rules: every Service backendRef has a port, rule names are
+ * unique, and the narrower versions (TLSRoute v1alpha3 and v1, TCPRoute v1) take one rule and a
+ * TLSRoute there names at least one hostname, none of them an IP address.
+ */
+function validateL4Route(
+  resource: {
+    kind: 'TLSRoute' | 'TCPRoute'
+    apiVersion: string
+    spec: { rules: readonly L4RouteRule[]; hostnames?: readonly string[] | undefined }
+  },
+  report: Report,
+): void {
+  const rules = resource.spec.rules
+  const seen = new Set<string>()
+  rules.forEach((rule, i) => {
+    if (rule.name !== undefined) {
+      if (seen.has(rule.name))
+        report.error(GATEWAY_API_CODES.l4Route, 'Rule name must be unique within the route', [
+          'spec',
+          'rules',
+          i,
+          'name',
+        ])
+      seen.add(rule.name)
+    }
+    rule.backendRefs.forEach((b, k) => {
+      if ((b.group ?? '') === '' && (b.kind ?? 'Service') === 'Service' && b.port === undefined)
+        report.error(GATEWAY_API_CODES.l4Route, 'Must have port for Service reference', [
+          'spec',
+          'rules',
+          i,
+          'backendRefs',
+          k,
+        ])
+    })
+  })
+  const version = resource.apiVersion.slice(resource.apiVersion.indexOf('/') + 1)
+  const narrow = version === 'v1' || (resource.kind === 'TLSRoute' && version === 'v1alpha3')
+  if (!narrow) return
+  if (rules.length > 1)
+    report.error(
+      GATEWAY_API_CODES.l4Route,
+      `${resource.kind} ${version} takes one rule (should have at most 1 items)`,
+      ['spec', 'rules'],
+    )
+  if (resource.kind !== 'TLSRoute') return
+  const hostnames = resource.spec.hostnames ?? []
+  if (hostnames.length === 0)
+    report.error(
+      GATEWAY_API_CODES.l4Route,
+      `TLSRoute ${version} requires hostnames (should have at least 1 items)`,
+      resource.spec.hostnames === undefined ? ['spec'] : ['spec', 'hostnames'],
+    )
+  hostnames.forEach((h, i) => {
+    if (IPV4.test(h))
+      report.error(GATEWAY_API_CODES.l4Route, 'Hostnames cannot contain an IP', ['spec', 'hostnames', i])
+  })
 }

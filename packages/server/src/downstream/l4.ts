@@ -35,7 +35,8 @@ export function selectTlsRoute(
 /**
  * Proxies a raw connection to one endpoint of the entry's weighted destinations: `head` (bytes
  * already read, e.g. the ClientHello) first, then both directions piped with backpressure. A
- * missing cluster or endpoint, or a failed connect, closes the client connection.
+ * missing cluster or endpoint, an invalid Gateway API backend, or a failed connect, closes the
+ * client connection.
  */
 export function proxyStream(
   config: CompiledConfig,
@@ -45,7 +46,11 @@ export function proxyStream(
   head: Buffer | undefined,
 ): void {
   const destination = pickDestination(entry, Math.random())
-  const cluster = destination === undefined ? undefined : config.clusters.get(destination.clusterName)
+  // A Gateway API backendRef that does not resolve keeps its share of the connections, refused.
+  const cluster =
+    destination === undefined || destination.invalid === true
+      ? undefined
+      : config.clusters.get(destination.clusterName)
   const pick =
     cluster === undefined
       ? undefined
