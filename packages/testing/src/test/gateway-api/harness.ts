@@ -208,6 +208,30 @@ export function manifest(name: string): string {
 }
 
 /**
+ * Loads manifests, refuses them on any error (schema or validation), compiles them and serves
+ * every listener port on an ephemeral port of 127.0.0.1.
+ */
+export async function serveManifests(
+  text: string,
+): Promise<{ readonly gateway: Gateway; readonly compiled: CompiledConfig }> {
+  const { resources, diagnostics } = parseResources(text, 'conformance.yaml')
+  const findings = [...diagnostics, ...validate(resources as Resource[])].filter(
+    (d) => d.severity === 'error',
+  )
+  if (findings.length > 0) throw new Error(formatDiagnostics(findings))
+  const compiled = compile(createSnapshot(resources)).value
+  const listen: Record<number, number> = {}
+  for (const port of compiled.listeners.keys()) listen[port] = 0
+  const gateway = await createGateway({
+    config: compiled,
+    ports: listen,
+    bind: '127.0.0.1',
+    drainTimeoutMs: 500,
+  })
+  return { gateway, compiled }
+}
+
+/**
  * Starts echo backends (one per conformance Service, described by Service + EndpointSlice), loads
  * the suite's base Gateways with the given manifests, validates, compiles and serves them on
  * ephemeral ports of 127.0.0.1.
@@ -306,23 +330,11 @@ export async function startConformance(
     serviceManifests(ports),
     manifests,
   ].join('---\n')
-  const { resources, diagnostics } = parseResources(text, 'conformance.yaml')
-  const findings = [...diagnostics, ...validate(resources as Resource[])].filter(
-    (d) => d.severity === 'error',
-  )
-  if (findings.length > 0) {
+  const served = await serveManifests(text).catch(async (error: unknown) => {
     await closeBackends()
-    throw new Error(formatDiagnostics(findings))
-  }
-  const compiled = compile(createSnapshot(resources)).value
-  const listen: Record<number, number> = {}
-  for (const port of compiled.listeners.keys()) listen[port] = 0
-  const gateway = await createGateway({
-    config: compiled,
-    ports: listen,
-    bind: '127.0.0.1',
-    drainTimeoutMs: 500,
+    throw error
   })
+  const { gateway, compiled } = served
   return {
     gateway,
     compiled,
