@@ -13,6 +13,7 @@ let walkthrough: Awaited<ReturnType<typeof prepareWalkthrough>> | undefined
 beforeAll(async () => {
   walkthrough = await prepareWalkthrough([8080, 15000, 18001], {
     'gateway-api': ['gateway.yaml', 'httproute.yaml', 'service.yaml'],
+    'gateway-api-tls-tcp': ['gateway.yaml', 'tlsroute.yaml', 'tcproute.yaml', 'services.yaml'],
   })
 })
 
