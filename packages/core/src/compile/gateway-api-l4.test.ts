@@ -50,6 +50,18 @@ ${service('tls-b', 'infra', 443, 10002)}---
 ${service('echo', 'infra', 9000, 10003)}---
 ${service('echo', 'other', 9000, 10004)}`
 
+/** A TCPRoute sharing port 9000 between `echo` here (3) and `echo` in namespace `other` (1). */
+const SPLIT = `apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: split, namespace: infra}
+spec:
+  parentRefs: [{name: edge, sectionName: tcp}]
+  rules:
+  - backendRefs:
+    - {name: echo, port: 9000, weight: 3}
+    - {name: echo, namespace: other, port: 9000, weight: 1}
+`
+
 const server = (c: CompiledConfig, port: number, sni?: string) => c.listeners.get(port)?.selectServer(sni)
 
 describe('TLSRoute and TCPRoute translation', () => {
@@ -122,16 +134,7 @@ spec:
   test('a TCPRoute splits connections by weight; an invalid backend keeps its share, refused', () => {
     const c = compileResources(
       load(`${GATEWAY}---
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TCPRoute
-metadata: {name: split, namespace: infra}
-spec:
-  parentRefs: [{name: edge, sectionName: tcp}]
-  rules:
-  - backendRefs:
-    - {name: echo, port: 9000, weight: 3}
-    - {name: echo, namespace: other, port: 9000, weight: 1}
-    - {name: tls-a, port: 443, weight: 0}
+${SPLIT}    - {name: tls-a, port: 443, weight: 0}
 `),
     )
     const tcp = server(c, 9000)?.tcp
@@ -155,16 +158,7 @@ spec:
   from: [{group: gateway.networking.k8s.io, kind: TCPRoute, namespace: infra}]
   to: [{group: "", kind: Service, name: echo}]
 ---
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TCPRoute
-metadata: {name: split, namespace: infra}
-spec:
-  parentRefs: [{name: edge, sectionName: tcp}]
-  rules:
-  - backendRefs:
-    - {name: echo, port: 9000, weight: 3}
-    - {name: echo, namespace: other, port: 9000, weight: 1}
-`),
+${SPLIT}`),
     )
     expect(server(granted, 9000)?.tcp?.destinations.map((d) => d.invalid === true)).toEqual([false, false])
     expect(granted.clusters.has('outbound|9000||echo.other.svc.cluster.local')).toBe(true)
