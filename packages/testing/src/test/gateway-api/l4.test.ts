@@ -25,6 +25,15 @@ const TLS_BACKENDS = {
   'tls-backend-b': createCertificate({ commonName: 'wildcard.example.com', altNames: ['*.example.com'] }),
 } as const
 const TCP_BACKENDS = ['tcp-echo-v1', 'tcp-echo-v2', 'tcp-echo-v3', 'tcp-echo-other'] as const
+/** The certificate of the HTTPS listener that shares port 443 with the passthrough listener. */
+const GATEWAY_CERTIFICATE = createCertificate({ commonName: 'secure.example.com' })
+const b64 = (text: string) => Buffer.from(text).toString('base64')
+const SECRET = `apiVersion: v1
+kind: Secret
+type: kubernetes.io/tls
+metadata: {name: gateway-certificate, namespace: ${NS}}
+data: {tls.crt: ${b64(GATEWAY_CERTIFICATE.cert)}, tls.key: ${b64(GATEWAY_CERTIFICATE.key)}}
+`
 
 function serviceManifest(name: string, namespace: string, port: number, target: number): string {
   return `apiVersion: v1
@@ -56,7 +65,13 @@ spec:
   - {name: echo, port: 9000, protocol: TCP}
   - {name: split, port: 9001, protocol: TCP}
   - {name: cross, port: 9002, protocol: TCP}
+  - {name: granted, port: 9003, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}
   - {name: web, port: 80, protocol: HTTP}
+  - name: terminated
+    port: 443
+    protocol: HTTPS
+    hostname: secure.example.com
+    tls: {certificateRefs: [{name: gateway-certificate}]}
 ---
 apiVersion: gateway.networking.k8s.io/v1alpha2
 kind: TLSRoute
@@ -98,6 +113,20 @@ metadata: {name: cross, namespace: ${NS}}
 spec:
   parentRefs: [{name: l4, sectionName: cross}]
   rules: [{backendRefs: [{name: tcp-echo-other, namespace: l4-other, port: 7000}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: granted, namespace: l4-granted}
+spec:
+  parentRefs: [{name: l4, namespace: ${NS}, sectionName: granted}]
+  rules: [{backendRefs: [{name: tcp-echo-other, namespace: l4-other, port: 7000}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: tcproutes-to-echo, namespace: l4-other}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: TCPRoute, namespace: l4-granted}]
+  to: [{group: "", kind: Service, name: tcp-echo-other}]
 ---
 apiVersion: gateway.networking.k8s.io/v1alpha2
 kind: TCPRoute
@@ -181,6 +210,29 @@ function exchange(socket: Socket, probe: string, ready: 'connect' | 'secureConne
   })
 }
 
+/** Sends an HTTP/1.1 request once connected and gives the response's status line. */
+function firstResponseLine(
+  socket: Socket,
+  request: string,
+  ready: 'connect' | 'secureConnect',
+): Promise<string> {
+  return new Promise((resolve) => {
+    let text = ''
+    const done = (line: string) => {
+      socket.destroy()
+      resolve(line)
+    }
+    socket.setEncoding('utf8')
+    socket.once(ready, () => socket.write(request))
+    socket.on('data', (chunk: string) => {
+      text += chunk
+      if (text.includes('\r\n')) done(text.slice(0, text.indexOf('\r\n')))
+    })
+    socket.on('error', () => done(`error after ${JSON.stringify(text)}`))
+    socket.on('close', () => done(text))
+  })
+}
+
 describe('TLSRoute and TCPRoute on the wire', () => {
   let gateway: Gateway | undefined
   let compiled: Awaited<ReturnType<typeof serveManifests>>['compiled'] | undefined
@@ -211,7 +263,7 @@ describe('TLSRoute and TCPRoute on the wire', () => {
         serviceManifest(name, name === 'tcp-echo-other' ? 'l4-other' : NS, 7000, targets.get(name)!),
       ),
     ]
-    const served = await serveManifests([...services, ROUTES].join('---\n'))
+    const served = await serveManifests([...services, SECRET, ROUTES].join('---\n'))
     gateway = served.gateway
     compiled = served.compiled
   })
@@ -294,6 +346,34 @@ describe('TLSRoute and TCPRoute on the wire', () => {
     )
   })
 
+  test('the same backend is reached from a namespace that a ReferenceGrant in its own allows', async () => {
+    expect(await tcp(9003, 'granted')).toEqual({
+      rejected: false,
+      greeting: 'tcp-echo-other',
+      echo: 'granted',
+    })
+  })
+
+  test('an HTTPS listener shares port 443: its name is terminated by the gateway, the others pass through', async () => {
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: portOf(443),
+      servername: 'secure.example.com',
+      ca: GATEWAY_CERTIFICATE.cert,
+      ALPNProtocols: ['http/1.1'],
+    })
+    const head = await firstResponseLine(
+      socket,
+      'GET / HTTP/1.1\r\nHost: secure.example.com\r\nConnection: close\r\n\r\n',
+      'secureConnect',
+    )
+    // No HTTPRoute is attached to it: the gateway itself answers 404, with its own certificate.
+    expect(head).toBe('HTTP/1.1 404 Not Found')
+    expect((await tls('abc.example.com', TLS_BACKENDS['tls-backend-a'].cert)).greeting).toBe(
+      'tls-backend-a abc.example.com',
+    )
+  })
+
   test('routes of a kind the listener does not take do not attach and change nothing on the wire', async () => {
     const accepted = (name: string) =>
       compiled?.gatewayApi?.routes
@@ -308,21 +388,16 @@ describe('TLSRoute and TCPRoute on the wire', () => {
       ['echo', 1],
       ['split', 1],
       ['cross', 1],
+      ['granted', 1],
       ['web', 0],
+      ['terminated', 0],
     ])
     // The HTTP listener still speaks HTTP (404: nothing attached), never proxies the TCPRoute.
-    const socket = netConnect({ host: '127.0.0.1', port: portOf(80) })
-    const head = await new Promise<string>((resolve) => {
-      let text = ''
-      socket.setEncoding('utf8')
-      socket.on('data', (chunk: string) => {
-        text += chunk
-        if (text.includes('\r\n')) resolve(text.slice(0, text.indexOf('\r\n')))
-      })
-      socket.on('close', () => resolve(text))
-      socket.write('GET / HTTP/1.1\r\nHost: web.example.com\r\nConnection: close\r\n\r\n')
-    })
-    socket.destroy()
+    const head = await firstResponseLine(
+      netConnect({ host: '127.0.0.1', port: portOf(80) }),
+      'GET / HTTP/1.1\r\nHost: web.example.com\r\nConnection: close\r\n\r\n',
+      'connect',
+    )
     expect(head).toBe('HTTP/1.1 404 Not Found')
     // The TCP listener still proxies its own TCPRoute only.
     expect((await tcp(9000)).greeting).toBe('tcp-echo-v1')
