@@ -131,6 +131,30 @@ spec:
     expect(tls).toMatchObject({ attachedRoutes: 2, supportedKinds: [{ kind: 'TLSRoute' }] })
   })
 
+  test('two TLSRoutes claiming one name: the oldest serves it, then namespace/name', () => {
+    const claim = (name: string, created: string, backend: string) => `---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: ${name}, namespace: infra, creationTimestamp: "${created}"}
+spec:
+  parentRefs: [{name: edge, sectionName: tls}]
+  hostnames: [abc.example.com]
+  rules: [{backendRefs: [{name: ${backend}, port: 443}]}]
+`
+    const servedBy = (text: string) =>
+      server(compileResources(load(`${GATEWAY}${text}`)), 443, 'abc.example.com')
+        ?.passthrough?.filter((p) => p.sniHosts.includes('abc.example.com'))
+        .map((p) => p.origin.virtualService.name)
+    expect(
+      servedBy(
+        claim('b-new', '2026-01-02T00:00:00Z', 'tls-a') + claim('a-old', '2026-01-01T00:00:00Z', 'tls-b'),
+      ),
+    ).toEqual(['a-old'])
+    expect(
+      servedBy(claim('b', '2026-01-01T00:00:00Z', 'tls-a') + claim('a', '2026-01-01T00:00:00Z', 'tls-b')),
+    ).toEqual(['a'])
+  })
+
   test('a TCPRoute splits connections by weight; an invalid backend keeps its share, refused', () => {
     const c = compileResources(
       load(`${GATEWAY}---
