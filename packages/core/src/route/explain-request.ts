@@ -1,9 +1,9 @@
 import type { CompiledConfig, RequestFacts } from '../compile/types.js'
 import { authenticate, type KeySource } from '../policy/authenticate.js'
 import { authorize } from '../policy/authorize.js'
-import type { PolicyRequest } from '../policy/types.js'
 import { explain } from './explain.js'
 import { normalizeTarget } from './normalize.js'
+import { policyRequest } from './policy-request.js'
 
 /** Options of {@link explainRequest}. */
 export interface ExplainOptions {
@@ -53,16 +53,9 @@ export async function explainRequest(
     ),
   )
   const listener = compiled.listeners.get(facts.port)
-  const request: PolicyRequest = {
-    method: facts.method,
-    authority: facts.authority,
-    path: target.path,
-    headers,
-    sourceIp: facts.sourceAddress,
-    remoteIp: facts.sourceAddress,
-    destinationPort: listener?.listenPort ?? facts.port,
-    sni: facts.sni,
-  }
+  const request = policyRequest(facts, target.path, headers, {
+    localPort: listener?.listenPort ?? facts.port,
+  })
   const decision = authorize(policies, request, authn.identity)
   const by =
     decision.policy === undefined

@@ -4,5 +4,6 @@ export {
   type NormalizedTarget,
   normalizeTarget,
 } from './normalize.js'
+export { type PolicyConnection, policyRequest } from './policy-request.js'
 export { type RequestFactsResult, requestFactsFor } from './request-facts.js'
 export { pickDestination, redirectLocation, route } from './router.js'

@@ -1,5 +1,5 @@
-import type { CompiledPolicies, KeySource, PolicyRequest, RequestFacts } from '@portico/core'
-import { authenticate, authorize, normalizeTarget } from '@portico/core'
+import type { CompiledPolicies, KeySource, PolicyConnection, RequestFacts } from '@portico/core'
+import { authenticate, authorize, normalizeTarget, policyRequest } from '@portico/core'
 import { localReply } from '../proxy/local-reply.js'
 import type { Downstream, Logger } from '../types.js'
 
@@ -15,14 +15,6 @@ export interface PolicyContext {
   readonly logger: Logger
   /** Remote key sets (`jwksUri`). */
   readonly jwks: KeySource
-}
-
-/** The connection facts authorization reads that the router does not. */
-export interface PolicyConnection {
-  /** The client address after X-Forwarded-For and `numTrustedProxies`. */
-  readonly client: string | undefined
-  readonly localPort: number | undefined
-  readonly localAddress: string | undefined
 }
 
 /**
@@ -62,18 +54,11 @@ export function applyPolicies(
       }
       for (const name of authn.removeHeaders) delete headers[name]
       for (const [name, value] of authn.setHeaders) headers[name] = value
-      const request: PolicyRequest = {
-        method: facts.method,
-        authority: facts.authority,
-        path: target.path,
-        headers,
-        sourceIp: facts.sourceAddress,
-        remoteIp: connection.client,
-        destinationPort: connection.localPort,
-        destinationIp: connection.localAddress,
-        sni: facts.sni,
-      }
-      const decision = authorize(policies, request, authn.identity)
+      const decision = authorize(
+        policies,
+        policyRequest(facts, target.path, headers, connection),
+        authn.identity,
+      )
       for (const m of decision.shadowMatches) {
         ctx.logger.info(
           {
