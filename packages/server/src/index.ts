@@ -12,15 +12,7 @@ export type { OverloadOptions, OverloadState } from './downstream/overload.js'
 export { listenPortFor } from './downstream/port-map.js'
 export { ENVOY_TLS12_CIPHERS, loadServerTls, TLS13_CIPHERS } from './downstream/tls.js'
 export { PorticoServerError, type ServerErrorCode } from './errors.js'
-export {
-  CHANNELS,
-  type ConfigEvent,
-  type ConnectionEvent,
-  type RequestEndEvent,
-  type RequestStartEvent,
-  type ResponseFlag,
-  type UpstreamConnectedEvent,
-} from './events/index.js'
+export * from './events/index.js'
 export {
   createGateway,
   type Gateway,
