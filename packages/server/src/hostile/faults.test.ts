@@ -94,7 +94,10 @@ describe('upstream faults', () => {
   }
 
   it('connection refused: 503 UF after the default retries (URX), and the next request is fine', async () => {
-    const answer = await raw(port, get('/x', 'dead.example.com'))
+    // Three refused connections and two back-offs on a gateway that has served nothing yet: on a
+    // loaded machine that can take longer than raw()'s default second. The answer ends with the
+    // connection (Connection: close), so a generous bound costs nothing when it is quick.
+    const answer = await raw(port, get('/x', 'dead.example.com'), 15_000)
     expect(answer.status).toBe(503)
     expect(answer.text).toContain('upstream connect error or disconnect/reset before headers')
     expect(await flagsOf('/x')).toEqual(expect.arrayContaining(['UF', 'URX']))
