@@ -4,6 +4,7 @@ import {
   createSnapshot,
   type Diagnostic,
   hasErrors,
+  loadRegexEngine,
   loadResources,
   type Resource,
   sortDiagnostics,
@@ -40,6 +41,7 @@ export async function loadConfig(
   options: LoadConfigOptions = {},
 ): Promise<LoadedConfig> {
   const loaded = await loadResources(files, { cwd: io.cwd, stdin: io.stdin })
+  await loadRegexEngine([...loaded.resources, ...(options.extra ?? [])])
   return checkConfig(loaded.resources, loaded.diagnostics, options, loaded.rejected)
 }
 
@@ -49,6 +51,7 @@ export async function loadStoreConfig(
   options: LoadConfigOptions = {},
 ): Promise<LoadedConfig & { readonly revision: number }> {
   const read = await store.read()
+  await loadRegexEngine(read.resources)
   return { ...checkConfig(read.resources, read.diagnostics, options), revision: read.revision }
 }
 

@@ -4,6 +4,7 @@ import {
   type ConfigWriteOutcome,
   createConfigStore,
   type Diagnostic,
+  loadRegexEngine,
   type Resource,
   type ResourceRef,
   type SnapshotResource,
@@ -62,6 +63,7 @@ export async function writeStore(
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const read = await store.read()
     lastRevision = read.revision
+    await loadRegexEngine([...read.resources, ...(change.operation === 'delete' ? [] : change.resources)])
     const config = createConfigStore<SnapshotResource>({ resources: read.resources, validate: check })
     const plan =
       change.operation === 'delete'

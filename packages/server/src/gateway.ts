@@ -5,6 +5,7 @@ import {
   route as coreRoute,
   createSnapshot,
   type ListenerProtocol,
+  loadRegexEngine,
   type SnapshotResource,
 } from '@portico/core'
 import type { HandlerContext } from './downstream/handler.js'
@@ -90,7 +91,9 @@ export interface Gateway extends AsyncDisposable {
    * listening, removed ports stop accepting and drain. Connections stay: a TLS server that keeps
    * its name, kind and mode keeps its connections, and new certificates, keys or CAs are swapped
    * into its secure context for new handshakes. The same config object with unchanged
-   * certificates changes nothing.
+   * certificates changes nothing. A config with HTTP/2 clusters (or resources with regexes) first
+   * waits for the module it needs to load; if a later update is swapped in meanwhile, this one is
+   * dropped, as it would have been replaced.
    */
   update(config: GatewayConfig): Promise<void>
   /** Stops accepting, drains in-flight requests (up to `drainTimeoutMs`), closes upstream pools. */
@@ -148,7 +151,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   }
   const env: ListenerEnv = { ...base, runtime: () => runtime }
-  runtime = buildRuntime(compiledOf(options.config, logger), base).runtime
+  if ('resources' in options.config) await loadRegexEngine(options.config.resources)
+  const first = compiledOf(options.config, logger)
+  await pools.prepare(first.clusters.values())
+  runtime = buildRuntime(first, base).runtime
+  // Updates in call order: one that waited for a module to load is dropped when a later one was swapped in.
+  let updates = 0
   let closed = false
   let closing: Promise<void> | undefined
 
@@ -226,7 +234,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     async update(source) {
       if (closed) throw new Error('gateway is closed')
+      const seq = ++updates
+      const superseded = () => {
+        if (closed) throw new Error('gateway is closed')
+        return seq !== updates
+      }
+      if ('resources' in source) {
+        await loadRegexEngine(source.resources)
+        if (superseded()) return
+      }
       const config = compiledOf(source, logger)
+      const loading = pools.prepare(config.clusters.values())
+      if (loading !== undefined) {
+        await loading
+        if (superseded()) return
+      }
       const change = buildRuntime(config, base, runtime)
       // The same config with the same certificates: nothing to swap, no connection touched.
       if (config === runtime.config && change.changedTerminators === 0 && change.retired.length === 0) return

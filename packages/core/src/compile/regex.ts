@@ -1,4 +1,5 @@
-import { RE2JS } from 're2js'
+import type { RE2JS } from 're2js'
+import { regexEngine } from './regex-engine.js'
 
 /**
  * An RE2 pattern compiled once for the hot path. Istio validates and Envoy matches with RE2;
@@ -239,9 +240,10 @@ export type RegexResult =
 
 /** Compiles an RE2 pattern once (never throws). */
 export function compileRegex(pattern: string): RegexResult {
+  const engine = regexEngine()
   let re: RE2JS
   try {
-    re = RE2JS.compile(pattern)
+    re = engine.compile(pattern)
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) }
   }

@@ -4,7 +4,7 @@
  * `pkg/config/validation/validation.go`). Each `checkX` returns Istio's message for an invalid
  * value, or `undefined` when the value is valid. They never throw.
  */
-import { RE2JS } from 're2js'
+import { regexEngine } from '../compile/regex-engine.js'
 import { parseDuration } from '../model/duration.js'
 import { isIpAddress } from '../model/names.js'
 
@@ -260,8 +260,9 @@ export function checkRegex(pattern: string, where: string): string | undefined {
   if (Buffer.byteLength(pattern, 'utf8') > MAX_REGEX_LENGTH) {
     return `${goQuote(where)}: regex is too large, max length allowed is ${MAX_REGEX_LENGTH}`
   }
+  const engine = regexEngine()
   try {
-    RE2JS.compile(pattern)
+    engine.compile(pattern)
     return undefined
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error)

@@ -9,6 +9,7 @@ import {
   compile,
   createConfigStore,
   type Diagnostic,
+  loadRegexEngine,
   parseResources,
   type Resource,
   type ResourceChange,
@@ -224,6 +225,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
   if (source !== undefined && (options.resources ?? []).length > 0)
     throw new TypeError('createManagedGateway takes resources or a source, not both')
   const initial = options.resources ?? []
+  await loadRegexEngine(initial)
   const initialFindings = check(initial)
   if (initialFindings.some((d) => d.severity === 'error')) throw new ConfigurationError(initialFindings)
   const store = createConfigStore<SnapshotResource>({
@@ -488,6 +490,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
         if (parsed.diagnostics.some((d) => d.severity === 'error')) {
           return outcome(false, operation, [], parsed.diagnostics)
         }
+        await loadRegexEngine(parsed.resources)
         if (parsed.resources.length === 0 && (opts?.prune ?? []).length === 0) {
           return outcome(
             false,
@@ -525,6 +528,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
           if (!wanted.has(keyText(r)))
             prune.push({ kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name })
         }
+        await loadRegexEngine(resources)
         const enacted = await enact(store.plan('apply', resources, prune))
         result = read.length === 0 ? enacted : { ...enacted, diagnostics: [...read, ...enacted.diagnostics] }
       }

@@ -86,7 +86,7 @@ describe('a managed gateway fed by a config source', () => {
     })
 
     // A configuration that does not validate as a whole is refused; the last valid one is served.
-    source.publish(
+    await source.publish(
       yaml(
         `${gatewayYaml(['http'])}---\n${virtualServiceYaml(['/status']).replace('prefix: /status', 'regex: "([a-z"')}`,
       ),

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events'
 import { isIP } from 'node:net'
 import type { Cluster, Endpoint } from '@portico/core'
-import { type Dispatcher, H2CClient, Pool } from 'undici'
+import type { Dispatcher } from 'undici'
 import { readPem } from '../pem.js'
 import type { HeaderRecord } from '../types.js'
 import { type BreakerLimits, breakerKey, breakerLimits, CircuitBreaker } from './breakers.js'
@@ -15,6 +15,7 @@ import {
   type UpstreamRequest,
   type UpstreamResponse,
 } from './h1-client.js'
+import { loadUndici, undici } from './undici.js'
 
 /** Idle upstream connections are closed after this long (below common 5 s upstream keep-alives). */
 const DEFAULT_KEEP_ALIVE_MS = 4_000
@@ -49,6 +50,18 @@ export class UpstreamPools {
       this.#breakers.set(key, breaker)
     }
     return breaker
+  }
+
+  /**
+   * Loads what the pools of `clusters` need before they serve (undici when one of them speaks
+   * HTTP/2), or `undefined` when there is nothing to load. Pools are created synchronously on a
+   * request, so a config is not swapped in before this settles.
+   */
+  prepare(clusters: Iterable<Cluster>): Promise<void> | undefined {
+    for (const cluster of clusters) {
+      if (speaksH2(cluster)) return loadUndici()
+    }
+    return undefined
   }
 
   /** The pool for an endpoint of a cluster, created on first use. */
@@ -143,14 +156,14 @@ function createDispatcher(
   const origin = `${tls ? 'https' : 'http'}://${endpointKey(endpoint)}`
   if (speaksH2(cluster) && tls === undefined) {
     // HTTP/2 prior knowledge: one multiplexed connection per endpoint.
-    return new H2CClient(origin, {
+    return new (undici().H2CClient)(origin, {
       connectTimeout: p.connectTimeoutMs,
       headersTimeout: 0,
       bodyTimeout: 0,
       keepAliveTimeout: Math.min(idle, DEFAULT_KEEP_ALIVE_MS),
     }).compose(keepH2Trailers)
   }
-  const pool = new Pool(origin, {
+  const pool = new (undici().Pool)(origin, {
     ...(speaksH2(cluster) ? { allowH2: true } : {}),
     pipelining: 1,
     ...(p.maxConnections === undefined ? {} : { connections: p.maxConnections }),
