@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +21,16 @@ function commonJsLoadedBy(specifier: string): string[] {
   expect(r.stderr).toBe('')
   return JSON.parse(r.stdout) as string[]
 }
+
+describe('the packages the portico command loads', () => {
+  it('are Latin-1 text, which V8 holds one byte a character (one other character doubles the bundle in the heap)', () => {
+    for (const pkg of ['core', 'server', 'etcd']) {
+      const text = readFileSync(fileURLToPath(new URL(`../../${pkg}/dist/index.js`, import.meta.url)), 'utf8')
+      const wide = [...text.matchAll(/[^\u0000-\u00ff]/g)].map((m) => text.slice(m.index - 40, m.index + 10))
+      expect(wide, pkg).toEqual([])
+    }
+  })
+})
 
 describe('what the portico command loads up front', () => {
   it('leaves out the testing kit (node-forge) until portico demo needs it', () => {

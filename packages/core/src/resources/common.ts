@@ -5,7 +5,8 @@ import { parseDuration } from '../model/duration.js'
  * Go `time.ParseDuration` grammar as a pattern (the JSON Schema carries it; overflow is checked
  * separately by {@link parseDuration}).
  */
-const GO_DURATION_PATTERN = /^[-+]?(?:0|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$/
+const GO_DURATION_PATTERN =
+  /^[-+]?(?:0|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$/
 
 const durationInstances = new WeakSet<object>()
 

@@ -15,7 +15,7 @@ export const SECURITY_CODES = {
   jwksPrivateKey: 'PTC2703',
   /** An AuthorizationPolicy rule (from / to / when) that Istio refuses. */
   authorizationRule: 'PTC2710',
-  /** An action/provider combination that Istio refuses (`DENY` without rules, `provider` without CUSTOM…). */
+  /** An action/provider combination that Istio refuses (`DENY` without rules, `provider` without CUSTOM, ...). */
   authorizationAction: 'PTC2711',
   /** A DENY rule of HTTP-only attributes (Istio warns it denies all TCP traffic under its scope). */
   authorizationDenyHttpOnly: 'PTC2712',
