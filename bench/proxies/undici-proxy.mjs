@@ -27,12 +27,24 @@ function handle(req, res) {
   for (const k in req.headers) if (!hop.has(k) && k.charCodeAt(0) !== 58) headers[k] = req.headers[k]
   if (headers.host === undefined && req.headers[':authority'] !== undefined)
     headers.host = req.headers[':authority']
+  let signal
+  if (req.httpVersionMajor === 2) {
+    // An HTTP/2 stream reset before the upstream answers closes the compatibility response
+    // without undici noticing: it would wait on it forever and keep its upstream connection, and
+    // after a load generator's run ends with streams in flight the pool has none left. Abort then.
+    const abort = new AbortController()
+    res.once('close', () => {
+      if (!res.writableEnded) abort.abort()
+    })
+    signal = abort.signal
+  }
   pool.stream(
     {
       path: req.url,
       method: req.method,
       headers,
       body: req.method === 'GET' || req.method === 'HEAD' ? null : req,
+      signal,
     },
     ({ statusCode, headers: h }) => {
       for (const k of hop) delete h[k]
