@@ -1,5 +1,6 @@
 // Portico proxy benchmark: upstream, gateway and baselines in one run, A B A B… alternation,
 // proxy CPU sampled from /proc/<pid>/stat. Usage: node bench/run.mjs [--quick|--full] [--no-micro]
+// [--only=targets] [--scenario=names] [--workers=1,2]
 // The headline target is `portico-metrics` (admin endpoint and metrics on, as `portico serve`
 // runs by default); `portico` (--admin off) is the second row. Ratios are against nginx and the
 // best Node peer (`node-undici`: node:http + undici Pool.stream, bench/proxies/undici-proxy.mjs).
@@ -30,6 +31,12 @@ const onlyScenario = [...args]
   .find((a) => a.startsWith('--scenario='))
   ?.slice(11)
   .split(',')
+// --workers=1,2: `portico serve --workers N` for each N instead of the peers (see the report).
+const workerCounts = [...args]
+  .find((a) => a.startsWith('--workers='))
+  ?.slice(10)
+  .split(',')
+  .map(Number)
 const CONNS = 50
 const HOST = 'httpbin.example.com'
 
@@ -69,14 +76,34 @@ async function waitHttp(port, path = '/status/tiny', host = HOST) {
   }
   throw new Error(`port ${port} never answered 200`)
 }
+// A process and its children (a `--workers` primary and its workers).
+function processTree(pid) {
+  let children = []
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
+  } catch {}
+  return [pid, ...children.flatMap((c) => processTree(Number(c)))]
+}
 function cpuTicks(pid) {
-  // utime + stime of the process (fields 14, 15), in clock ticks; threads included.
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
-  return Number(f[11]) + Number(f[12])
+  // utime + stime of the process and its children (fields 14, 15), in clock ticks; threads included.
+  let ticks = 0
+  for (const p of processTree(pid)) {
+    try {
+      const s = readFileSync(`/proc/${p}/stat`, 'utf8')
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
+      ticks += Number(f[11]) + Number(f[12])
+    } catch {}
+  }
+  return ticks
 }
 function rssKiB(pid) {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
+  let kib = 0
+  for (const p of processTree(pid)) {
+    try {
+      kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0)
+    } catch {}
+  }
+  return kib
 }
 const HZ = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100)
 
@@ -235,7 +262,7 @@ async function addNode(name, script) {
 }
 // `portico` serves with --admin off (no request metrics, as nginx and the Node proxies keep
 // none); `portico-metrics` serves the admin endpoint, so every request is counted in Istio's metrics.
-async function addPortico(name = 'portico', withAdmin = false) {
+async function addPortico(name = 'portico', withAdmin = false, workers = undefined) {
   const port = await freePort()
   const tlsPort = cert ? await freePort() : undefined
   const dir = join(tmp, name)
@@ -283,6 +310,7 @@ spec:
 `,
   )
   const extra = process.env.PORTICO_NODE_FLAGS ? process.env.PORTICO_NODE_FLAGS.split(' ') : []
+  const adminPort = withAdmin ? await freePort() : undefined
   const child = start(0, process.execPath, [
     ...extra,
     join(root, 'packages/cli/bin/portico.js'),
@@ -295,14 +323,23 @@ spec:
     '--bind',
     '127.0.0.1',
     '--admin',
-    withAdmin ? `127.0.0.1:${await freePort()}` : 'off',
+    withAdmin ? `127.0.0.1:${adminPort}` : 'off',
     '--access-log',
     'off',
+    ...(workers === undefined ? [] : ['--workers', String(workers)]),
   ])
   await waitHttp(port).catch((e) => {
     throw new Error(`${e.message}\n${child.out}`)
   })
-  targets.push({ name, port, tlsPort, pid: child.pid, child })
+  if (workers !== undefined && workers > 1) {
+    // Every worker listens before the figures mean anything (`--workers 1` is one process, no primary).
+    for (let i = 0; processTree(child.pid).length < workers + 1; i++) {
+      if (i > 200) throw new Error(`${workers} workers never started\n${child.out}`)
+      await sleep(50)
+    }
+  }
+  if (adminPort !== undefined) await waitHttp(adminPort, '/ready', '127.0.0.1')
+  targets.push({ name, port, tlsPort, pid: child.pid, child, adminPort })
 }
 async function addNginx() {
   if (!has('nginx')) return console.error('nginx not installed: skipped')
@@ -354,15 +391,17 @@ async function addHaproxy() {
   targets.push({ name: 'haproxy', port, tlsPort, pid: child.pid })
 }
 process.env.PATH = `${process.env.PATH}:/usr/sbin:/sbin`
-for (const add of [
-  () => addPortico('portico-metrics', true),
-  () => addPortico(),
-  addNginx,
-  addHaproxy,
-  () => addNode('node-undici', 'undici-proxy.mjs'),
-  () => addNode('http-proxy', 'http-proxy.mjs'),
-  () => addNode('fastify-proxy', 'fastify-proxy.mjs'),
-]) {
+for (const add of workerCounts
+  ? workerCounts.map((n) => () => addPortico(`portico-workers-${n}`, true, n))
+  : [
+      () => addPortico('portico-metrics', true),
+      () => addPortico(),
+      addNginx,
+      addHaproxy,
+      () => addNode('node-undici', 'undici-proxy.mjs'),
+      () => addNode('http-proxy', 'http-proxy.mjs'),
+      () => addNode('fastify-proxy', 'fastify-proxy.mjs'),
+    ]) {
   try {
     await add()
   } catch (e) {
@@ -370,25 +409,29 @@ for (const add of [
   }
 }
 
-const scenarios = [
-  { name: 'h1 keep-alive, tiny body', path: '/status/tiny' },
-  { name: 'h1 keep-alive, 1 KiB', path: '/status/1k' },
-  { name: 'h1 keep-alive, 64 KiB', path: '/status/64k' },
-  ...(cert && h2load
-    ? [
-        {
-          name: 'HTTPS TLS 1.3 h1 keep-alive, tiny body (h2load)',
-          path: '/status/tiny',
-          tls: 'h1',
-        },
-        {
-          name: 'HTTP/2 over TLS 1.3, 10 streams per connection, tiny body (h2load)',
-          path: '/status/tiny',
-          tls: 'h2',
-        },
+const scenarios = (
+  workerCounts
+    ? [{ name: 'h1 keep-alive, tiny body', path: '/status/tiny' }]
+    : [
+        { name: 'h1 keep-alive, tiny body', path: '/status/tiny' },
+        { name: 'h1 keep-alive, 1 KiB', path: '/status/1k' },
+        { name: 'h1 keep-alive, 64 KiB', path: '/status/64k' },
+        ...(cert && h2load
+          ? [
+              {
+                name: 'HTTPS TLS 1.3 h1 keep-alive, tiny body (h2load)',
+                path: '/status/tiny',
+                tls: 'h1',
+              },
+              {
+                name: 'HTTP/2 over TLS 1.3, 10 streams per connection, tiny body (h2load)',
+                path: '/status/tiny',
+                tls: 'h2',
+              },
+            ]
+          : []),
       ]
-    : []),
-].filter((sc) => !onlyScenario || onlyScenario.some((w) => sc.name.includes(w)))
+).filter((sc) => !onlyScenario || onlyScenario.some((w) => sc.name.includes(w)))
 if (!cert || !h2load) console.error('openssl or h2load absent: TLS and HTTP/2 scenarios skipped')
 const active = targets.filter((t) => !only || only.includes(t.name))
 const results = []
@@ -428,6 +471,27 @@ for (const sc of scenarios) {
     })
   }
 }
+// The aggregate metrics path of --workers: one scrape asks every worker for its figures and sums
+// them. Its CPU (all processes) per scrape, after the load, 20 scrapes in a row.
+const SCRAPES = 20
+const scrapeCpuMs = new Map()
+async function scrape(port) {
+  return new Promise((res) => {
+    const q = httpGet({ host: '127.0.0.1', port, path: '/stats/prometheus', agent: false }, (r) => {
+      r.resume()
+      r.on('end', () => res(r.statusCode))
+    })
+    q.on('error', () => res(0))
+  })
+}
+if (workerCounts) {
+  for (const t of active) {
+    await scrape(t.adminPort)
+    const c0 = cpuTicks(t.pid)
+    for (let i = 0; i < SCRAPES; i++) await scrape(t.adminPort)
+    scrapeCpuMs.set(t.name, (((cpuTicks(t.pid) - c0) / HZ) * 1000) / SCRAPES)
+  }
+}
 for (const c of children)
   try {
     c.kill('SIGTERM')
@@ -443,7 +507,7 @@ const lines = []
 lines.push(`# Proxy benchmark, ${new Date().toISOString()}`, '')
 lines.push(
   `Machine: ${cpus()[0]?.model} × ${cpus().length} cores; Node ${process.version}; ` +
-    `wrk ${wrk ? (/wrk ([\d.]+\S*)/.exec(tool('wrk', ['-v']))?.[1] ?? '?') : 'absent (autocannon)'}; ` +
+    `wrk ${wrk ? (/wrk (?:debian\/)?(\S+)/.exec(tool('wrk', ['-v']))?.[1] ?? '?') : 'absent (autocannon)'}; ` +
     `nginx ${/nginx\/(\S+)/.exec(tool('nginx', ['-v']))?.[1] ?? 'absent'}; haproxy ${/version (\S+)/.exec(tool('haproxy', ['-v']))?.[1] ?? 'absent'}; ` +
     `taskset ${pin ? 'yes (proxy on CPU 0, wrk + upstream on CPU 1)' : 'absent (unpinned)'}; ` +
     `load average at the end ${loadavg()
@@ -462,45 +526,61 @@ lines.push(
 const PEER = 'node-undici'
 const HEADLINE = 'portico-metrics'
 const ratio = (a, b) => f(a / b, 2)
-lines.push(
-  `Headline: \`${HEADLINE}\` (admin endpoint and metrics on, as \`portico serve\` runs by default); \`portico\` is the same gateway with \`--admin off\`. The peer is \`${PEER}\`, the best Node proxy (node:http + undici Pool.stream, about 50 lines). ÷ columns divide this target's figure by nginx's or the peer's from the same run: below 1 is better.`,
-  '',
-  '| scenario | target | µs/req | ÷ nginx | ÷ peer | p99 ms | p99.9 ms | p99 ÷ nginx | p99 ÷ peer | p99.9 ÷ nginx | p99.9 ÷ peer | RSS MiB |',
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-)
-for (const sc of scenarios) {
-  const rows = results.filter((r) => r.scenario === sc.name)
-  const nginx = rows.find((r) => r.target === 'nginx')
-  const peer = rows.find((r) => r.target === PEER)
-  for (const name of [HEADLINE, 'portico']) {
-    const r = rows.find((x) => x.target === name)
-    if (r === undefined || !Number.isFinite(r.rps)) continue
-    lines.push(
-      `| ${sc.name} | ${name} | ${f(r.cpuUs, 1)} | ${ratio(r.cpuUs, nginx?.cpuUs)} | ${ratio(r.cpuUs, peer?.cpuUs)} | ${f(r.p99, 2)} | ${f(r.p999, 2)} | ${ratio(r.p99, nginx?.p99)} | ${ratio(r.p99, peer?.p99)} | ${ratio(r.p999, nginx?.p999)} | ${ratio(r.p999, peer?.p999)} | ${f(r.rss / 1024, 0)} |`,
-    )
-  }
-}
-lines.push('')
-for (const sc of scenarios) {
-  const rows = results.filter((r) => r.scenario === sc.name)
-  const nginx = rows.find((r) => r.target === 'nginx')
-  const peer = rows.find((r) => r.target === PEER)
+if (workerCounts) {
+  const one = results.find((r) => r.target === `portico-workers-${workerCounts[0]}`)
   lines.push(
-    `## ${sc.name}`,
+    `\`portico serve --workers N\` (admin endpoint and metrics on), the primary and its workers together (\`--workers 1\` is one process serving alone)${pin ? ' on CPU 0, the load generator and upstream on CPU 1: with 2 cores the workers share one, so req/s shows what the cluster costs, not how it scales' : ''}. µs/req is the CPU of every gateway process (the primary and its workers, user + system) divided by the requests completed; RSS is their sum; a scrape of /stats/prometheus asks every worker for its figures and sums them (CPU of all processes per scrape, ${SCRAPES} in a row after the load). ÷ columns divide by the first row.`,
     '',
-    '| target | req/s | p50 ms | p99 ms | p99.9 ms | proxy µs/req | RSS MiB | µs ÷ nginx | µs ÷ peer | p99 ÷ nginx | p99 ÷ peer | p99.9 ÷ nginx | p99.9 ÷ peer | non-2xx |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | gateway | req/s | µs/req | ÷ first | p50 ms | p99 ms | p99.9 ms | RSS MiB | CPU ms per scrape | non-2xx |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   )
-  for (const r of rows) {
+  for (const r of results) {
     lines.push(
-      `| ${r.target} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.p999, 2)} | ${f(r.cpuUs, 1)} | ${f(r.rss / 1024, 0)} | ${ratio(r.cpuUs, nginx?.cpuUs)} | ${ratio(r.cpuUs, peer?.cpuUs)} | ${ratio(r.p99, nginx?.p99)} | ${ratio(r.p99, peer?.p99)} | ${ratio(r.p999, nginx?.p999)} | ${ratio(r.p999, peer?.p999)} | ${r.errors} |`,
+      `| ${r.scenario} | ${r.target.replace('portico-workers-', '--workers ')} | ${f(r.rps)} | ${f(r.cpuUs, 1)} | ${ratio(r.cpuUs, one?.cpuUs)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.p999, 2)} | ${f(r.rss / 1024, 0)} | ${f(scrapeCpuMs.get(r.target), 1)} | ${r.errors} |`,
     )
   }
   lines.push('')
+} else {
+  lines.push(
+    `Headline: \`${HEADLINE}\` (admin endpoint and metrics on, as \`portico serve\` runs by default); \`portico\` is the same gateway with \`--admin off\`. The peer is \`${PEER}\`, the best Node proxy (node:http + undici Pool.stream, about 50 lines). ÷ columns divide this target's figure by nginx's or the peer's from the same run: below 1 is better.`,
+    '',
+    '| scenario | target | µs/req | ÷ nginx | ÷ peer | p99 ms | p99.9 ms | p99 ÷ nginx | p99 ÷ peer | p99.9 ÷ nginx | p99.9 ÷ peer | RSS MiB |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  )
+  for (const sc of scenarios) {
+    const rows = results.filter((r) => r.scenario === sc.name)
+    const nginx = rows.find((r) => r.target === 'nginx')
+    const peer = rows.find((r) => r.target === PEER)
+    for (const name of [HEADLINE, 'portico']) {
+      const r = rows.find((x) => x.target === name)
+      if (r === undefined || !Number.isFinite(r.rps)) continue
+      lines.push(
+        `| ${sc.name} | ${name} | ${f(r.cpuUs, 1)} | ${ratio(r.cpuUs, nginx?.cpuUs)} | ${ratio(r.cpuUs, peer?.cpuUs)} | ${f(r.p99, 2)} | ${f(r.p999, 2)} | ${ratio(r.p99, nginx?.p99)} | ${ratio(r.p99, peer?.p99)} | ${ratio(r.p999, nginx?.p999)} | ${ratio(r.p999, peer?.p999)} | ${f(r.rss / 1024, 0)} |`,
+      )
+    }
+  }
+  lines.push('')
+  for (const sc of scenarios) {
+    const rows = results.filter((r) => r.scenario === sc.name)
+    const nginx = rows.find((r) => r.target === 'nginx')
+    const peer = rows.find((r) => r.target === PEER)
+    lines.push(
+      `## ${sc.name}`,
+      '',
+      '| target | req/s | p50 ms | p99 ms | p99.9 ms | proxy µs/req | RSS MiB | µs ÷ nginx | µs ÷ peer | p99 ÷ nginx | p99 ÷ peer | p99.9 ÷ nginx | p99.9 ÷ peer | non-2xx |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    )
+    for (const r of rows) {
+      lines.push(
+        `| ${r.target} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.p999, 2)} | ${f(r.cpuUs, 1)} | ${f(r.rss / 1024, 0)} | ${ratio(r.cpuUs, nginx?.cpuUs)} | ${ratio(r.cpuUs, peer?.cpuUs)} | ${ratio(r.p99, nginx?.p99)} | ${ratio(r.p99, peer?.p99)} | ${ratio(r.p999, nginx?.p999)} | ${ratio(r.p999, peer?.p999)} | ${r.errors} |`,
+      )
+    }
+    lines.push('')
+  }
 }
 const md = lines.join('\n')
 console.log(md)
 const day = new Date().toISOString().slice(0, 10)
+const suffix = `${mode === 'default' ? '' : `-${mode}`}${workerCounts ? '-workers' : ''}`
 // A run limited to some targets or scenarios prints its tables but is not kept as a result.
-if (!only && !onlyScenario)
-  writeFileSync(join(here, 'results', `${day}${mode === 'default' ? '' : `-${mode}`}.md`), `${md}\n`)
+if (!only && !onlyScenario) writeFileSync(join(here, 'results', `${day}${suffix}.md`), `${md}\n`)
