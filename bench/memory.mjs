@@ -1,6 +1,8 @@
 // What each module costs in memory, and what `portico serve` holds when idle. Needs `pnpm build`.
 // Usage: node bench/memory.mjs [--reps=N] [--modules-only|--serve-only] [--load=N [--semi=default,32]]
-// (--load measures the young generation under load in place of the idle gateway)
+//        node bench/memory.mjs --soak=SECONDS [--rate=2000] [--every=30]
+// (--load measures the young generation under load in place of the idle gateway; --soak the heap
+// after full GCs and the RSS every --every seconds while --rate requests a second go through it)
 // Module costs: one fresh `node --expose-gc` per module and rep; process.memoryUsage() after full
 // GCs before and after importing it alone (RSS, V8 heap in use, memory outside the heap). Serve:
 // the CLI on the seed configuration (examples/httpbin with a generated certificate; admin and
@@ -15,12 +17,13 @@ import { get as httpGet } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { freePort, selfSignedCertificate } from './helpers.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const argv = process.argv.slice(2)
 const reps = Number(argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 3)
+const soakArg = argv.find((a) => a.startsWith('--soak='))
 const MiB = 1024 * 1024
 
 // [label, package directory the import resolves from, specifier]
@@ -74,7 +77,7 @@ const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]
 const mib = (n) => (n / MiB).toFixed(1)
 
 const out = []
-if (!argv.includes('--serve-only')) {
+if (!argv.includes('--serve-only') && soakArg === undefined) {
   const bare = spawnSync(
     process.execPath,
     ['-e', 'process.stdout.write(String(process.memoryUsage().rss))'],
@@ -152,6 +155,12 @@ async function serveIdle(dir, nodeFlags, idleMs, load) {
     stdout += d
   })
   let err = ''
+  const handle = {
+    process: child,
+    get err() {
+      return err
+    },
+  }
   child.stderr.on('data', (d) => {
     err += d
   })
@@ -167,7 +176,7 @@ async function serveIdle(dir, nodeFlags, idleMs, load) {
     const heap = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(body)?.[1])
     if (load === undefined) return { rss, heap }
     const from = stdout.length
-    await load(http)
+    await load(http, handle)
     await sleep(500)
     return {
       rss,
@@ -180,7 +189,7 @@ async function serveIdle(dir, nodeFlags, idleMs, load) {
     child.kill('SIGTERM')
   }
 }
-if (!argv.includes('--modules-only') && !argv.some((a) => a.startsWith('--load='))) {
+if (!argv.includes('--modules-only') && !argv.some((a) => a.startsWith('--load=')) && soakArg === undefined) {
   const dir = seedConfig()
   const flags = process.env.PORTICO_NODE_FLAGS ? process.env.PORTICO_NODE_FLAGS.split(' ') : []
   const runs = []
@@ -246,5 +255,80 @@ if (loadArg !== undefined) {
     upstream.kill('SIGTERM')
   }
   out.push('')
+}
+if (soakArg !== undefined) {
+  const seconds = Number(soakArg.slice(7))
+  const rate = Number(argv.find((a) => a.startsWith('--rate='))?.slice(7) ?? 2000)
+  const every = Number(argv.find((a) => a.startsWith('--every='))?.slice(8) ?? 30)
+  const upPort = await freePort()
+  const upstream = spawn(process.execPath, [join(root, 'bench/upstream.mjs'), String(upPort)], {
+    stdio: 'ignore',
+  })
+  const dir = seedConfig(upPort)
+  // In the gateway: on SIGUSR2, two full GCs, then the heap in use and RSS on one stderr line.
+  const probe = join(dir, 'gc-probe.mjs')
+  writeFileSync(
+    probe,
+    `process.on('SIGUSR2', () => { globalThis.gc(); globalThis.gc(); const m = process.memoryUsage(); process.stderr.write(\`heap-after-gc \${m.heapUsed} \${m.heapTotal} \${m.rss} \${m.external + m.arrayBuffers}\\n\`) })\n`,
+  )
+  const autocannon = (await import('autocannon')).default
+  const samples = []
+  let requests = 0
+  let bad = 0
+  try {
+    await serveIdle(
+      dir,
+      ['--expose-gc', '--import', pathToFileURL(probe).href],
+      1000,
+      async (port, child) => {
+        const sample = async (at) => {
+          const from = child.err.length
+          child.process.kill('SIGUSR2')
+          for (let i = 0; i < 200 && !child.err.slice(from).includes('heap-after-gc'); i++) await sleep(25)
+          const m = /heap-after-gc (\d+) (\d+) (\d+) (\d+)/.exec(child.err.slice(from))
+          if (m)
+            samples.push({
+              at,
+              heap: Number(m[1]),
+              total: Number(m[2]),
+              rss: Number(m[3]),
+              outside: Number(m[4]),
+              requests,
+            })
+        }
+        await sample(0)
+        const run = autocannon({
+          url: `http://127.0.0.1:${port}/status/tiny`,
+          connections: 20,
+          overallRate: rate,
+          duration: seconds,
+          headers: { host: 'httpbin.example.com' },
+        })
+        run.on('response', (_c, status) => {
+          requests++
+          if (status !== 200) bad++
+        })
+        const start = Date.now()
+        for (let t = every; t <= seconds; t += every) {
+          await sleep(start + t * 1000 - Date.now())
+          await sample(t)
+        }
+        await run
+      },
+    )
+  } finally {
+    upstream.kill('SIGTERM')
+  }
+  out.push(
+    `Heap over ${seconds} s under ${rate} req/s (GET /status/tiny through the seed route, 20 keep-alive connections, admin and metrics on); V8 heap in use after two full GCs, every ${every} s; ${requests} requests, ${bad} not 200:`,
+    '',
+    '| s | requests | heap after GC MiB | heap committed MiB | RSS MiB | outside heap MiB |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...samples.map(
+      (x) =>
+        `| ${x.at} | ${x.requests} | ${(x.heap / MiB).toFixed(2)} | ${mib(x.total)} | ${mib(x.rss)} | ${mib(x.outside)} |`,
+    ),
+    '',
+  )
 }
 console.log(out.join('\n'))
