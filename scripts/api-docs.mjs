@@ -3,6 +3,8 @@
 // package's public entry point. `node scripts/api-docs.mjs` regenerates it; with `--check` it
 // generates into a temporary directory and fails when an exported symbol is undocumented, a
 // link is broken (TypeDoc's warnings are errors), or docs/api differs from what the sources say.
+// scripts/typedoc-stable-unions.mjs (a TypeDoc plugin, in typedoc.json) prints union members in a
+// fixed order, so that the pages do not depend on the order in which TypeScript met the types.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
