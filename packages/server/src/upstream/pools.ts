@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events'
 import { isIP } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { Cluster, Endpoint } from '@portico/core'
 import type { Dispatcher } from 'undici'
 import { readPem } from '../pem.js'
@@ -190,33 +191,76 @@ function createDispatcher(
   return speaksH2(cluster) ? pool.compose(keepH2Trailers) : pool
 }
 
+/** Header fields as undici's handlers receive them. */
+type IncomingHttpHeaders = Record<string, string | string[] | undefined>
+
 /**
  * Keeps the trailers of HTTP/2 responses (gRPC's grpc-status and grpc-message). undici's HTTP/2
  * client hands them over as a header object where its handlers expect raw header pairs, so the
- * response would end with none; this passes the object's fields on as the trailers instead.
+ * response would end with none; this passes the object's fields on as the trailers instead. Every
+ * other callback goes straight to the wrapped handler: one small object per request, no proxy
+ * and no bound functions.
  */
+class KeepH2Trailers implements Dispatcher.DispatchHandler {
+  readonly #handler: Dispatcher.DispatchHandler
+
+  constructor(handler: Dispatcher.DispatchHandler) {
+    this.#handler = handler
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.#handler.onRequestStart?.(controller, context)
+  }
+
+  onRequestUpgrade(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    socket: Duplex,
+  ): void {
+    this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket)
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
+    this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage)
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#handler.onResponseData?.(controller, chunk)
+  }
+
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders | undefined): void {
+    const raw = controller.rawTrailers
+    const fixed =
+      (trailers === undefined || isEmpty(trailers)) &&
+      raw !== null &&
+      typeof raw === 'object' &&
+      !Array.isArray(raw)
+        ? { ...raw }
+        : (trailers ?? {})
+    this.#handler.onResponseEnd?.(controller, fixed)
+  }
+
+  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    const handler = this.#handler
+    // undici's own handlers refuse to lose an error: without a callback, it is thrown.
+    if (handler.onResponseError === undefined) throw error
+    handler.onResponseError(controller, error)
+  }
+}
+
+function isEmpty(record: object): boolean {
+  for (const _ in record) return false
+  return true
+}
+
 const keepH2Trailers: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) =>
-  dispatch(
-    options,
-    new Proxy(handler, {
-      get(target, property, receiver) {
-        const value: unknown = Reflect.get(target, property, receiver)
-        if (typeof value !== 'function') return value
-        if (property !== 'onResponseEnd') return value.bind(target)
-        return (controller: { rawTrailers?: unknown }, trailers: Record<string, unknown> | undefined) => {
-          const raw = controller.rawTrailers
-          const fixed =
-            (trailers === undefined || Object.keys(trailers).length === 0) &&
-            raw !== null &&
-            typeof raw === 'object' &&
-            !Array.isArray(raw)
-              ? { ...(raw as Record<string, unknown>) }
-              : trailers
-          return value.call(target, controller, fixed)
-        }
-      },
-    }),
-  )
+  dispatch(options, new KeepH2Trailers(handler))
 
 /**
  * An undici dispatcher (HTTP/2 upstreams) behind the {@link UpstreamClient} interface. Of the
