@@ -1,0 +1,239 @@
+// Instructions per request of a proxy, counted by callgrind: a figure that does not depend on
+// what else the machine runs, unlike CPU time. The target runs under
+// `valgrind --tool=callgrind` with instrumentation off; after a warm-up (JIT tiers settle) the
+// counters are switched on and zeroed, a fixed number of requests is sent with h2load, and the
+// dump's total divided by the request count is the figure.
+//
+// Usage: node bench/instructions.mjs [--target=portico-metrics,portico,node-undici]
+//          [--scenario=h1,1k,tls,h2] [--requests=4000] [--warm=4000] [--conns=10] [--keep]
+//          [--root=<another built checkout>]
+// Targets: `portico-metrics` (`portico serve` with its admin endpoint, so requests are counted
+// in Istio's metrics), `portico` (`--admin off`), `node-undici` (bench/proxies/undici-proxy.mjs).
+// `PORTICO_NODE_FLAGS="…"` passes V8 flags to the gateway. With --keep the callgrind files stay
+// (their path is printed) for `callgrind_annotate`.
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { freePort, selfSignedCertificate } from './helpers.mjs'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..')
+const argv = process.argv.slice(2)
+const option = (name, fallback) =>
+  argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
+const targets = option('target', 'portico-metrics,portico').split(',')
+const scenarios = option('scenario', 'h1').split(',')
+const requests = Number(option('requests', '4000'))
+const warm = Number(option('warm', '4000'))
+const conns = Number(option('conns', '10'))
+const keep = argv.includes('--keep')
+// Another checkout (built) whose gateway to measure, e.g. the commit before a change.
+const gatewayRoot = option('root', root)
+const HOST = 'httpbin.example.com'
+const PATHS = { h1: '/status/tiny', '1k': '/status/1k', tls: '/status/tiny', h2: '/status/tiny' }
+
+const tmp = mkdtempSync(join(tmpdir(), 'portico-instructions-'))
+const children = []
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL')
+  if (!keep) rmSync(tmp, { recursive: true, force: true })
+})
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130))
+
+function start(cmd, args) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root })
+  child.out = ''
+  const keepOut = (d) => {
+    if (child.out.length < 65536) child.out += d
+  }
+  child.stdout.on('data', keepOut)
+  child.stderr.on('data', keepOut)
+  children.push(child)
+  return child
+}
+
+async function waitHttp(port, child) {
+  for (let i = 0; i < 6000; i++) {
+    const status = await new Promise((res) => {
+      const q = httpGet(
+        { host: '127.0.0.1', port, path: '/status/tiny', headers: { host: HOST }, agent: false },
+        (r) => {
+          r.resume()
+          r.on('end', () => res(r.statusCode))
+        },
+      )
+      q.on('error', () => res(0))
+    })
+    if (status === 200) return
+    if (child?.exitCode !== null && child?.exitCode !== undefined) break
+    await sleep(100)
+  }
+  throw new Error(`port ${port} never answered 200\n${child?.out ?? ''}`)
+}
+
+// Sends n requests; returns how many succeeded. Under valgrind a connection is occasionally cut
+// (a timeout of the gateway's or of h2load's at a few dozen requests per second): the warm-up
+// tolerates that, the measured run divides by the requests that succeeded and fails above 1 %.
+function h2load(port, tls, h2, n, strict) {
+  const scheme = tls ? 'https' : 'http'
+  const r = spawnSync(
+    'h2load',
+    [
+      ...(h2 ? ['-m', '10'] : ['--h1']),
+      '-n',
+      String(n),
+      '-c',
+      String(conns),
+      `--connect-to=127.0.0.1:${port}`,
+      `${scheme}://${HOST}:${port}${PATHS[scenario]}`,
+    ],
+    { encoding: 'utf8', timeout: 600_000 },
+  )
+  const m = /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded/.exec(r.stdout)
+  const ok = Number(m?.[2] ?? 0)
+  if (ok === 0 || (strict && ok < n * 0.99)) throw new Error(`h2load: ${r.stdout}${r.stderr}`)
+  return ok
+}
+
+const upPort = await freePort()
+start(process.execPath, [join(here, 'upstream.mjs'), String(upPort)])
+await waitHttp(upPort)
+const cert = selfSignedCertificate(tmp, HOST)
+
+function porticoConfig(dir, tlsOn) {
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: httpbin-gateway }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+  - port: { number: 80, name: http, protocol: HTTP }
+    hosts: ["${HOST}"]
+${
+  tlsOn
+    ? `  - port: { number: 443, name: https, protocol: HTTPS }
+    hosts: ["${HOST}"]
+    tls: { mode: SIMPLE, serverCertificate: ${cert.crt}, privateKey: ${cert.key}, minProtocolVersion: TLSV1_3 }
+`
+    : ''
+}---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: httpbin }
+spec:
+  hosts: [httpbin.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  ports: [{ number: 8000, name: http, protocol: HTTP }]
+  resolution: STATIC
+  endpoints:
+  - address: 127.0.0.1
+    ports: { http: ${upPort} }
+    labels: { version: v1 }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: httpbin }
+spec:
+  hosts: ["${HOST}"]
+  gateways: [httpbin-gateway]
+  http:
+  - match: [{ uri: { prefix: /status } }, { uri: { prefix: /delay } }]
+    route: [{ destination: { host: httpbin, port: { number: 8000 } } }]
+`,
+  )
+}
+
+let scenario = 'h1'
+async function measure(target) {
+  const tls = scenario === 'tls' || scenario === 'h2'
+  const port = await freePort()
+  const tlsPort = await freePort()
+  const out = join(tmp, `${target}-${scenario}.callgrind`)
+  let args
+  if (target === 'node-undici') {
+    args = [
+      join(here, 'proxies', 'undici-proxy.mjs'),
+      String(port),
+      String(upPort),
+      String(tlsPort),
+      cert.crt,
+      cert.key,
+    ]
+  } else {
+    const dir = join(tmp, `${target}-${scenario}`)
+    porticoConfig(dir, tls)
+    const extra = process.env.PORTICO_NODE_FLAGS ? process.env.PORTICO_NODE_FLAGS.split(' ') : []
+    args = [
+      ...extra,
+      join(gatewayRoot, 'packages/cli/bin/portico.js'),
+      'serve',
+      '-f',
+      dir,
+      '--port',
+      `80=${port}`,
+      ...(tls ? ['--port', `443=${tlsPort}`] : []),
+      '--bind',
+      '127.0.0.1',
+      '--admin',
+      target === 'portico-metrics' ? `127.0.0.1:${await freePort()}` : 'off',
+      '--access-log',
+      'off',
+    ]
+  }
+  const child = start('valgrind', [
+    '--tool=callgrind',
+    '--instr-atstart=no',
+    `--callgrind-out-file=${out}`,
+    process.execPath,
+    // Under valgrind the process runs some hundred times slower, so V8's memory reducer, which
+    // reads a low allocation rate per millisecond as idleness, would add full collections that
+    // a gateway under load never makes.
+    '--no-memory-reducer',
+    '-r',
+    join(here, 'patient-timeouts.cjs'),
+    ...args,
+  ])
+  try {
+    await waitHttp(port, child)
+    const loadPort = tls ? tlsPort : port
+    h2load(loadPort, tls, scenario === 'h2', warm, false)
+    const control = (flag) => {
+      const r = spawnSync('callgrind_control', [flag, String(child.pid)], { encoding: 'utf8' })
+      if (r.status !== 0) throw new Error(`callgrind_control ${flag}: ${r.stdout}${r.stderr}`)
+    }
+    control('--instr=on')
+    control('--zero')
+    const served = h2load(loadPort, tls, scenario === 'h2', requests, true)
+    control('--dump')
+    control('--instr=off')
+    const dumps = readdirSync(tmp).filter((f) => f.startsWith(`${target}-${scenario}.callgrind`))
+    let total = 0
+    for (const f of dumps) {
+      const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(tmp, f), 'utf8'))
+      if (m !== null) total = Math.max(total, Number(m[1]))
+    }
+    return { perRequest: total / served, files: dumps.map((f) => join(tmp, f)) }
+  } finally {
+    child.kill('SIGKILL')
+  }
+}
+
+const rows = []
+for (const s of scenarios) {
+  scenario = s
+  for (const t of targets) {
+    const r = await measure(t)
+    rows.push({ scenario: s, target: t, ...r })
+    console.log(
+      `${s.padEnd(4)} ${t.padEnd(16)} ${Math.round(r.perRequest).toLocaleString('en-US').padStart(10)} instructions/request${keep ? `  ${r.files.join(' ')}` : ''}`,
+    )
+  }
+}
+process.exit(0)
