@@ -280,7 +280,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
     diagnostics: initialFindings,
   })
   const metrics = createMetrics({
-    filter: mine,
+    localAddresses: () => localAddresses,
     upstreams: () => upstreams,
     ...(labels?.workload === undefined ? {} : { workload: labels.workload }),
     ...(labels?.namespace === undefined ? {} : { namespace: labels.namespace }),

@@ -1,29 +1,117 @@
 import { channel } from 'node:diagnostics_channel'
-import { type Cluster, type Endpoint, type RouteDecision, routeStatName } from '@portico/core'
-import { hostPort } from './address.js'
+import { ServerResponse } from 'node:http'
+import {
+  type Cluster,
+  type Endpoint,
+  type RouteDecision,
+  type RouteOrigin,
+  routeStatName,
+} from '@portico/core'
+import { endpointHostPort, localHostPort } from './address.js'
 import { CHANNELS, type RequestEndEvent, type RequestStartEvent, type ResponseFlag } from './channels.js'
 
 const startChannel = channel(CHANNELS.requestStart)
 const endChannel = channel(CHANNELS.requestEnd)
 
-interface Observed extends ResponseObservation {
-  readonly start: number
-  readonly base: RequestStartEvent
-  readonly request: ObservableRequest
-  remote: string | undefined
-  localAddress: string | undefined
-  localPort: number | undefined
-  sni: string | undefined
-  requestId: string | undefined
-  flags: ResponseFlag[]
-  bytesReceived: number
-  routeConfig: string | undefined
-  routeName: string | undefined
-  cluster: Cluster | undefined
-  clusterName: string | undefined
-  upstreamHost: string | undefined
-  attempts: number
-  done: boolean
+/** The fields of a finished request that its metrics read (a subset of {@link RequestEndEvent}). */
+export type RequestFigures = Pick<
+  RequestEndEvent,
+  | 'gatewayPort'
+  | 'requestProtocol'
+  | 'responseCode'
+  | 'responseFlags'
+  | 'bytesReceived'
+  | 'bytesSent'
+  | 'durationMs'
+  | 'downstreamLocalAddress'
+  | 'routeConfig'
+  | 'routeName'
+  | 'upstreamCluster'
+  | 'destinationService'
+  | 'destinationPort'
+  | 'destinationSubset'
+>
+
+/**
+ * A consumer of requests inside the gateway (its metrics). It is handed the observation itself:
+ * no event object is built for it, where a `portico:request:end` subscriber gets a fresh
+ * {@link RequestEndEvent} per request.
+ */
+export interface RequestRecorder {
+  /** A request arrived. */
+  started(): void
+  /** A request ended (once per request); `figures` is valid during the call only. */
+  ended(figures: RequestFigures): void
+}
+
+const recorders: RequestRecorder[] = []
+
+/** Hands every request observed from now on to `recorder` (until {@link removeRequestRecorder}). */
+export function addRequestRecorder(recorder: RequestRecorder): void {
+  recorders.push(recorder)
+}
+
+/** Stops handing requests to `recorder`. */
+export function removeRequestRecorder(recorder: RequestRecorder): void {
+  const at = recorders.indexOf(recorder)
+  if (at >= 0) recorders.splice(at, 1)
+}
+
+/**
+ * One request being observed, from arrival to its end. A class: every observation has the same
+ * shape, and the fields metrics read carry the names of {@link RequestEndEvent}'s, so that the
+ * observation itself is what a {@link RequestRecorder} reads.
+ */
+class Observed implements ResponseObservation, RequestFigures {
+  readonly start = performance.now()
+  readonly startTime = Date.now()
+  remote: string | undefined = undefined
+  localAddress: string | undefined = undefined
+  localPort: number | undefined = undefined
+  sni: string | undefined = undefined
+  requestId: string | undefined = undefined
+  readonly responseFlags: ResponseFlag[] = []
+  bytesReceived = 0
+  bytesSent = 0
+  headersAt: number | undefined = undefined
+  upstreamServiceTime: number | undefined = undefined
+  routeConfig: string | undefined = undefined
+  routeName: string | undefined = undefined
+  upstreamCluster: string | undefined = undefined
+  destinationService: string | undefined = undefined
+  destinationPort: number | undefined = undefined
+  destinationSubset: string | undefined = undefined
+  upstreamHost: string | undefined = undefined
+  attempts = 0
+  done = false
+  /** Set when the request ends. */
+  responseCode = 0
+  durationMs = 0
+  downstreamLocalAddress: string | undefined = undefined
+
+  constructor(
+    readonly request: ObservableRequest,
+    readonly gatewayPort: number,
+    readonly scheme: 'http' | 'https',
+    readonly protocol: string,
+    readonly requestProtocol: 'http' | 'grpc',
+  ) {}
+
+  /** The request-start event's fields. */
+  startEvent(): RequestStartEvent {
+    const request = this.request
+    const h = request.headers
+    return {
+      startTime: this.startTime,
+      gatewayPort: this.gatewayPort,
+      scheme: this.scheme,
+      method: request.method ?? 'GET',
+      path: request.url ?? '/',
+      authority: text(h[':authority']) ?? text(h.host),
+      protocol: this.protocol,
+      requestProtocol: this.requestProtocol,
+    }
+  }
 }
 
 /**
@@ -57,12 +145,16 @@ interface ObservableResponse {
   readonly statusCode: number
   readonly headersSent: boolean
   readonly writableFinished: boolean
+  on(event: 'close', listener: () => void): unknown
   once(event: 'close', listener: () => void): unknown
 }
 
-/** True when someone subscribes to the per-request channels (otherwise observing costs nothing). */
+/**
+ * True when someone observes requests: a recorder or a subscriber to the per-request channels
+ * (otherwise observing costs nothing).
+ */
 export function observing(): boolean {
-  return endChannel.hasSubscribers || startChannel.hasSubscribers
+  return recorders.length > 0 || endChannel.hasSubscribers || startChannel.hasSubscribers
 }
 
 /** The part of an observed request the response writers fill in. */
@@ -85,11 +177,15 @@ function mayHaveBody(request: ObservableRequest): boolean {
   return method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS' && method !== 'DELETE'
 }
 
+function protocolOf(httpVersion: string): string {
+  return httpVersion === '1.1' ? 'HTTP/1.1' : httpVersion === '2.0' ? 'HTTP/2' : `HTTP/${httpVersion}`
+}
+
 /**
  * Starts observing one request (called by the handler as a request arrives). Does nothing when
- * no one subscribes to `portico:request:*`. Counts request body bytes without changing how the
- * stream flows; the response writers report the head and body bytes through
- * {@link observeResponse}; `portico:request:end` is published once when the response closes.
+ * no recorder observes requests and no one subscribes to `portico:request:*`. Counts request
+ * body bytes without changing how the stream flows; the response writers report the head and
+ * body bytes through {@link observeResponse}; the request ends once, when the response closes.
  */
 export function observeRequest(
   req: object,
@@ -97,43 +193,17 @@ export function observeRequest(
   gatewayPort: number,
   scheme: 'http' | 'https',
 ): void {
-  if (!endChannel.hasSubscribers && !startChannel.hasSubscribers) return
+  if (recorders.length === 0 && !endChannel.hasSubscribers && !startChannel.hasSubscribers) return
   const request = req as ObservableRequest
   const response = res as ObservableResponse
-  const h = request.headers
-  const startTime = Date.now()
-  const base: RequestStartEvent = {
-    startTime,
+  const contentType = request.headers['content-type']
+  const state = new Observed(
+    request,
     gatewayPort,
     scheme,
-    method: request.method ?? 'GET',
-    path: request.url ?? '/',
-    authority: text(h[':authority']) ?? text(h.host),
-    protocol: request.httpVersion === '2.0' ? 'HTTP/2' : `HTTP/${request.httpVersion}`,
-    requestProtocol: text(h['content-type'])?.startsWith('application/grpc') === true ? 'grpc' : 'http',
-  }
-  const state: Observed = {
-    start: performance.now(),
-    base,
-    request,
-    remote: undefined,
-    localAddress: undefined,
-    localPort: undefined,
-    sni: undefined,
-    requestId: undefined,
-    flags: [],
-    bytesReceived: 0,
-    bytesSent: 0,
-    headersAt: undefined,
-    upstreamServiceTime: undefined,
-    routeConfig: undefined,
-    routeName: undefined,
-    cluster: undefined,
-    clusterName: undefined,
-    upstreamHost: undefined,
-    attempts: 0,
-    done: false,
-  }
+    protocolOf(request.httpVersion),
+    contentType !== undefined && text(contentType)?.startsWith('application/grpc') === true ? 'grpc' : 'http',
+  )
   // Socket addresses are read now (Node caches them; a closed socket no longer has them) and
   // formatted only when the request ends.
   const socket = request.socket as
@@ -151,7 +221,8 @@ export function observeRequest(
     if (typeof socket.servername === 'string') state.sni = socket.servername
   }
   ;(response as Carrier)[OBSERVED] = state
-  if (startChannel.hasSubscribers) startChannel.publish(base)
+  for (let i = 0; i < recorders.length; i++) recorders[i]!.started()
+  if (startChannel.hasSubscribers) startChannel.publish(state.startEvent())
 
   if (mayHaveBody(request)) {
     // A fixed-arity wrapper: `push` sees only body chunks (not every event, as `emit` would).
@@ -161,7 +232,15 @@ export function observeRequest(
       return push.call(this, chunk, encoding)
     }
   }
-  response.once('close', () => finishRequest(response, state))
+  // node:http calls a response's listeners with the response as `this`: one shared function
+  // serves every response, where a closure (and `once`'s wrapper) would be allocated per request.
+  if (response instanceof ServerResponse) response.on('close', onResponseClose)
+  else response.once('close', () => finishRequest(response, state))
+}
+
+function onResponseClose(this: ObservableResponse & Carrier): void {
+  const state = this[OBSERVED]
+  if (state !== undefined) finishRequest(this, state)
 }
 
 /**
@@ -178,46 +257,54 @@ export function observeResponse(res: object): ResponseObservation | undefined {
 function finishRequest(response: ObservableResponse, state: Observed): void {
   if (state.done) return
   state.done = true
-  if (!response.writableFinished && !state.flags.includes('DC')) state.flags.push('DC')
-  if (!endChannel.hasSubscribers) return
-  const now = performance.now()
-  const cluster = state.cluster
-  const base = state.base
-  const h = state.request.headers
+  const flags = state.responseFlags
+  if (!response.writableFinished && !flags.includes('DC')) flags.push('DC')
+  const published = endChannel.hasSubscribers
+  if (recorders.length === 0 && !published) return
+  state.responseCode = response.headersSent ? response.statusCode : 0
+  state.durationMs = performance.now() - state.start
+  state.downstreamLocalAddress =
+    state.localPort === undefined ? undefined : localHostPort(state.localAddress ?? '', state.localPort)
+  for (let i = 0; i < recorders.length; i++) recorders[i]!.ended(state)
+  if (published) endChannel.publish(endEvent(state))
+}
+
+/** The `portico:request:end` event of a finished observation. */
+function endEvent(state: Observed): RequestEndEvent {
+  const request = state.request
+  const h = request.headers
   // Fields copied one by one: an object spread here costs tens of microseconds per request.
-  const event: RequestEndEvent = {
-    startTime: base.startTime,
-    gatewayPort: base.gatewayPort,
-    scheme: base.scheme,
-    method: base.method,
-    path: base.path,
-    authority: base.authority,
-    protocol: base.protocol,
-    requestProtocol: base.requestProtocol,
-    responseCode: response.headersSent ? response.statusCode : 0,
-    responseFlags: state.flags,
+  return {
+    startTime: state.startTime,
+    gatewayPort: state.gatewayPort,
+    scheme: state.scheme,
+    method: request.method ?? 'GET',
+    path: request.url ?? '/',
+    authority: text(h[':authority']) ?? text(h.host),
+    protocol: state.protocol,
+    requestProtocol: state.requestProtocol,
+    responseCode: state.responseCode,
+    responseFlags: state.responseFlags,
     bytesReceived: state.bytesReceived,
     bytesSent: state.bytesSent,
-    durationMs: now - state.start,
+    durationMs: state.durationMs,
     responseDurationMs: state.headersAt === undefined ? undefined : state.headersAt - state.start,
     upstreamServiceTimeMs: state.upstreamServiceTime,
     userAgent: text(h['user-agent']),
     forwardedFor: text(h['x-forwarded-for']),
     requestId: state.requestId ?? text(h['x-request-id']),
     downstreamRemoteAddress: state.remote?.startsWith('::ffff:') ? state.remote.slice(7) : state.remote,
-    downstreamLocalAddress:
-      state.localPort === undefined ? undefined : hostPort(state.localAddress ?? '', state.localPort),
+    downstreamLocalAddress: state.downstreamLocalAddress,
     requestedServerName: state.sni,
     routeConfig: state.routeConfig,
     routeName: state.routeName,
-    upstreamCluster: state.clusterName,
-    destinationService: cluster?.host,
-    destinationPort: cluster?.port,
-    destinationSubset: cluster?.subset,
+    upstreamCluster: state.upstreamCluster,
+    destinationService: state.destinationService,
+    destinationPort: state.destinationPort,
+    destinationSubset: state.destinationSubset,
     upstreamHost: state.upstreamHost,
     attempts: state.attempts,
   }
-  endChannel.publish(event)
 }
 
 /** Records the router's decision for an observed request (NR for a 404 without route). */
@@ -225,12 +312,12 @@ export function observeDecision(response: object, decision: RouteDecision): void
   const state = (response as Carrier)[OBSERVED]
   if (state === undefined) return
   state.routeConfig = decision.routeConfig
-  if (decision.kind === 'notFound') state.flags.push('NR')
+  if (decision.kind === 'notFound') state.responseFlags.push('NR')
   const origin = decision.kind === 'notFound' || decision.kind === 'reject' ? undefined : decision.origin
-  if (origin !== undefined) state.routeName = routeStatName(origin)
+  if (origin !== undefined) state.routeName = routeName(origin)
   if (decision.kind === 'route') {
     const first = decision.forward.destinations[0]
-    if (first !== undefined) state.clusterName = first.clusterName
+    if (first !== undefined) state.upstreamCluster = first.clusterName
   }
 }
 
@@ -238,8 +325,10 @@ export function observeDecision(response: object, decision: RouteDecision): void
 export function observeCluster(response: object, clusterName: string, cluster: Cluster | undefined): void {
   const state = (response as Carrier)[OBSERVED]
   if (state === undefined) return
-  state.clusterName = clusterName
-  state.cluster = cluster
+  state.upstreamCluster = clusterName
+  state.destinationService = cluster?.host
+  state.destinationPort = cluster?.port
+  state.destinationSubset = cluster?.subset
 }
 
 /** Records one upstream attempt of an observed request. */
@@ -247,14 +336,14 @@ export function observeAttempt(response: object, endpoint: Endpoint, requestId: 
   const state = (response as Carrier)[OBSERVED]
   if (state === undefined) return
   state.attempts++
-  state.upstreamHost = hostPort(endpoint.address, endpoint.port)
+  state.upstreamHost = endpointHostPort(endpoint)
   if (requestId !== undefined) state.requestId ??= requestId
 }
 
 /** Adds a response flag to an observed request. */
 export function observeFlag(response: object, flag: ResponseFlag): void {
   const state = (response as Carrier)[OBSERVED]
-  if (state !== undefined && !state.flags.includes(flag)) state.flags.push(flag)
+  if (state !== undefined && !state.responseFlags.includes(flag)) state.responseFlags.push(flag)
 }
 
 /**
@@ -277,6 +366,19 @@ export function observeUpstreamFailure(
         : failure === 'route-timeout' || failure === 'per-try-timeout'
           ? 'UT'
           : 'UC'
-  if (!state.flags.includes(flag)) state.flags.push(flag)
-  if (flag !== 'UT' && maxAttempts > 1 && state.attempts >= maxAttempts) state.flags.push('URX')
+  const flags = state.responseFlags
+  if (!flags.includes(flag)) flags.push(flag)
+  if (flag !== 'UT' && maxAttempts > 1 && state.attempts >= maxAttempts) flags.push('URX')
+}
+
+/** A route's stat name per compiled route (a name built per request would be a new string each time). */
+const routeNames = new WeakMap<RouteOrigin, string>()
+
+function routeName(origin: RouteOrigin): string {
+  let name = routeNames.get(origin)
+  if (name === undefined) {
+    name = routeStatName(origin)
+    routeNames.set(origin, name)
+  }
+  return name
 }

@@ -6,7 +6,13 @@ export {
   PROMETHEUS_CONTENT_TYPE,
   SIZE_BUCKETS,
 } from './metrics.js'
-export { CounterFamily, HistogramFamily, renderGauge } from './prometheus.js'
+export {
+  CounterFamily,
+  type CounterSeries,
+  HistogramFamily,
+  HistogramSeries,
+  renderGauge,
+} from './prometheus.js'
 export {
   type FamilySnapshot,
   type HistogramFamilySnapshot,

@@ -2,7 +2,13 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { readdirSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { CHANNELS, type ConnectionEvent, type RequestEndEvent } from '../events/channels.js'
-import { CounterFamily, HistogramFamily } from './prometheus.js'
+import {
+  addRequestRecorder,
+  type RequestFigures,
+  type RequestRecorder,
+  removeRequestRecorder,
+} from '../events/request.js'
+import { CounterFamily, type CounterSeries, HistogramFamily, type HistogramSeries } from './prometheus.js'
 import {
   type FamilySnapshot,
   type MergeRule,
@@ -25,8 +31,14 @@ export const SIZE_BUCKETS: readonly number[] = [
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
-  /** Counts only the requests and connections this accepts (e.g. those of one gateway's listeners). */
+  /** Counts only the requests and connections this accepts. */
   readonly filter?: (event: RequestEndEvent | ConnectionEvent) => boolean
+  /**
+   * Counts only the requests and connections that arrived on one of these `address:port`s (those
+   * of one gateway's listeners), and those without a local address. Read per request; cheaper
+   * than an equivalent `filter`, which needs a full event object per request.
+   */
+  readonly localAddresses?: () => ReadonlySet<string>
   /** `source_workload` (default `istio-ingressgateway`, as Istio labels its gateway). */
   readonly workload?: string
   /** `source_workload_namespace` (default `istio-system`). */
@@ -78,6 +90,45 @@ function scalar(
   merge?: MergeRule,
 ): ScalarFamilySnapshot {
   return merge === undefined ? { type, name, help, series } : { type, name, help, merge, series }
+}
+
+/** The series of Istio's four request metrics that one label set counts in. */
+interface RequestSeries {
+  readonly requests: CounterSeries
+  readonly duration: HistogramSeries
+  readonly requestBytes: HistogramSeries
+  readonly responseBytes: HistogramSeries
+}
+
+type Part = string | number | undefined
+
+/**
+ * Values by a key of five parts, one map level per part: each lookup hashes a string the
+ * config holds (its hash is kept) or a small integer, never a string built for the lookup.
+ */
+class SeriesTree<T> {
+  readonly #root = new Map<Part, Map<Part, Map<Part, Map<Part, Map<Part, T>>>>>()
+
+  get(a: Part, b: Part, c: Part, d: Part, e: Part): T | undefined {
+    return this.#root.get(a)?.get(b)?.get(c)?.get(d)?.get(e)
+  }
+
+  set(a: Part, b: Part, c: Part, d: Part, e: Part, value: T): void {
+    const l1 = level(this.#root, a)
+    const l2 = level(l1, b)
+    const l3 = level(l2, c)
+    level(l3, d).set(e, value)
+  }
+}
+
+/** The map under `key` in `map`, added when missing. */
+function level<T>(map: Map<Part, Map<Part, T>>, key: Part): Map<Part, T> {
+  let next = map.get(key)
+  if (next === undefined) {
+    next = new Map()
+    map.set(key, next)
+  }
+  return next
 }
 
 const CLUSTER_DOMAIN_SUFFIX = '.svc.cluster.local'
@@ -145,7 +196,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     'Request duration in milliseconds by route config, route, upstream cluster and status class.',
     DURATION_BUCKETS_MS,
   )
-  const routeLabelSets = new Map<string, Labels>()
   const tcpOpened = new CounterFamily('istio_tcp_connections_opened_total', 'TCP connections opened.')
   const tcpClosed = new CounterFamily('istio_tcp_connections_closed_total', 'TCP connections closed.')
   const tcpSent = new CounterFamily('istio_tcp_sent_bytes_total', 'Bytes sent to clients on TCP connections.')
@@ -170,11 +220,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const onConnectionStart = (message: unknown): void => {
     const event = message as ConnectionEvent
     if (options.filter !== undefined && !options.filter(event)) return
+    if (!isLocal(event)) return
     tcpOpened.inc(tcpLabels(event))
   }
   const onConnectionEnd = (message: unknown): void => {
     const event = message as ConnectionEvent
     if (options.filter !== undefined && !options.filter(event)) return
+    if (!isLocal(event)) return
     const labels = tcpLabels(event)
     tcpClosed.inc(labels)
     tcpSent.inc(labels, event.bytesSent)
@@ -184,8 +236,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const upstreamTotal = new Map<string, number>()
   let active = 0
 
-  const labelSets = new Map<string, Labels>()
-  const labelsOf = (event: RequestEndEvent, flags: string): Labels => {
+  const labelsOf = (event: RequestFigures, flags: string): Labels => {
     const service = serviceParts(event.destinationService)
     return {
       ...source,
@@ -201,32 +252,83 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       gateway_port: String(event.gatewayPort),
     }
   }
-  const record = (event: RequestEndEvent): void => {
-    if (options.filter !== undefined && !options.filter(event)) return
-    const flags = event.responseFlags.length === 0 ? '-' : event.responseFlags.join(',')
+  // The series a request lands in, found through maps keyed by its label values themselves
+  // (strings the config holds, small numbers): no label text is built or hashed per request.
+  const requestSeries = new SeriesTree<RequestSeries>()
+  const routeSeries = new SeriesTree<HistogramSeries>()
+  const newRequestSeries = (event: RequestFigures, flags: string): RequestSeries => {
+    const labels = labelsOf(event, flags)
     const key = `${event.destinationService}|${event.destinationSubset}|${event.destinationPort}|${event.requestProtocol}|${event.responseCode}|${flags}|${event.gatewayPort}`
-    let labels = labelSets.get(key)
-    if (labels === undefined) {
-      labels = labelsOf(event, flags)
-      labelSets.set(key, labels)
+    return {
+      requests: requests.series(labels, key),
+      duration: duration.series(labels, key),
+      requestBytes: requestBytes.series(labels, key),
+      responseBytes: responseBytes.series(labels, key),
     }
-    requests.inc(labels, 1, key)
-    duration.observe(labels, event.durationMs, key)
-    const code = event.responseCode
-    const routeKey = `${event.routeConfig}|${event.routeName}|${event.upstreamCluster}|${code < 100 ? 0 : (code / 100) | 0}`
-    let routeLabels = routeLabelSets.get(routeKey)
-    if (routeLabels === undefined) {
-      routeLabels = {
+  }
+  const newRouteSeries = (event: RequestFigures, codeClass: number): HistogramSeries =>
+    routeDuration.series(
+      {
         route_config: event.routeConfig ?? '-',
         route_name: event.routeName ?? '-',
         upstream_cluster: event.upstreamCluster ?? '-',
-        response_code_class: code < 100 ? 'none' : `${(code / 100) | 0}xx`,
-      }
-      routeLabelSets.set(routeKey, routeLabels)
+        response_code_class: codeClass === 0 ? 'none' : `${codeClass}xx`,
+      },
+      `${event.routeConfig}|${event.routeName}|${event.upstreamCluster}|${codeClass}`,
+    )
+  const count = (event: RequestFigures): void => {
+    const flagList = event.responseFlags
+    const flags = flagList.length === 0 ? '-' : flagList.join(',')
+    const code = event.responseCode
+    const grpc = event.requestProtocol === 'grpc' ? 1 : 0
+    // Response code (0-999), gateway port (0-65535) and protocol in one small integer.
+    const small = (code * 65536 + event.gatewayPort) * 2 + grpc
+    let series = requestSeries.get(
+      event.destinationService,
+      event.destinationSubset,
+      event.destinationPort,
+      flags,
+      small,
+    )
+    if (series === undefined) {
+      series = newRequestSeries(event, flags)
+      requestSeries.set(
+        event.destinationService,
+        event.destinationSubset,
+        event.destinationPort,
+        flags,
+        small,
+        series,
+      )
     }
-    routeDuration.observe(routeLabels, event.durationMs, routeKey)
-    requestBytes.observe(labels, event.bytesReceived, key)
-    responseBytes.observe(labels, event.bytesSent, key)
+    const ms = event.durationMs
+    series.requests.value++
+    series.duration.observe(ms)
+    const codeClass = code < 100 ? 0 : (code / 100) | 0
+    let route = routeSeries.get(
+      event.routeConfig,
+      event.routeName,
+      undefined,
+      event.upstreamCluster,
+      codeClass,
+    )
+    if (route === undefined) {
+      route = newRouteSeries(event, codeClass)
+      routeSeries.set(event.routeConfig, event.routeName, undefined, event.upstreamCluster, codeClass, route)
+    }
+    route.observe(ms)
+    series.requestBytes.observe(event.bytesReceived)
+    series.responseBytes.observe(event.bytesSent)
+  }
+  const record = (event: RequestEndEvent): void => {
+    if (options.filter !== undefined && !options.filter(event)) return
+    if (!isLocal(event)) return
+    count(event)
+  }
+  const isLocal = (event: { readonly downstreamLocalAddress: string | undefined }): boolean => {
+    if (options.localAddresses === undefined) return true
+    const local = event.downstreamLocalAddress
+    return local === undefined || options.localAddresses().has(local)
   }
   const onEnd = (message: unknown): void => {
     active = Math.max(0, active - 1)
@@ -234,6 +336,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   }
   const onStart = (): void => {
     active++
+  }
+  // Without a `filter` (which takes whole events), requests are handed over by the gateway
+  // directly, with no event object built for them.
+  const recorder: RequestRecorder = {
+    started: onStart,
+    ended(figures) {
+      active = Math.max(0, active - 1)
+      if (isLocal(figures)) count(figures)
+    },
   }
   const onConnected = (message: unknown): void => {
     // Portico's own HTTP/1.1 pools publish `host`/`port`; undici's (HTTP/2 upstreams) `connectParams`.
@@ -247,9 +358,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     socket.once('close', () => upstreamActive.set(key, Math.max(0, (upstreamActive.get(key) ?? 1) - 1)))
   }
   const requestsCounted = options.requests !== false
+  const viaChannels = options.filter !== undefined
   if (requestsCounted) {
-    subscribe(CHANNELS.requestEnd, onEnd)
-    subscribe(CHANNELS.requestStart, onStart)
+    if (viaChannels) {
+      subscribe(CHANNELS.requestEnd, onEnd)
+      subscribe(CHANNELS.requestStart, onStart)
+    } else addRequestRecorder(recorder)
   }
   subscribe(CHANNELS.connectionStart, onConnectionStart)
   subscribe(CHANNELS.connectionEnd, onConnectionEnd)
@@ -342,8 +456,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (closed) return
       closed = true
       if (requestsCounted) {
-        unsubscribe(CHANNELS.requestEnd, onEnd)
-        unsubscribe(CHANNELS.requestStart, onStart)
+        if (viaChannels) {
+          unsubscribe(CHANNELS.requestEnd, onEnd)
+          unsubscribe(CHANNELS.requestStart, onStart)
+        } else removeRequestRecorder(recorder)
       }
       unsubscribe(CHANNELS.connectionStart, onConnectionStart)
       unsubscribe(CHANNELS.connectionEnd, onConnectionEnd)

@@ -1,9 +1,15 @@
 import type { HistogramFamilySnapshot, ScalarFamilySnapshot } from './snapshot.js'
 import { type Labels, labelText, numberText } from './text.js'
 
+/** One series of a counter: its labels and value. */
+export interface CounterSeries {
+  readonly labels: Labels
+  value: number
+}
+
 /** A counter family: one monotonically increasing value per label set. */
 export class CounterFamily {
-  readonly #series = new Map<string, { labels: Labels; value: number }>()
+  readonly #series = new Map<string, CounterSeries>()
   constructor(
     readonly name: string,
     readonly help: string,
@@ -14,6 +20,19 @@ export class CounterFamily {
     const s = this.#series.get(key)
     if (s === undefined) this.#series.set(key, { labels, value: by })
     else s.value += by
+  }
+
+  /**
+   * The series of `labels` (created at 0 when new; `key` as for {@link inc}), for a caller that
+   * keeps it and adds to its `value` directly.
+   */
+  series(labels: Labels, key: string = labelText(labels)): CounterSeries {
+    let s = this.#series.get(key)
+    if (s === undefined) {
+      s = { labels, value: 0 }
+      this.#series.set(key, s)
+    }
+    return s
   }
 
   /** The value for a label set (0 when never incremented). */
@@ -36,11 +55,30 @@ export class CounterFamily {
   }
 }
 
-interface HistogramSeries {
-  readonly labels: Labels
+/** One series of a histogram: counts per bucket (not cumulative), sum and count. */
+export class HistogramSeries {
   readonly counts: number[]
-  sum: number
-  count: number
+  sum = 0
+  count = 0
+  constructor(
+    readonly labels: Labels,
+    readonly buckets: readonly number[],
+  ) {
+    this.counts = new Array<number>(buckets.length).fill(0)
+  }
+
+  /** Counts `value` (in the first bucket whose upper bound it does not exceed). */
+  observe(value: number): void {
+    const buckets = this.buckets
+    for (let i = 0; i < buckets.length; i++) {
+      if (value <= (buckets[i] as number)) {
+        this.counts[i] = (this.counts[i] as number) + 1
+        break
+      }
+    }
+    this.sum += value
+    this.count++
+  }
 }
 
 /** A histogram family with fixed upper bounds (cumulative `_bucket`, `_sum`, `_count`). */
@@ -54,19 +92,17 @@ export class HistogramFamily {
 
   /** Counts `value` in the series of `labels`; `key`, when given, identifies the label set. */
   observe(labels: Labels, value: number, key: string = labelText(labels)): void {
+    this.series(labels, key).observe(value)
+  }
+
+  /** The series of `labels` (created empty when new; `key` as for {@link observe}), to keep and observe into. */
+  series(labels: Labels, key: string = labelText(labels)): HistogramSeries {
     let s = this.#series.get(key)
     if (s === undefined) {
-      s = { labels, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 }
+      s = new HistogramSeries(labels, this.buckets)
       this.#series.set(key, s)
     }
-    for (let i = 0; i < this.buckets.length; i++) {
-      if (value <= (this.buckets[i] as number)) {
-        s.counts[i] = (s.counts[i] as number) + 1
-        break
-      }
-    }
-    s.sum += value
-    s.count++
+    return s
   }
 
   /** The family as plain data (bucket counts not cumulative). */
