@@ -426,6 +426,11 @@ class Exchange implements UpstreamBody, ResponseEvents {
 }
 
 /** One upstream connection: connecting → idle ⇄ busy → closed. */
+/** The idle timer's callback: closes a connection still idle when its keep-alive time is up. */
+function closeIfIdle(connection: Connection): void {
+  if (connection.idle) connection.close()
+}
+
 class Connection {
   readonly #pool: H1Pool
   readonly #options: H1PoolOptions
@@ -437,6 +442,8 @@ class Connection {
   #reusable = true
   #closed = false
   #idleTimer: NodeJS.Timeout | undefined
+  /** The delay `#idleTimer` was made with. */
+  #idleTimerMs = 0
   #keepAliveMs: number
   #connectTimer: NodeJS.Timeout | undefined
   /** The request body is still being written. */
@@ -485,7 +492,6 @@ class Connection {
 
   /** Sends an exchange on this (idle or fresh) connection. */
   send(exchange: Exchange): void {
-    clearTimeout(this.#idleTimer)
     if (exchange.settled) return void this.#pool.available(this, false)
     this.#exchange = exchange
     exchange.connection = this
@@ -622,11 +628,27 @@ class Connection {
     if (breaker !== undefined && breaker.requests > 0) breaker.requests--
   }
 
-  /** Starts the idle clock (the pool keeps the connection for reuse). */
+  /**
+   * Starts the idle clock (the pool keeps the connection for reuse). One timer per connection,
+   * re-armed each time it goes idle: a new timer per exchange cost a timer object and a closure
+   * per request. A busy connection ignores the timer firing.
+   */
   idleSince(): void {
-    this.#idleTimer = setTimeout(() => this.close(), this.#keepAliveMs)
-    this.#idleTimer.unref()
+    const timer = this.#idleTimer
+    if (timer !== undefined && this.#idleTimerMs === this.#keepAliveMs) timer.refresh()
+    else {
+      // First idle, or the upstream's Keep-Alive hint changed the delay.
+      clearTimeout(timer)
+      this.#idleTimerMs = this.#keepAliveMs
+      this.#idleTimer = setTimeout(closeIfIdle, this.#keepAliveMs, this)
+      this.#idleTimer.unref()
+    }
     this.#socket.unref()
+  }
+
+  /** Whether no exchange is in progress on this connection. */
+  get idle(): boolean {
+    return this.#exchange === undefined
   }
 
   #onError(error: NodeJS.ErrnoException): void {

@@ -18,6 +18,9 @@ import {
 } from './h1-client.js'
 import { loadUndici, undici } from './undici.js'
 
+/** The pool key of an endpoint object with the cluster it was last asked for. */
+const poolKeys = new WeakMap<Endpoint, { readonly cluster: Cluster; readonly key: string }>()
+
 /** Idle upstream connections are closed after this long (below common 5 s upstream keep-alives). */
 const DEFAULT_KEEP_ALIVE_MS = 4_000
 
@@ -67,8 +70,14 @@ export class UpstreamPools {
 
   /** The pool for an endpoint of a cluster, created on first use. */
   get(cluster: Cluster, endpoint: Endpoint): UpstreamClient {
-    const limits = breakerLimits(cluster)
-    const key = this.#key(cluster, endpoint, limits)
+    // The key of a (cluster, endpoint) pair is built once: both are parts of a compiled config
+    // that never changes, and a key built per request is a string to build and hash each time.
+    let cached = poolKeys.get(endpoint)
+    if (cached?.cluster !== cluster) {
+      cached = { cluster, key: this.#key(cluster, endpoint, breakerLimits(cluster)) }
+      poolKeys.set(endpoint, cached)
+    }
+    const key = cached.key
     let pool = this.#pools.get(key)
     if (pool === undefined) {
       pool = createPool(cluster, endpoint, this.breaker(cluster))
