@@ -42,3 +42,49 @@ export function selfSignedCertificate(dir, host) {
   )
   return { crt, key }
 }
+
+/**
+ * The seed-shaped configuration every benchmark puts in front of its upstream: a Gateway on 80
+ * (and on 443 with TLS 1.3 when a certificate is given), a ServiceEntry for the upstream on
+ * 127.0.0.1, and the VirtualService routing /status and /delay to it.
+ */
+export function benchConfigYaml({ host, upstreamPort, cert }) {
+  const https = cert
+    ? `  - port: { number: 443, name: https, protocol: HTTPS }
+    hosts: ["${host}"]
+    tls: { mode: SIMPLE, serverCertificate: ${cert.crt}, privateKey: ${cert.key}, minProtocolVersion: TLSV1_3 }
+`
+    : ''
+  return `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: httpbin-gateway }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+  - port: { number: 80, name: http, protocol: HTTP }
+    hosts: ["${host}"]
+${https}---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: httpbin }
+spec:
+  hosts: [httpbin.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  ports: [{ number: 8000, name: http, protocol: HTTP }]
+  resolution: STATIC
+  endpoints:
+  - address: 127.0.0.1
+    ports: { http: ${upstreamPort} }
+    labels: { version: v1 }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: httpbin }
+spec:
+  hosts: ["${host}"]
+  gateways: [httpbin-gateway]
+  http:
+  - match: [{ uri: { prefix: /status } }, { uri: { prefix: /delay } }]
+    route: [{ destination: { host: httpbin, port: { number: 8000 } } }]
+`
+}

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { freePort, selfSignedCertificate } from './helpers.mjs'
+import { benchConfigYaml, freePort, selfSignedCertificate } from './helpers.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -108,45 +108,7 @@ function porticoConfig(dir, tlsOn) {
   mkdirSync(dir, { recursive: true })
   writeFileSync(
     join(dir, 'config.yaml'),
-    `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: httpbin-gateway }
-spec:
-  selector: { istio: ingressgateway }
-  servers:
-  - port: { number: 80, name: http, protocol: HTTP }
-    hosts: ["${HOST}"]
-${
-  tlsOn
-    ? `  - port: { number: 443, name: https, protocol: HTTPS }
-    hosts: ["${HOST}"]
-    tls: { mode: SIMPLE, serverCertificate: ${cert.crt}, privateKey: ${cert.key}, minProtocolVersion: TLSV1_3 }
-`
-    : ''
-}---
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: httpbin }
-spec:
-  hosts: [httpbin.default.svc.cluster.local]
-  location: MESH_INTERNAL
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints:
-  - address: 127.0.0.1
-    ports: { http: ${upPort} }
-    labels: { version: v1 }
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: httpbin }
-spec:
-  hosts: ["${HOST}"]
-  gateways: [httpbin-gateway]
-  http:
-  - match: [{ uri: { prefix: /status } }, { uri: { prefix: /delay } }]
-    route: [{ destination: { host: httpbin, port: { number: 8000 } } }]
-`,
+    benchConfigYaml({ host: HOST, upstreamPort: upPort, cert: tlsOn ? cert : undefined }),
   )
 }
 

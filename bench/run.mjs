@@ -12,7 +12,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { freePort, selfSignedCertificate } from './helpers.mjs'
+import { benchConfigYaml, freePort, selfSignedCertificate } from './helpers.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -267,48 +267,7 @@ async function addPortico(name = 'portico', withAdmin = false, workers = undefin
   const tlsPort = cert ? await freePort() : undefined
   const dir = join(tmp, name)
   mkdirSync(dir)
-  writeFileSync(
-    join(dir, 'config.yaml'),
-    `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: httpbin-gateway }
-spec:
-  selector: { istio: ingressgateway }
-  servers:
-  - port: { number: 80, name: http, protocol: HTTP }
-    hosts: ["httpbin.example.com"]
-${
-  cert
-    ? `  - port: { number: 443, name: https, protocol: HTTPS }
-    hosts: ["httpbin.example.com"]
-    tls: { mode: SIMPLE, serverCertificate: ${cert.crt}, privateKey: ${cert.key}, minProtocolVersion: TLSV1_3 }
-`
-    : ''
-}---
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: httpbin }
-spec:
-  hosts: [httpbin.default.svc.cluster.local]
-  location: MESH_INTERNAL
-  ports: [{ number: 8000, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints:
-  - address: 127.0.0.1
-    ports: { http: ${upPort} }
-    labels: { version: v1 }
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: httpbin }
-spec:
-  hosts: ["httpbin.example.com"]
-  gateways: [httpbin-gateway]
-  http:
-  - match: [{ uri: { prefix: /status } }, { uri: { prefix: /delay } }]
-    route: [{ destination: { host: httpbin, port: { number: 8000 } } }]
-`,
-  )
+  writeFileSync(join(dir, 'config.yaml'), benchConfigYaml({ host: HOST, upstreamPort: upPort, cert }))
   const extra = process.env.PORTICO_NODE_FLAGS ? process.env.PORTICO_NODE_FLAGS.split(' ') : []
   const adminPort = withAdmin ? await freePort() : undefined
   const child = start(0, process.execPath, [
