@@ -3,7 +3,8 @@ import { type AddressInfo, connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
-import { type RunningHttpbin, request, seedYamlDocuments, startHttpbin } from '@portico/testing'
+import { createManagedGateway, startAdmin } from '@portico/server'
+import { type RunningHttpbin, request, seedYaml, seedYamlDocuments, startHttpbin } from '@portico/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../cli.js'
 import { parseAdminAddress } from './apply.js'
@@ -194,5 +195,70 @@ describe('portico serve --admin, then create / replace / apply / delete against 
     const r = await run(['apply', '-f', '-', '--admin', String(closed)], vsYaml)
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`no gateway admin endpoint at 127.0.0.1:${closed}`)
+  })
+})
+
+describe('create / replace / apply / delete -f with -n, as kubectl', () => {
+  it('puts resources without a namespace in -n, and refuses one of another namespace at its line', async () => {
+    await using gateway = await createManagedGateway({ ports: { 80: 0 } })
+    await using adminServer = await startAdmin(gateway, { port: 0 })
+    const admin = ['--admin', `127.0.0.1:${adminServer.address.port}`]
+    // The seed without namespaces, its ServiceEntry for the short host `httpbin` as seen from "team":
+    // the VirtualService's destination resolves there only if the VirtualService lands in "team".
+    const seed = seedYaml(1, { httpbinPort: httpbin.port }).replace(
+      'httpbin.default.svc.cluster.local',
+      'httpbin.team.svc.cluster.local',
+    )
+    await writeFile(join(dir, 'team.yaml'), seed)
+
+    const applied = await run(['apply', '-n', 'team', '-f', 'team.yaml', ...admin])
+    expect(applied.stderr).toBe('')
+    expect(applied.code).toBe(0)
+    expect(applied.stdout).toMatch(/^Created config gateway\/team\/httpbin-gateway at version \d+$/m)
+    expect(applied.stdout).toMatch(/^Created config virtualservice\/team\/httpbin at version \d+$/m)
+    expect(applied.stdout).toMatch(/^Created config serviceentry\/team\/httpbin at version \d+$/m)
+    const port = gateway.addresses[80]!.port
+    const answer = await request(port, { url: 'http://httpbin.example.com/status/200' })
+    expect(answer.status).toBe(200)
+    const version = gateway.version
+
+    // A resource naming another namespace: nothing is sent, the finding names file, line and field.
+    const otherText = seedYamlDocuments(1)[1].replace(
+      'name: httpbin\n',
+      'name: httpbin\n  namespace: other\n',
+    )
+    await writeFile(join(dir, 'other.yaml'), otherText)
+    const namespaceLine = otherText.split('\n').findIndex((l) => l.includes('namespace: other')) + 1
+    for (const verb of ['apply', 'create', 'replace', 'delete']) {
+      const refused = await run([verb, '-f', 'other.yaml', '--namespace', 'team', ...admin])
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain(`${join(dir, 'other.yaml')}:${namespaceLine}:3`)
+      expect(refused.stderr).toContain('PTC1007')
+      expect(refused.stderr).toContain(
+        'the namespace from the provided object "other" does not match the namespace "team" given with -n; pass -n other',
+      )
+      expect(refused.stderr).toContain('metadata.namespace')
+      expect(refused.stderr).toContain('nothing sent to the gateway')
+    }
+    expect(gateway.version).toBe(version)
+    // With the namespace it names, the same file is accepted (and kept in its own namespace).
+    const elsewhere = await run(['apply', '-f', 'other.yaml', '-n', 'other', ...admin, '--output', 'json'])
+    expect(elsewhere.code).toBe(0)
+    expect(JSON.parse(elsewhere.stdout)).toMatchObject({
+      ok: true,
+      changes: [{ action: 'created', resource: { namespace: 'other', name: 'httpbin' } }],
+    })
+
+    const badName = await run(['apply', '-f', 'team.yaml', '-n', 'Team', ...admin])
+    expect(badName.code).toBe(2)
+    expect(badName.stderr).toContain('"Team" given with -n is not a namespace name')
+
+    // delete -f -n deletes in that namespace: the team's route goes, its port closes with its Gateway.
+    expect((await run(['delete', '-f', 'other.yaml', '-n', 'other', ...admin])).code).toBe(0)
+    const deleted = await run(['delete', '-f', 'team.yaml', '-n', 'team', ...admin])
+    expect(deleted.stderr).toBe('')
+    expect(deleted.stdout).toMatch(/^Deleted config virtualservice\/team\/httpbin at version \d+$/m)
+    expect(gateway.snapshot.resources).toEqual([])
+    expect(await refused(port)).toBe(true)
   })
 })

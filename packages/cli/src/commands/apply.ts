@@ -7,6 +7,7 @@ import {
   type Diagnostic,
   formatDiagnostics,
   hasErrors,
+  inNamespace,
   parseResources,
   STDIN_NAME,
 } from '@portico/core'
@@ -16,7 +17,7 @@ import { outputFormat, requireFiles, usage } from '../args.js'
 import { type CliIo, EXIT, println, UsageError } from '../io.js'
 import { openStore, storeHelp, storeOptions } from '../store.js'
 
-export const applyHelp = `portico apply -f <file|dir|->... [--admin <host:port> | ${storeHelp}] [--output text|json]`
+export const applyHelp = `portico apply -f <file|dir|->... [-n <namespace>] [--admin <host:port> | ${storeHelp}] [--output text|json]`
 
 /** Where `portico create/replace/apply/delete` send changes by default (the gateway's admin endpoint). */
 export const DEFAULT_ADMIN = '127.0.0.1:15000'
@@ -78,9 +79,14 @@ async function readStdin(io: CliIo): Promise<string> {
 
 /**
  * Reads `-f` paths (files, directories, `-`) into one multi-document text, checking each file
- * locally first so that syntax and schema errors carry the file's own line and column.
+ * locally first so that syntax and schema errors carry the file's own line and column. With
+ * `namespace` (`-n`), a resource naming another namespace is an error at its own line (kubectl's rule).
  */
-export async function readChangeBody(paths: readonly string[], io: CliIo): Promise<ChangeBody> {
+export async function readChangeBody(
+  paths: readonly string[],
+  io: CliIo,
+  namespace?: string,
+): Promise<ChangeBody> {
   const parts: { file: string; text: string; start: number }[] = []
   const diagnostics: Diagnostic[] = []
   let count = 0
@@ -102,6 +108,8 @@ export async function readChangeBody(paths: readonly string[], io: CliIo): Promi
       }
       const parsed = parseResources(text, name)
       diagnostics.push(...parsed.diagnostics)
+      if (namespace !== undefined)
+        diagnostics.push(...inNamespace(parsed.resources, namespace, '-n').diagnostics)
       count += parsed.resources.length
       const body = text.endsWith('\n') ? text : `${text}\n`
       parts.push({ file: name, text: body, start: line + 1 })
@@ -296,7 +304,12 @@ async function send(
     }
     return code
   }
-  const body = await readChangeBody(requireFiles(values.filename), io)
+  const namespace = values.namespace
+  if (namespace !== undefined) {
+    const refused = inNamespace([], namespace, '-n').diagnostics[0]
+    if (refused !== undefined) throw new UsageError(refused.message)
+  }
+  const body = await readChangeBody(requireFiles(values.filename), io, namespace)
   if (hasErrors(body.diagnostics)) {
     if (format === 'json')
       println(io.stdout, JSON.stringify({ ok: false, diagnostics: body.diagnostics }, null, 2))
@@ -305,7 +318,10 @@ async function send(
   }
   if (body.count === 0) throw new UsageError('no resources in the given files')
   if (store !== undefined) {
-    const parsed = parseResources(body.text, `portico-${verb}`)
+    const read = parseResources(body.text, `portico-${verb}`).resources
+    const parsed = {
+      resources: namespace === undefined ? read : inNamespace(read, namespace, '-n').resources,
+    }
     const change: Parameters<typeof writeStore>[1] =
       verb === 'delete'
         ? {
@@ -329,7 +345,7 @@ async function send(
   const { outcome } = await callAdmin(
     admin as { host: string; port: number },
     method,
-    `${path}?file=portico-${verb}`,
+    `${path}?file=portico-${verb}${namespace === undefined ? '' : `&namespace=${encodeURIComponent(namespace)}`}`,
     body.text,
   )
   return printOutcome(io, outcome, format, body)

@@ -2,7 +2,7 @@ import type { CliIo } from '../io.js'
 import { storeHelp } from '../store.js'
 import { sendFiles } from './apply.js'
 
-export const deleteHelp = `portico delete (-f <file|dir|->... | <kind> <name>... [-n <namespace>]) [--admin <host:port> | ${storeHelp}] [--output text|json]`
+export const deleteHelp = `portico delete (-f <file|dir|->... | <kind> <name>...) [-n <namespace>] [--admin <host:port> | ${storeHelp}] [--output text|json]`
 
 /**
  * `portico delete` (istioctl delete): removes the resources of files, or `<kind> <name>` as in

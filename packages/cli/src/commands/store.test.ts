@@ -102,6 +102,24 @@ describe('portico create|apply|delete|validate|routes --store', () => {
     expect(Number(/(\d+)\n$/.exec(deleted.out)?.[1])).toBeGreaterThan(revision)
   })
 
+  it("-n places the files' resources without a namespace, and refuses another namespace, as kubectl", async () => {
+    const store = etcd.url(`cli-${++prefixes}`)
+    await writeFile(join(dir, 'gw.yaml'), gatewayYaml)
+    await writeFile(
+      join(dir, 'vs-other.yaml'),
+      vsYaml('one').replace('name: hello }', 'name: hello, namespace: other }'),
+    )
+    const created = await run(['apply', '--store', store, '-n', 'team', '-f', 'gw.yaml'])
+    expect(created.err).toBe('')
+    expect(created.out).toMatch(/^Created config gateway\/team\/web at version \d+\n$/)
+    const refused = await run(['apply', '--store', store, '-n', 'team', '-f', 'vs-other.yaml'])
+    expect(refused.code).toBe(1)
+    expect(refused.err).toContain(`${join(dir, 'vs-other.yaml')}:3:`)
+    expect(refused.err).toContain('PTC1007')
+    const deleted = await run(['delete', '--store', store, '--namespace', 'team', '-f', 'gw.yaml'])
+    expect(deleted.out).toMatch(/^Deleted config gateway\/team\/web at version \d+\n$/)
+  })
+
   it('refuses -f with --store, and an address it cannot read', async () => {
     expect((await run(['validate', '--store', 'etcd://127.0.0.1:2379', '-f', 'gw.yaml'])).code).toBe(2)
     const noPrefix = await run(['apply', '--store', 'etcd://127.0.0.1:2379', '-f', 'gw.yaml'])

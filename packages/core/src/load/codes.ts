@@ -14,6 +14,8 @@ export const LOAD_CODES = {
   apiVersion: 'PTC1005',
   /** The same kind/namespace/name defined twice; the later definition replaces the earlier. */
   duplicate: 'PTC1006',
+  /** A resource's `metadata.namespace` differs from the namespace a change was given (`-n`). */
+  namespaceMismatch: 'PTC1007',
   /** A field the schema does not know. */
   unknownField: 'PTC1010',
   /** A value of the wrong JSON type. */

@@ -1,6 +1,7 @@
 export { type CheckResult, checkResource, checkResources, type ObjectOrigin } from './check.js'
 export { LOAD_CODES } from './codes.js'
 export { CONFIG_EXTENSIONS, type LoadOptions, loadResources, STDIN_NAME, type StdinSource } from './files.js'
+export { type InNamespaceResult, inNamespace } from './namespace.js'
 export { type LoadResult, parseResources } from './parse.js'
 export { type ResourceSource, setSourceOf, sourceOf } from './source.js'
 export { didYouMean, editDistance } from './suggest.js'

@@ -191,7 +191,7 @@ async function mergedMetrics(local: () => MetricsSnapshot, peers: AdminPeers): P
  *   load balancer before a drain) and pass again, as Envoy's admin does;
  * - `POST /config` (create), `PUT /config` (replace), `POST /config/apply` (apply),
  *   `DELETE /config` (delete the resources of a YAML body) and `DELETE /config/<kind>/<name>?namespace=`:
- *   YAML or JSON bodies; the answer is the {@link ChangeOutcome} as JSON (200 accepted, 422 refused;
+ *   YAML or JSON bodies (`?namespace=` places the body's resources as kubectl's `-n` does); the answer is the {@link ChangeOutcome} as JSON (200 accepted, 422 refused;
  *   with `peers`, 500 and PTC4213 when a peer did not take a change this process accepted).
  */
 export async function startAdmin(gateway: ManagedGateway, options: AdminOptions = {}): Promise<AdminServer> {
@@ -392,7 +392,8 @@ export async function startAdmin(gateway: ManagedGateway, options: AdminOptions 
         throw new HttpError(405, `${method} is not allowed on ${path}`)
       }
       const body = await readBody(req, limit)
-      const outcome = await change({ operation, body, file })
+      const namespace = query.get('namespace') ?? undefined
+      const outcome = await change({ operation, body, file, ...(namespace ? { namespace } : {}) })
       return json(res, outcomeStatus(outcome), outcome)
     }
 

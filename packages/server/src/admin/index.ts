@@ -9,6 +9,7 @@ export {
 } from './history.js'
 export type { AdminAllowedHosts } from './host-check.js'
 export {
+  type ChangeInputOptions,
   type ChangeOutcome,
   ConfigurationError,
   createManagedGateway,

@@ -9,6 +9,7 @@ import {
   compile,
   createConfigStore,
   type Diagnostic,
+  inNamespace,
   loadRegexEngine,
   parseResources,
   type Resource,
@@ -87,6 +88,17 @@ export interface ChangeOutcome {
 /** What `apply`/`create`/`replace` take: resources, or YAML/JSON text parsed with `parseResources`. */
 export type ResourceInput = readonly SnapshotResource[] | string
 
+/** How the resources of one change are read. */
+export interface ChangeInputOptions {
+  /** Names the text in diagnostics (default `<request>`). */
+  readonly file?: string
+  /**
+   * kubectl's `-n`: resources without `metadata.namespace` go to this namespace, and one that
+   * names another namespace refuses the change (PTC1007); cluster-scoped kinds are left alone.
+   */
+  readonly namespace?: string
+}
+
 /**
  * A gateway that owns its configuration: istioctl's verbs change it live. Each change is
  * validated as a whole snapshot, compiled, and its certificates loaded before the swap; a change
@@ -110,16 +122,16 @@ export interface ManagedGateway extends Gateway, ConfigSink {
    * `create`/`replace`/`apply`/`delete` compiles from the resources again.
    */
   update(config: GatewayConfig): Promise<void>
-  create(input: ResourceInput, options?: { file?: string }): Promise<ChangeOutcome>
-  replace(input: ResourceInput, options?: { file?: string }): Promise<ChangeOutcome>
+  create(input: ResourceInput, options?: ChangeInputOptions): Promise<ChangeOutcome>
+  replace(input: ResourceInput, options?: ChangeInputOptions): Promise<ChangeOutcome>
   /** Creates or replaces; `prune` deletes resources in the same change (missing ones are skipped). */
   apply(
     input: ResourceInput,
-    options?: { file?: string; prune?: readonly ResourceKey[] },
+    options?: ChangeInputOptions & { prune?: readonly ResourceKey[] },
   ): Promise<ChangeOutcome>
   delete(
     keys: ResourceKey | readonly ResourceKey[] | string,
-    options?: { file?: string },
+    options?: ChangeInputOptions,
   ): Promise<ChangeOutcome>
   /** Reads certificates and keys again (rotation on disk) and swaps them in; refused if one fails. */
   reload(): Promise<ChangeOutcome>
@@ -396,11 +408,15 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
 
   function parse(
     input: ResourceInput,
-    file: string | undefined,
+    opts: ChangeInputOptions | undefined,
   ): { resources: SnapshotResource[]; diagnostics: Diagnostic[] } {
-    if (typeof input !== 'string') return { resources: [...input], diagnostics: [] }
-    const loaded = parseResources(input, file ?? '<request>')
-    return { resources: loaded.resources as Resource[], diagnostics: loaded.diagnostics }
+    const loaded =
+      typeof input === 'string'
+        ? parseResources(input, opts?.file ?? '<request>')
+        : { resources: [...input], diagnostics: [] }
+    if (opts?.namespace === undefined) return loaded
+    const placed = inNamespace<SnapshotResource>(loaded.resources, opts.namespace)
+    return { resources: placed.resources, diagnostics: [...loaded.diagnostics, ...placed.diagnostics] }
   }
 
   // A change written to the source is not queued here: it comes back through `sync`, which is.
@@ -477,7 +493,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
   }
 
   function upsert(operation: 'create' | 'replace' | 'apply') {
-    return (input: ResourceInput, opts?: { file?: string; prune?: readonly ResourceKey[] }) =>
+    return (input: ResourceInput, opts?: ChangeInputOptions & { prune?: readonly ResourceKey[] }) =>
       ownChange(async () => {
         if (closed)
           return outcome(
@@ -486,7 +502,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
             [],
             [errorDiagnostic(PTC_COMPILE_REFUSED, 'the gateway is closed')],
           )
-        const parsed = parse(input, opts?.file)
+        const parsed = parse(input, opts)
         if (parsed.diagnostics.some((d) => d.severity === 'error')) {
           return outcome(false, operation, [], parsed.diagnostics)
         }
@@ -606,7 +622,7 @@ export async function createManagedGateway(options: ManagedGatewayOptions = {}):
       return ownChange(async () => {
         let list: ResourceKey[]
         if (typeof keys === 'string') {
-          const parsed = parse(keys, opts?.file)
+          const parsed = parse(keys, opts)
           if (parsed.diagnostics.some((d) => d.severity === 'error'))
             return outcome(false, 'delete', [], parsed.diagnostics)
           list = parsed.resources.map((r) => ({

@@ -13,6 +13,8 @@ export type AdminChange =
       readonly body: string
       /** Name the body's diagnostics point at. */
       readonly file: string
+      /** kubectl's `-n` for the body's resources (see `ChangeInputOptions.namespace`). */
+      readonly namespace?: string
     }
   | { readonly operation: 'delete'; readonly key: ResourceKey }
 
@@ -48,7 +50,11 @@ export interface AdminPeers {
 /** Applies an {@link AdminChange} to a managed gateway. */
 export function applyChange(gateway: ManagedGateway, change: AdminChange): Promise<ChangeOutcome> {
   if ('key' in change) return gateway.delete(change.key)
+  const options = {
+    file: change.file,
+    ...(change.namespace === undefined ? {} : { namespace: change.namespace }),
+  }
   return change.operation === 'delete'
-    ? gateway.delete(change.body, { file: change.file })
-    : gateway[change.operation](change.body, { file: change.file })
+    ? gateway.delete(change.body, options)
+    : gateway[change.operation](change.body, options)
 }
