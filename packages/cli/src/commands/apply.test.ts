@@ -262,3 +262,26 @@ describe('create / replace / apply / delete -f with -n, as kubectl', () => {
     expect(await refused(port)).toBe(true)
   })
 })
+
+describe('the positions of a change', () => {
+  it("leaves findings about an earlier change's resources at their own positions, not in this change's files", async () => {
+    await using gateway = await createManagedGateway({ ports: { 80: 0 } })
+    await using adminServer = await startAdmin(gateway, { port: 0 })
+    const admin = ['--admin', `127.0.0.1:${adminServer.address.port}`]
+    // A VirtualService whose gateway is missing: a warning at its `gateways` line, on every change.
+    await writeFile(join(dir, 'orphan.yaml'), vsYaml)
+    const gatewayLine = vsYaml.split('\n').findIndex((l) => l.includes('- httpbin-gateway')) + 1
+    const first = await run(['apply', '-f', 'orphan.yaml', ...admin])
+    expect(first.code).toBe(0)
+    expect(first.stderr).toContain(`${join(dir, 'orphan.yaml')}:${gatewayLine}:7  warning  IST0101`)
+    // The next change's file has other lines there: the old warning must not point into it.
+    const padded = `# ${'-'.repeat(20)}\n`.repeat(gatewayLine + 5)
+    await writeFile(join(dir, 'se.yaml'), `${padded}${seYaml(httpbin.port)}`)
+    const second = await run(['apply', '-f', 'se.yaml', ...admin])
+    expect(second.code).toBe(0)
+    expect(second.stderr).not.toContain('se.yaml')
+    expect(second.stderr).toMatch(
+      /^- {2}warning {2}IST0101 {2}Referenced gateway not found.*VirtualService default\/httpbin/m,
+    )
+  })
+})

@@ -9,6 +9,8 @@ import {
   hasErrors,
   inNamespace,
   parseResources,
+  type ResourceRef,
+  resourceRef,
   STDIN_NAME,
 } from '@portico/core'
 import type { EtcdStore, writeStore } from '@portico/etcd'
@@ -49,6 +51,10 @@ export function parseAdminAddress(
 /** One text sent to the gateway, and where each of its lines came from. */
 export interface ChangeBody {
   readonly text: string
+  /** The name the text is sent under: the file the gateway's findings about it name. */
+  readonly name: string
+  /** The resources read, as `kind/namespace/name` (the diagnostics' resource), namespaces placed by `-n`. */
+  readonly keys: ReadonlySet<string>
   /** Local findings (syntax, schema) with the files' own positions. */
   readonly diagnostics: readonly Diagnostic[]
   /** Number of resources read. */
@@ -81,14 +87,17 @@ async function readStdin(io: CliIo): Promise<string> {
  * Reads `-f` paths (files, directories, `-`) into one multi-document text, checking each file
  * locally first so that syntax and schema errors carry the file's own line and column. With
  * `namespace` (`-n`), a resource naming another namespace is an error at its own line (kubectl's rule).
+ * `name` is what the text is sent under (default `portico-apply`).
  */
 export async function readChangeBody(
   paths: readonly string[],
   io: CliIo,
-  namespace?: string,
+  options: { readonly namespace?: string | undefined; readonly name?: string } = {},
 ): Promise<ChangeBody> {
+  const namespace = options.namespace
   const parts: { file: string; text: string; start: number }[] = []
   const diagnostics: Diagnostic[] = []
+  const keys = new Set<string>()
   let count = 0
   let line = 1
   for (const path of paths) {
@@ -108,8 +117,9 @@ export async function readChangeBody(
       }
       const parsed = parseResources(text, name)
       diagnostics.push(...parsed.diagnostics)
-      if (namespace !== undefined)
-        diagnostics.push(...inNamespace(parsed.resources, namespace, '-n').diagnostics)
+      const placed = namespace === undefined ? parsed : inNamespace(parsed.resources, namespace, '-n')
+      if (namespace !== undefined) diagnostics.push(...placed.diagnostics)
+      for (const r of placed.resources) keys.add(refKey(resourceRef(r)))
       count += parsed.resources.length
       const body = text.endsWith('\n') ? text : `${text}\n`
       parts.push({ file: name, text: body, start: line + 1 })
@@ -118,6 +128,8 @@ export async function readChangeBody(
   }
   return {
     text: parts.map((p) => `---\n${p.text}`).join(''),
+    name: options.name ?? 'portico-apply',
+    keys,
     diagnostics,
     count,
     locate(n) {
@@ -126,6 +138,10 @@ export async function readChangeBody(
       return found === undefined ? undefined : { file: found.file, line: n - found.start + 1 }
     },
   }
+}
+
+function refKey(ref: ResourceRef): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`
 }
 
 /** Sends one request to the admin endpoint and parses its JSON answer. */
@@ -193,7 +209,13 @@ export function printOutcome(
     body === undefined
       ? outcome.diagnostics
       : outcome.diagnostics.map((d): Diagnostic => {
-          if (d.source === undefined) return d
+          if (d.source === undefined || d.source.file !== body.name) return d
+          if (d.resource !== undefined && !body.keys.has(refKey(d.resource))) {
+            // About a resource of an earlier change sent under the same name: its line is in
+            // that text, not in these files.
+            const { source: _earlier, ...rest } = d
+            return rest
+          }
           const where = body.locate(d.source.line)
           return where === undefined
             ? d
@@ -309,7 +331,10 @@ async function send(
     const refused = inNamespace([], namespace, '-n').diagnostics[0]
     if (refused !== undefined) throw new UsageError(refused.message)
   }
-  const body = await readChangeBody(requireFiles(values.filename), io, namespace)
+  const body = await readChangeBody(requireFiles(values.filename), io, {
+    namespace,
+    name: `portico-${verb}`,
+  })
   if (hasErrors(body.diagnostics)) {
     if (format === 'json')
       println(io.stdout, JSON.stringify({ ok: false, diagnostics: body.diagnostics }, null, 2))
@@ -318,7 +343,7 @@ async function send(
   }
   if (body.count === 0) throw new UsageError('no resources in the given files')
   if (store !== undefined) {
-    const read = parseResources(body.text, `portico-${verb}`).resources
+    const read = parseResources(body.text, body.name).resources
     const parsed = {
       resources: namespace === undefined ? read : inNamespace(read, namespace, '-n').resources,
     }
@@ -345,7 +370,7 @@ async function send(
   const { outcome } = await callAdmin(
     admin as { host: string; port: number },
     method,
-    `${path}?file=portico-${verb}${namespace === undefined ? '' : `&namespace=${encodeURIComponent(namespace)}`}`,
+    `${path}?file=${encodeURIComponent(body.name)}${namespace === undefined ? '' : `&namespace=${encodeURIComponent(namespace)}`}`,
     body.text,
   )
   return printOutcome(io, outcome, format, body)
