@@ -277,6 +277,36 @@ describe('portico routes', () => {
     expect(r.stdout).toContain('/status')
     expect(r.stdout).toContain('outbound|8000||httpbin.default.svc.cluster.local')
   })
+  it('prints only the tables that have rows: L4 routes without an empty HTTP table, and says when nothing is routed', async () => {
+    const l4 = await run(['routes', '-f', 'examples/gateway-api-tls-tcp'])
+    expect(l4.code).toBe(0)
+    const lines = l4.stdout.split('\n')
+    expect(lines[0]).toMatch(/^SERVER\s+MATCH\s+ACTION\s+VIRTUAL SERVICE$/)
+    expect(l4.stdout).not.toContain('VHOST NAME')
+    expect(l4.stdout).toContain('TCPRoute default/tcp-echo rules[0]')
+    expect(l4.stdout).toMatch(/\n\nCLUSTER\s+LB\s+ENDPOINTS\n/)
+
+    const gatewayOnly = join(dir, 'tls-gateway-only.yaml')
+    await writeFile(
+      gatewayOnly,
+      (await readFile(join(repoRoot, 'examples/gateway-api-tls-tcp/gateway.yaml'), 'utf8')).trim(),
+    )
+    const idle = await run(['routes', '-f', gatewayOnly])
+    expect(idle.code).toBe(0)
+    expect(idle.stdout).toMatch(
+      /^no routes: no route is bound to https\.443\.\S+ \(TLS\), tcp\.31400 \(TCP\)\n/,
+    )
+    expect(idle.stdout).not.toContain('VHOST NAME')
+    expect(idle.stdout).not.toContain('SERVER')
+
+    const unselected = await run(['routes', '-f', 'examples/httpbin', '--label', 'app=other'])
+    expect(unselected.code).toBe(0)
+    expect(unselected.stdout.split('\n')[0]).toBe(
+      'no routes: no Gateway server is served (no Gateway, or none selects this gateway)',
+    )
+    expect(unselected.stdout).toContain('CLUSTER')
+  })
+
   it('draws the canary example as Mermaid and DOT, weights on the edges', async () => {
     const mermaid = await run(['routes', '-f', 'examples/canary', '--output', 'mermaid'])
     expect(mermaid.code).toBe(0)

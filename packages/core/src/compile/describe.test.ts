@@ -53,6 +53,25 @@ describe('describeRoutes / formatRoutes', () => {
     expect(text).toContain('127.0.0.1:18001')
   })
 
+  it('leaves out a table without rows, and says so when nothing is routed', () => {
+    const seed = seedResources(1)
+    const routed = formatRoutes(describeRoutes(compileResources(seed)))
+    expect(routed).toMatch(/^NAME\s+VHOST NAME/)
+    expect(routed).not.toContain('SERVER')
+    // The Gateway without its VirtualService: port 80 still answers 404 from its blackhole host.
+    const gatewayOnly = formatRoutes(
+      describeRoutes(compileResources(seed.filter((r) => r.kind === 'Gateway'))),
+    )
+    expect(gatewayOnly.split('\n')[1]).toMatch(
+      /^http\.80\s+blackhole:80\s+\*\s+\(none: 404\)\s+not found\s+-$/,
+    )
+    const none = formatRoutes(describeRoutes(compileResources(seed.filter((r) => r.kind !== 'Gateway'))))
+    expect(none.split('\n')[0]).toBe(
+      'no routes: no Gateway server is served (no Gateway, or none selects this gateway)',
+    )
+    expect(none).toMatch(/\n\nCLUSTER\s+LB\s+ENDPOINTS\n/)
+  })
+
   it('shows file:line origins for loaded resources', () => {
     const yaml = `apiVersion: networking.istio.io/v1
 kind: Gateway

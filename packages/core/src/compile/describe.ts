@@ -220,6 +220,19 @@ export function describeRoutes(compiled: CompiledConfig): RoutesDescription {
   return { version: compiled.version, listeners, routes, clusters }
 }
 
+/** The blank line between two tables (none before the first). */
+function gap(out: readonly string[]): string[] {
+  return out.length === 0 ? [] : ['']
+}
+
+/** The line printed instead of route tables when nothing is routed. */
+function noRoutes(description: RoutesDescription): string {
+  const servers = description.listeners.flatMap((l) => l.servers.map((s) => `${s.name} (${s.protocol})`))
+  return servers.length === 0
+    ? 'no routes: no Gateway server is served (no Gateway, or none selects this gateway)'
+    : `no routes: no route is bound to ${servers.join(', ')}`
+}
+
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), h.length))
   const line = (cells: readonly string[]) =>
@@ -230,22 +243,28 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), ...rows.map(line)].join('\n')
 }
 
-/** A text rendering like `istioctl proxy-config routes`: one line per route, then L4 and clusters. */
+/**
+ * A text rendering like `istioctl proxy-config routes`: one line per HTTP route, then the TLS
+ * passthrough and TCP entries, then the clusters; a table without rows is left out, and a
+ * configuration without any route says so in a line.
+ */
 export function formatRoutes(description: RoutesDescription): string {
   const out: string[] = []
-  out.push(
-    table(
-      ['NAME', 'VHOST NAME', 'DOMAINS', 'MATCH', 'ACTION', 'VIRTUAL SERVICE'],
-      description.routes.map((r) => [
-        r.routeConfig,
-        r.virtualHost,
-        r.domains.join(','),
-        r.match,
-        r.action,
-        r.source === undefined ? r.origin : `${r.origin} (${r.source})`,
-      ]),
-    ),
-  )
+  if (description.routes.length > 0) {
+    out.push(
+      table(
+        ['NAME', 'VHOST NAME', 'DOMAINS', 'MATCH', 'ACTION', 'VIRTUAL SERVICE'],
+        description.routes.map((r) => [
+          r.routeConfig,
+          r.virtualHost,
+          r.domains.join(','),
+          r.match,
+          r.action,
+          r.source === undefined ? r.origin : `${r.origin} (${r.source})`,
+        ]),
+      ),
+    )
+  }
   const l4: string[][] = []
   for (const l of description.listeners) {
     for (const s of l.servers) {
@@ -254,7 +273,8 @@ export function formatRoutes(description: RoutesDescription): string {
       if (s.tcp !== undefined) l4.push([s.name, '*', s.tcp.action, s.tcp.origin])
     }
   }
-  if (l4.length > 0) out.push('', table(['SERVER', 'MATCH', 'ACTION', 'VIRTUAL SERVICE'], l4))
+  if (l4.length > 0) out.push(...gap(out), table(['SERVER', 'MATCH', 'ACTION', 'VIRTUAL SERVICE'], l4))
+  if (out.length === 0) out.push(noRoutes(description))
   if (description.clusters.length > 0) {
     out.push(
       '',
