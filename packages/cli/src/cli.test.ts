@@ -363,6 +363,28 @@ describe('Gateway API: status and routes', () => {
     ])
   })
 
+  it('validate refuses an HTTPRoute backendRef to a Service without port, at its line, as the CRD does', async () => {
+    const route = await readFile(join(repoRoot, 'examples/gateway-api/httproute.yaml'), 'utf8')
+    const portless = route.replace('      port: 8000\n', '')
+    expect(portless).not.toBe(route)
+    const file = join(dir, 'httproute-no-port.yaml')
+    await writeFile(file, portless)
+    const line = portless.split('\n').indexOf('    - name: httpbin') + 1
+    const r = await run([
+      'validate',
+      '-f',
+      'examples/gateway-api/gateway.yaml',
+      '-f',
+      'examples/gateway-api/service.yaml',
+      '-f',
+      file,
+    ])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain(
+      `${file}:${line}:7  error  PTC2606  Must have port for Service reference  (HTTPRoute default/httpbin  spec.rules[0].backendRefs[0])`,
+    )
+  })
+
   it('status with another --gateway-class serves no Gateway', async () => {
     const r = await run(['status', '-f', 'examples/gateway-api', '--gateway-class', 'other'])
     expect(r.stdout).toContain('no Gateway of class other')

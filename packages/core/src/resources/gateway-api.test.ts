@@ -173,6 +173,53 @@ spec:
     ])
   })
 
+  test('HTTPRoute and GRPCRoute: a backendRef or mirror to a Service must have a port, as the CRD says', () => {
+    const text = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  rules:
+  - filters:
+    - {type: RequestMirror, requestMirror: {backendRef: {name: shadow}}}
+    backendRefs:
+    - {name: no-port}
+    - {name: explicit, kind: Service, group: "", weight: 1}
+    - name: filtered
+      port: 80
+      filters: [{type: RequestMirror, requestMirror: {backendRef: {name: m, port: 8080}}}]
+    - name: mirror-missing
+      port: 80
+      filters: [{type: RequestMirror, requestMirror: {backendRef: {name: m}}}]
+    - {name: with-port, port: 8000}
+    - {name: bucket, group: storage.example.com, kind: Bucket}
+    - {name: other-kind, kind: ServiceImport, group: multicluster.x-k8s.io}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: g}
+spec:
+  rules:
+  - filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow}}}]
+    backendRefs:
+    - {name: no-port}
+    - {name: ok, port: 9000, filters: [{type: RequestMirror, requestMirror: {backendRef: {name: m}}}]}
+`
+    const { resources, diagnostics } = parseResources(text, 'ports.yaml')
+    expect(diagnostics).toEqual([])
+    const found = validate(resources).filter((d) => d.code === 'PTC2606')
+    expect(
+      found.map((d) => `${d.source?.line} ${d.severity} ${d.resource?.name} ${d.path} ${d.message}`),
+    ).toEqual([
+      '7 error r spec.rules[0].filters[0].requestMirror.backendRef Must have port for Service reference',
+      '9 error r spec.rules[0].backendRefs[0] Must have port for Service reference',
+      '10 error r spec.rules[0].backendRefs[1] Must have port for Service reference',
+      '16 error r spec.rules[0].backendRefs[3].filters[0].requestMirror.backendRef Must have port for Service reference',
+      '26 error g spec.rules[0].filters[0].requestMirror.backendRef Must have port for Service reference',
+      '28 error g spec.rules[0].backendRefs[0] Must have port for Service reference',
+      '29 error g spec.rules[0].backendRefs[1].filters[0].requestMirror.backendRef Must have port for Service reference',
+    ])
+  })
+
   test('TLSRoute and TCPRoute: unknown fields refused with a suggestion, versions served, CRD rules', () => {
     const typos = `apiVersion: gateway.networking.k8s.io/v1alpha2
 kind: TLSRoute

@@ -29,6 +29,11 @@ export const GATEWAY_API_CODES = {
    * route's v1 (and TLSRoute's v1alpha3) narrows: hostnames required and no IP, one rule.
    */
   l4Route: 'PTC2606',
+  /**
+   * The same code for the same CRD rule in every route kind: a backendRef (or a RequestMirror's
+   * backendRef) to a Service, kind `Service` or unset in the core group, must have a port.
+   */
+  servicePort: 'PTC2606',
 } as const
 
 const RE_PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/
@@ -92,6 +97,13 @@ export function validateGatewayApiResource(resource: GatewayApiResource | Kubern
         })
         ;(rule.filters ?? []).forEach((f, k) => {
           checkFilterField(f, report, ['spec', 'rules', i, 'filters', k])
+        })
+        ;(rule.backendRefs ?? []).forEach((b, k) => {
+          const bAt: Path = ['spec', 'rules', i, 'backendRefs', k]
+          checkServicePort(b, report, bAt)
+          ;(b.filters ?? []).forEach((f, m) => {
+            checkFilterField(f, report, [...bAt, 'filters', m])
+          })
         })
       })
       break
@@ -305,6 +317,8 @@ function checkFilterField(
       ])
   }
   const mirror = filter.requestMirror
+  if (mirror !== undefined)
+    checkServicePort(mirror.backendRef, report, [...at, 'requestMirror', 'backendRef'])
   if (mirror?.percent !== undefined && mirror.fraction !== undefined) {
     report.error(
       GATEWAY_API_CODES.filter,
@@ -357,6 +371,16 @@ function checkFilterField(
       )
     }
   }
+}
+
+/** The CRD rule of every backend reference: one to a Service (core group, kind unset or `Service`) has a port. */
+function checkServicePort(
+  ref: { group?: string | undefined; kind?: string | undefined; port?: number | undefined },
+  report: Report,
+  at: Path,
+): void {
+  if ((ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service' && ref.port === undefined)
+    report.error(GATEWAY_API_CODES.servicePort, 'Must have port for Service reference', at)
 }
 
 function checkFilterList(filters: readonly HTTPRouteFilter[], report: Report, at: Path): void {
@@ -451,6 +475,7 @@ function validateHttpRule(rule: HTTPRouteRule, i: number, report: Report): void 
     }
   }
   backendRefs.forEach((b, k) => {
+    checkServicePort(b, report, [...at, 'backendRefs', k])
     checkFilterList(b.filters ?? [], report, [...at, 'backendRefs', k, 'filters'])
   })
   const request = rule.timeouts?.request
@@ -497,14 +522,7 @@ function validateL4Route(
       seen.add(rule.name)
     }
     rule.backendRefs.forEach((b, k) => {
-      if ((b.group ?? '') === '' && (b.kind ?? 'Service') === 'Service' && b.port === undefined)
-        report.error(GATEWAY_API_CODES.l4Route, 'Must have port for Service reference', [
-          'spec',
-          'rules',
-          i,
-          'backendRefs',
-          k,
-        ])
+      checkServicePort(b, report, ['spec', 'rules', i, 'backendRefs', k])
     })
   })
   const version = resource.apiVersion.slice(resource.apiVersion.indexOf('/') + 1)
