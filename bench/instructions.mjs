@@ -2,15 +2,19 @@
 // what else the machine runs, unlike CPU time. The target runs under
 // `valgrind --tool=callgrind` with instrumentation off; after a warm-up (JIT tiers settle) the
 // counters are switched on and zeroed, a fixed number of requests is sent with h2load, and the
-// dump's total divided by the request count is the figure.
+// dump's total divided by the request count is the figure; the part spent by V8's background
+// compiler is printed apart.
 //
 // Usage: node bench/instructions.mjs [--target=portico-metrics,portico,node-undici]
 //          [--scenario=h1,1k,tls,h2] [--requests=4000] [--warm=4000] [--conns=10] [--keep]
-//          [--root=<another built checkout>]
+//          [--root=<another built checkout>] [--syscalls]
 // Targets: `portico-metrics` (`portico serve` with its admin endpoint, so requests are counted
 // in Istio's metrics), `portico` (`--admin off`), `node-undici` (bench/proxies/undici-proxy.mjs).
 // `PORTICO_NODE_FLAGS="…"` passes V8 flags to the gateway. With --keep the callgrind files stay
 // (their path is printed) for `callgrind_annotate`.
+// With --syscalls the target runs without valgrind and `strace -f -c` is attached after the
+// warm-up and detached after the counted requests: system calls per request, by name (how many
+// reads and writes a response takes), another figure the machine's load does not change.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
@@ -31,6 +35,7 @@ const requests = Number(option('requests', '4000'))
 const warm = Number(option('warm', '4000'))
 const conns = Number(option('conns', '10'))
 const keep = argv.includes('--keep')
+const syscalls = argv.includes('--syscalls')
 // Another checkout (built) whose gateway to measure, e.g. the commit before a change.
 const gatewayRoot = option('root', root)
 const HOST = 'httpbin.example.com'
@@ -149,11 +154,7 @@ async function measure(target) {
       'off',
     ]
   }
-  const child = start('valgrind', [
-    '--tool=callgrind',
-    '--instr-atstart=no',
-    `--callgrind-out-file=${out}`,
-    process.execPath,
+  const node = [
     // Under valgrind the process runs some hundred times slower, so V8's memory reducer, which
     // reads a low allocation rate per millisecond as idleness, would add full collections that
     // a gateway under load never makes.
@@ -161,11 +162,26 @@ async function measure(target) {
     '-r',
     join(here, 'patient-timeouts.cjs'),
     ...args,
-  ])
+  ]
+  const child = syscalls
+    ? start(process.execPath, node)
+    : start('valgrind', [
+        '--tool=callgrind',
+        '--instr-atstart=no',
+        `--callgrind-out-file=${out}`,
+        process.execPath,
+        ...node,
+      ])
   try {
     await waitHttp(port, child)
     const loadPort = tls ? tlsPort : port
-    h2load(loadPort, tls, scenario === 'h2', warm, false)
+    // Two warm-up runs: the first connections' objects settle the code V8 optimizes, and the
+    // shapes of a second set of connections deoptimize some of it once more; after that, new
+    // connections (those of the counted run) no longer make V8 compile again.
+    h2load(loadPort, tls, scenario === 'h2', Math.ceil(warm / 2), false)
+    h2load(loadPort, tls, scenario === 'h2', Math.ceil(warm / 2), false)
+    if (syscalls)
+      return await countSyscalls(child, () => h2load(loadPort, tls, scenario === 'h2', requests, true))
     const control = (flag) => {
       const r = spawnSync('callgrind_control', [flag, String(child.pid)], { encoding: 'utf8' })
       if (r.status !== 0) throw new Error(`callgrind_control ${flag}: ${r.stdout}${r.stderr}`)
@@ -177,14 +193,58 @@ async function measure(target) {
     control('--instr=off')
     const dumps = readdirSync(tmp).filter((f) => f.startsWith(`${target}-${scenario}.callgrind`))
     let total = 0
+    let jit = 0
     for (const f of dumps) {
       const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(tmp, f), 'utf8'))
-      if (m !== null) total = Math.max(total, Number(m[1]))
+      if (m === null || Number(m[1]) <= total) continue
+      total = Number(m[1])
+      jit = backgroundCompilation(join(tmp, f))
     }
-    return { perRequest: total / served, files: dumps.map((f) => join(tmp, f)) }
+    return { perRequest: total / served, jitPerRequest: jit / served, files: dumps.map((f) => join(tmp, f)) }
   } finally {
     child.kill('SIGKILL')
   }
+}
+
+// V8 optimizes hot functions on a background thread; when a new connection's objects take another
+// shape, code deoptimizes and is compiled again. Those instructions land in whichever requests
+// run meanwhile, so they are reported apart: the inclusive count of the compile task.
+function backgroundCompilation(file) {
+  const r = spawnSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', file], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  })
+  const m = /^\s*([\d,]+) .*OptimizingCompileDispatcher::CompileTask::RunInternal/m.exec(r.stdout ?? '')
+  return m === null ? 0 : Number(m[1].replaceAll(',', ''))
+}
+
+// Attaches `strace -f -c` to every thread of the target, runs `load` (which returns the requests
+// served) and detaches: the calls of each name divided by the requests served.
+async function countSyscalls(child, load) {
+  const out = join(tmp, `strace-${child.pid}.txt`)
+  const tracer = spawn('strace', ['-f', '-c', '-o', out, '-p', String(child.pid)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let err = ''
+  tracer.stderr.on('data', (d) => {
+    err += d
+  })
+  // strace reports each thread it attached to; the load starts once they all are.
+  for (let i = 0; i < 300 && !/attached/.test(err); i++) await sleep(20)
+  await sleep(500)
+  const served = await load()
+  const exited = new Promise((res) => tracer.once('exit', res))
+  tracer.kill('SIGINT')
+  await exited
+  const calls = {}
+  let total = 0
+  for (const line of readFileSync(out, 'utf8').split('\n')) {
+    const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$/.exec(line)
+    if (m === null || m[2] === 'total') continue
+    calls[m[2]] = Number(m[1]) / served
+    total += Number(m[1])
+  }
+  return { perRequest: total / served, calls, files: [] }
 }
 
 const rows = []
@@ -194,7 +254,18 @@ for (const s of scenarios) {
     const r = await measure(t)
     rows.push({ scenario: s, target: t, ...r })
     console.log(
-      `${s.padEnd(4)} ${t.padEnd(16)} ${Math.round(r.perRequest).toLocaleString('en-US').padStart(10)} instructions/request${keep ? `  ${r.files.join(' ')}` : ''}`,
+      syscalls
+        ? `${s.padEnd(4)} ${t.padEnd(16)} ${r.perRequest.toFixed(2).padStart(6)} syscalls/request  ${Object.entries(
+            r.calls,
+          )
+            .sort((a, b) => b[1] - a[1])
+            .map(([name, n]) => `${name} ${n.toFixed(2)}`)
+            .join(', ')}`
+        : `${s.padEnd(4)} ${t.padEnd(16)} ${Math.round(r.perRequest).toLocaleString('en-US').padStart(10)} instructions/request, ${Math.round(
+            r.perRequest - r.jitPerRequest,
+          )
+            .toLocaleString('en-US')
+            .padStart(10)} without background compilation${keep ? `  ${r.files.join(' ')}` : ''}`,
     )
   }
 }
