@@ -1,8 +1,11 @@
 import { constants, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { parseResources } from '@portico/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { formatTextLine } from '../access-log/access-log.js'
+import { CHANNELS, type RequestEndEvent } from '../events/channels.js'
 import { createGateway, type Gateway } from '../gateway.js'
 import { closedPort, http1, type Reply, startUpstream, type Upstream } from '../test/config.js'
 
@@ -363,6 +366,28 @@ describe('AuthorizationPolicy over real sockets', () => {
       body: 'RBAC: access denied',
     })
     expect((await get('/public/secret')).status).toBe(403)
+  })
+
+  it("logs a policy denial with Envoy's flags: none (Envoy has no response flag for RBAC or jwt_authn)", async () => {
+    const ended = new Map<string, RequestEndEvent>()
+    const onEnd = (message: unknown) => {
+      const event = message as RequestEndEvent
+      ended.set(event.path, event)
+    }
+    subscribe(CHANNELS.requestEnd, onEnd)
+    try {
+      expect((await get('/anything/deny', bearer(jwt(rsa, good())))).status).toBe(403)
+      expect((await get('/anything', bearer(jwt(stranger, good())))).status).toBe(401)
+      for (let i = 0; i < 200 && !(ended.has('/anything/deny') && ended.has('/anything')); i++)
+        await new Promise((r) => setTimeout(r, 10))
+    } finally {
+      unsubscribe(CHANNELS.requestEnd, onEnd)
+    }
+    const denied = ended.get('/anything/deny')
+    const unauthenticated = ended.get('/anything')
+    expect(denied).toMatchObject({ responseCode: 403, responseFlags: [] })
+    expect(unauthenticated).toMatchObject({ responseCode: 401, responseFlags: [] })
+    expect(formatTextLine(denied!)).toContain('"GET /anything/deny HTTP/1.1" 403 - ')
   })
 
   it('remoteIpBlocks read X-Forwarded-For through numTrustedProxies; ipBlocks the peer', async () => {
