@@ -82,6 +82,7 @@ async function startProxy(timers) {
     ...extra,
     '--trace-gc-nvp',
     '--trace-pretenuring',
+    '--trace-pretenuring-statistics',
     '--expose-gc',
     '--import',
     join(here, 'stall-hooks.mjs'),

@@ -6,6 +6,7 @@ import { parseLabels, parsePortMap, requireFiles, usage } from '../args.js'
 import { type CliIo, EXIT, println } from '../io.js'
 import { loadConfig } from '../pipeline.js'
 import { storeHelp, storeOptions } from '../store.js'
+import { applyServeV8Flags } from '../v8-flags.js'
 import { printAddresses, stopRequested } from './serve-io.js'
 import {
   gatewayOperationOptions,
@@ -23,6 +24,7 @@ export const serveHelp =
 
 /** `portico serve`: validates, compiles and serves until SIGINT/SIGTERM (or the io signal). */
 export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  applyServeV8Flags()
   const { values } = usage(() =>
     parseArgs({
       args: [...argv],
