@@ -61,6 +61,39 @@ spec:
     if (hit.kind !== 'route') throw new Error(hit.kind)
     expect(hit.forward.retries).toMatchObject({ attempts: 3, retriableStatusCodes: [503], backoffBaseMs: 40 })
   })
+  test('HTTPRoute retry without attempts retries twice, as Istio translates it; attempts 0 turns retries off', () => {
+    const retries = (retry: string) => {
+      const c = compileResources(
+        load(`${BASE}---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: apps}
+spec: {ports: [{name: http, port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: apps}
+spec:
+  parentRefs: [{name: gw, namespace: default, sectionName: web}]
+  hostnames: [web.example.com]
+  rules:
+  - backendRefs: [{name: web, port: 8080}]
+    retry: ${retry}
+`),
+      )
+      const hit = route(c, facts(80, 'web.example.com', '/'))
+      if (hit.kind !== 'route') throw new Error(hit.kind)
+      return hit.forward.retries
+    }
+    expect(retries('{codes: [500]}')).toMatchObject({
+      attempts: 2,
+      retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'retriable-status-codes'],
+      retriableStatusCodes: [500],
+      isDefault: false,
+    })
+    expect(retries('{}')).toMatchObject({ attempts: 2, retriableStatusCodes: [] })
+    expect(retries('{attempts: 0, codes: [500]}')).toMatchObject({ attempts: 0, retryOn: [] })
+  })
   test('GRPCRoute methods become paths; Endpoints give the ready addresses', () => {
     const c = compileResources(
       load(`${BASE}---

@@ -1163,11 +1163,14 @@ function translateRule(
   if (timeout !== undefined) out.timeout = `${timeout / 1000}s`
   if (rule.retry !== undefined) {
     const codes = rule.retry.codes ?? []
+    // As Istio: a retry stanza without attempts takes the default policy's 2.
+    const attempts = rule.retry.attempts ?? 2
     out.retries = {
-      attempts: rule.retry.attempts ?? 0,
-      retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', ...codes.map(String)].join(
-        ',',
-      ),
+      attempts,
+      retryOn:
+        attempts === 0
+          ? ''
+          : ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', ...codes.map(String)].join(','),
       ...(backend !== undefined && backend > 0 ? { perTryTimeout: `${backend / 1000}s` } : {}),
       ...(rule.retry.backoff === undefined ? {} : { backoff: rule.retry.backoff }),
     }
