@@ -21,6 +21,29 @@ function ended(code: number, durationMs: number, bytesSent: number): RequestEndE
 }
 
 describe('metrics snapshots', () => {
+  it('render line for line what the families render, on every scrape (label text is kept per series)', () => {
+    const counter = new CounterFamily('x_total', 'Counted.')
+    counter.inc({}, 2)
+    counter.inc({ path: 'a"b\\c\nd', code: '200' }, 3)
+    const histogram = new HistogramFamily('x_ms', 'Timed.', [0.5, 1, 5])
+    histogram.observe({ route: 'r0' }, 0.7)
+    histogram.observe({ route: 'r0' }, 9)
+    histogram.observe({}, 0.1)
+    const reference = () => {
+      const out: string[] = []
+      counter.render(out)
+      histogram.render(out)
+      return `${out.join('\n')}\n`
+    }
+    const snapshot = (): MetricsSnapshot => ({ families: [counter.snapshot(), histogram.snapshot()] })
+    expect(renderSnapshot(snapshot())).toBe(reference())
+    histogram.observe({ route: 'r0' }, 2)
+    counter.inc({}, 1)
+    expect(renderSnapshot(snapshot())).toBe(reference())
+    expect(reference()).toContain('x_total{path="a\\"b\\\\c\\nd",code="200"} 3')
+    expect(reference()).toContain('x_ms_bucket{route="r0",le="5"} 2')
+  })
+
   it('render the same text as the registry renders', () => {
     const m = createMetrics({
       requests: false,

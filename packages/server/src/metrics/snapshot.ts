@@ -1,4 +1,4 @@
-import { type Labels, labelText, numberText } from './text.js'
+import { type Labels, labelPairs, numberText } from './text.js'
 
 /** How the values of one series from several processes combine into one. */
 export type MergeRule = 'sum' | 'min' | 'max'
@@ -73,7 +73,7 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
           order.push(family.name)
         } else if (merged.family.buckets.join() !== family.buckets.join()) continue
         for (const s of family.series) {
-          const key = labelText(s.labels)
+          const key = labelPairs(s.labels)
           const into = merged.series.get(key)
           if (into === undefined)
             merged.series.set(key, { labels: s.labels, counts: [...s.counts], sum: s.sum, count: s.count })
@@ -94,7 +94,7 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
         }
         const rule = merged.family.merge ?? 'sum'
         for (const s of family.series) {
-          const key = labelText(s.labels)
+          const key = labelPairs(s.labels)
           const into = merged.series.get(key)
           if (into === undefined) merged.series.set(key, { labels: s.labels, value: s.value })
           else into.value = combine(rule, into.value, s.value)
@@ -112,25 +112,49 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
   return { families }
 }
 
-/** Renders a snapshot in the Prometheus text exposition format (version 0.0.4). */
+/** The `le="…"}` endings of each bucket line of a set of bounds, built once per bounds array. */
+const bucketEnds = new WeakMap<readonly number[], readonly string[]>()
+
+function bucketEndsOf(buckets: readonly number[]): readonly string[] {
+  let ends = bucketEnds.get(buckets)
+  if (ends === undefined) {
+    ends = [...buckets.map((b) => `le="${b}"}`), 'le="+Inf"}']
+    bucketEnds.set(buckets, ends)
+  }
+  return ends
+}
+
+/**
+ * Renders a snapshot in the Prometheus text exposition format (version 0.0.4). A series' label
+ * text is escaped once per label object and reused by its lines and by later scrapes: a scrape
+ * runs in one turn of the event loop, which every request in flight waits for.
+ */
 export function renderSnapshot(snapshot: MetricsSnapshot): string {
-  const out: string[] = []
+  let out = ''
   for (const family of snapshot.families) {
-    out.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`)
+    const name = family.name
+    out += `# HELP ${name} ${family.help}\n# TYPE ${name} ${family.type}\n`
     if (family.type === 'histogram') {
+      const ends = bucketEndsOf(family.buckets)
+      const bounds = family.buckets.length
       for (const s of family.series) {
+        const pairs = labelPairs(s.labels)
+        const open = pairs === '' ? `${name}_bucket{` : `${name}_bucket{${pairs},`
+        const plain = pairs === '' ? '' : `{${pairs}}`
         let cumulative = 0
-        for (let i = 0; i < family.buckets.length; i++) {
+        for (let i = 0; i < bounds; i++) {
           cumulative += s.counts[i] ?? 0
-          out.push(`${family.name}_bucket${labelText(s.labels, `le="${family.buckets[i]}"`)} ${cumulative}`)
+          out += `${open}${ends[i]} ${cumulative}\n`
         }
-        out.push(`${family.name}_bucket${labelText(s.labels, 'le="+Inf"')} ${s.count}`)
-        out.push(`${family.name}_sum${labelText(s.labels)} ${numberText(s.sum)}`)
-        out.push(`${family.name}_count${labelText(s.labels)} ${s.count}`)
+        out += `${open}${ends[bounds]} ${s.count}\n`
+        out += `${name}_sum${plain} ${numberText(s.sum)}\n${name}_count${plain} ${s.count}\n`
       }
     } else {
-      for (const s of family.series) out.push(`${family.name}${labelText(s.labels)} ${numberText(s.value)}`)
+      for (const s of family.series) {
+        const pairs = labelPairs(s.labels)
+        out += `${name}${pairs === '' ? '' : `{${pairs}}`} ${numberText(s.value)}\n`
+      }
     }
   }
-  return `${out.join('\n')}\n`
+  return out === '' ? '\n' : out
 }

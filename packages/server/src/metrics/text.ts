@@ -14,6 +14,23 @@ export function labelText(labels: Labels, extra?: string): string {
   return parts.length === 0 ? '' : `{${parts.join(',')}}`
 }
 
+/**
+ * The label pairs of a label set as they print, `a="1",b="2"` (empty without labels), kept per
+ * label object: a series keeps its labels for its lifetime, so each scrape reuses the escaped
+ * text instead of escaping every label of every line again.
+ */
+const pairsOf = new WeakMap<Labels, string>()
+
+/** {@link labelText} without braces, remembered per label object (see `pairsOf`). */
+export function labelPairs(labels: Labels): string {
+  let pairs = pairsOf.get(labels)
+  if (pairs === undefined) {
+    pairs = labelText(labels).slice(1, -1)
+    pairsOf.set(labels, pairs)
+  }
+  return pairs
+}
+
 /** A sample value as the text format spells it (`NaN`, `+Inf`, `-Inf`). */
 export function numberText(value: number): string {
   if (Number.isNaN(value)) return 'NaN'
