@@ -259,6 +259,25 @@ interface H1State {
   active: number
 }
 
+const H1_STATE = Symbol('portico.h1State')
+
+/** An HTTP/1.1 response carrying the state of its connection until it closes. */
+interface TrackedResponse {
+  [H1_STATE]?: H1State | undefined
+}
+
+/**
+ * A response's `close` listener (node:http calls it with the response as `this`): its connection
+ * has one request fewer in flight. One function serves every response, where a closure and
+ * `once`'s wrapper would be allocated per request.
+ */
+function releaseH1(this: TrackedResponse): void {
+  const state = this[H1_STATE]
+  if (state === undefined) return
+  this[H1_STATE] = undefined
+  state.active--
+}
+
 /**
  * Listens for one gateway port. The socket is accepted here and handed, per connection and by
  * the config current at that moment, to HTTP/1.1, h2c, a TLS terminator chosen by the SNI of the
@@ -360,12 +379,10 @@ export class PortListener {
         this.#h1Sockets.set(socket, fresh)
         socket.once('close', () => this.#h1Sockets.delete(socket))
       }
-      const tracked = state
-      tracked.active++
+      state.active++
       if (this.#draining) (res as unknown as ServerResponse).shouldKeepAlive = false
-      res.once('close', () => {
-        tracked.active--
-      })
+      ;(res as unknown as TrackedResponse)[H1_STATE] = state
+      res.on('close', releaseH1)
     }
     handleRequest(this.#env.handler, { port: this.gatewayPort, scheme }, req, res)
   }
