@@ -21,9 +21,21 @@ interface Probe {
   read: number
 }
 
+/**
+ * What a stream's request reads of its connection (addresses, SNI), read once when the session
+ * starts: the session's `socket` is a Proxy whose trap looks the socket up on every read.
+ */
+export interface SessionConnection {
+  readonly remoteAddress: string | undefined
+  readonly localAddress: string | undefined
+  readonly localPort: number | undefined
+  readonly servername: string | false | null | undefined
+}
+
 interface Watched {
   /** Node's socket proxy of the session, read for `bytesRead` only. */
   readonly socket: { readonly bytesRead: number }
+  readonly connection: SessionConnection | undefined
   open: number
   idleSince: number
   /** `bytesRead` at the previous sweep. */
@@ -70,6 +82,7 @@ export class Http2Sessions implements Iterable<Http2Session> {
   add(session: Http2Session): void {
     const state: Watched = {
       socket: session.socket,
+      connection: connectionOf(session),
       open: 0,
       idleSince: Date.now(),
       lastRead: 0,
@@ -92,6 +105,11 @@ export class Http2Sessions implements Iterable<Http2Session> {
       this.#timer = setInterval(() => this.#sweep(), this.#sweepMs)
       this.#timer.unref()
     }
+  }
+
+  /** The addresses of a session's connection (undefined for a session not kept here). */
+  connection(session: Http2Session | undefined): SessionConnection | undefined {
+    return session === undefined ? undefined : this.#watched.get(session)?.connection
   }
 
   #stop(): void {
@@ -162,5 +180,25 @@ export class Http2Sessions implements Iterable<Http2Session> {
   destroyAll(): void {
     for (const session of this.#watched.keys()) session.destroy()
     this.#stop()
+  }
+}
+
+function connectionOf(session: Http2Session): SessionConnection | undefined {
+  try {
+    const socket = session.socket as {
+      remoteAddress?: string
+      localAddress?: string
+      localPort?: number
+      servername?: string | false | null
+    }
+    return {
+      remoteAddress: socket.remoteAddress,
+      localAddress: socket.localAddress,
+      localPort: socket.localPort,
+      servername: socket.servername,
+    }
+  } catch {
+    // A session that already lost its socket serves no stream.
+    return undefined
   }
 }

@@ -7,6 +7,7 @@ import { type ForwardContext, forward } from '../proxy/forward.js'
 import { plainAddress, trustedClientAddress } from '../proxy/headers.js'
 import { LOCAL_BODY, localReply } from '../proxy/local-reply.js'
 import type { Downstream, RouteFunction, Upstreamable } from '../types.js'
+import type { SessionConnection } from './h2-sessions.js'
 import { type ConnectionLimits, DEFAULT_MAX_HEADERS_COUNT } from './limits.js'
 import type { OverloadGuard } from './overload.js'
 import { DEFAULT_REQUEST_TIMEOUT_MS, limitRequestTime } from './stream-timeout.js'
@@ -248,7 +249,9 @@ interface StreamRequest {
  * trailers): a request without a body is the stream itself, with the request's fields set on it
  * (a request with a body keeps Node's request object), and an {@link H2Response} writes the
  * answer. CONNECT gets 405 and an `expect` other than
- * `100-continue` gets 417, as Node's compatibility layer answers them.
+ * `100-continue` gets 417, as Node's compatibility layer answers them. `connection`: the
+ * addresses of the stream's connection read when its session started, which a request without a
+ * body reads as its `socket` (otherwise the session's socket Proxy).
  */
 export function handleStream(
   ctx: HandlerContext,
@@ -256,6 +259,7 @@ export function handleStream(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
   rawHeaders: string[],
+  connection?: SessionConnection,
 ): void {
   const method = headers[':method'] as string | undefined
   let req: Upstreamable & { readonly socket: unknown }
@@ -269,7 +273,7 @@ export function handleStream(
     own.httpVersionMajor = 2
     // END_STREAM came with the HEADERS: the whole request has arrived.
     own.complete = true
-    own.socket = stream.session?.socket
+    own.socket = connection ?? stream.session?.socket
     req = own as unknown as Upstreamable & { readonly socket: unknown }
   } else {
     // A body is streamed to the upstream client, which may end or destroy what it reads: give it

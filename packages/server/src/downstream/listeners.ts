@@ -394,7 +394,14 @@ export class PortListener {
     rawHeaders: string[],
     scheme: 'http' | 'https',
   ): void {
-    handleStream(this.#env.handler, { port: this.gatewayPort, scheme }, stream, headers, rawHeaders)
+    handleStream(
+      this.#env.handler,
+      { port: this.gatewayPort, scheme },
+      stream,
+      headers,
+      rawHeaders,
+      this.sessions.connection(stream.session),
+    )
   }
 
   #onConnection(socket: Socket): void {
