@@ -129,8 +129,13 @@ describe('limits and slow peers', () => {
         ALPNProtocols: ['http/1.1'],
       })
       s.on('error', () => {})
-      s.once('secureConnect', () => s.write('GET /public/x HTTP/1.1\r\nHost: a.example.com\r\nX-Slow: '))
-      const timer = setInterval(() => s.write('a'), 50)
+      // The dribble starts after the request line: a byte written before the handshake ends
+      // would go out first (a 400 for a bad method, not what this test is about).
+      let timer: NodeJS.Timeout | undefined
+      s.once('secureConnect', () => {
+        s.write('GET /public/x HTTP/1.1\r\nHost: a.example.com\r\nX-Slow: ')
+        timer = setInterval(() => s.write('a'), 50)
+      })
       // The bound is the gateway's 300 ms; the wait only has to outlast a TLS handshake on a
       // loaded machine, so it is generous (the test ends as soon as the connection closes).
       const result = await untilClosed(s as unknown as Socket, 15_000)
