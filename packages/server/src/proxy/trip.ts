@@ -6,16 +6,25 @@
 export class Trip {
   aborted = false
   reason: unknown
-  #listeners: (() => void)[] | undefined
+  /**
+   * The first listener in a field, further ones (rare) in an array: a trip mostly has one, and a
+   * per-request array is what V8 may decide to allocate in the old generation, from where it
+   * would keep the request's objects alive through young collections.
+   */
+  #first: (() => void) | undefined
+  #more: (() => void)[] | undefined
 
   /** Fires the trip once: records `reason` and calls the listeners. */
   abort(reason?: unknown): void {
     if (this.aborted) return
     this.aborted = true
     this.reason = reason
-    const listeners = this.#listeners
-    this.#listeners = undefined
-    if (listeners !== undefined) for (const listener of listeners) listener()
+    const first = this.#first
+    const more = this.#more
+    this.#first = undefined
+    this.#more = undefined
+    first?.()
+    if (more !== undefined) for (const listener of more) listener()
   }
 
   /** Adds a listener for the abort (none is added once the trip has fired). */
@@ -38,15 +47,20 @@ export class Trip {
 
   #add(listener: () => void): void {
     if (this.aborted) return
-    if (this.#listeners === undefined) this.#listeners = [listener]
-    else this.#listeners.push(listener)
+    if (this.#first === undefined) this.#first = listener
+    else if (this.#more === undefined) this.#more = [listener]
+    else this.#more.push(listener)
   }
 
   #remove(listener: () => void): void {
-    const listeners = this.#listeners
-    if (listeners === undefined) return
-    const i = listeners.indexOf(listener)
-    if (i >= 0) listeners.splice(i, 1)
+    if (this.#first === listener) {
+      this.#first = this.#more?.shift()
+      return
+    }
+    const more = this.#more
+    if (more === undefined) return
+    const i = more.indexOf(listener)
+    if (i >= 0) more.splice(i, 1)
   }
 }
 
