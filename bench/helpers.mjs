@@ -1,7 +1,19 @@
 // Helpers the benchmark scripts share.
 import { spawnSync } from 'node:child_process'
+import { get as httpGet } from 'node:http'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+
+/** The status of `GET path` on 127.0.0.1:`port` with `host` as Host (0 when the request fails), body discarded. */
+export function statusOf(port, path, host) {
+  return new Promise((res) => {
+    const q = httpGet({ host: '127.0.0.1', port, path, headers: host ? { host } : {}, agent: false }, (r) => {
+      r.resume()
+      r.on('end', () => res(r.statusCode))
+    })
+    q.on('error', () => res(0))
+  })
+}
 
 /** A TCP port free on 127.0.0.1 at the time of asking. */
 export async function freePort() {

@@ -17,12 +17,11 @@
 // reads and writes a response takes), another figure the machine's load does not change.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { get as httpGet } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { benchConfigYaml, freePort, selfSignedCertificate } from './helpers.mjs'
+import { benchConfigYaml, freePort, selfSignedCertificate, statusOf } from './helpers.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -63,16 +62,7 @@ function start(cmd, args) {
 
 async function waitHttp(port, child) {
   for (let i = 0; i < 6000; i++) {
-    const status = await new Promise((res) => {
-      const q = httpGet(
-        { host: '127.0.0.1', port, path: '/status/tiny', headers: { host: HOST }, agent: false },
-        (r) => {
-          r.resume()
-          r.on('end', () => res(r.statusCode))
-        },
-      )
-      q.on('error', () => res(0))
-    })
+    const status = await statusOf(port, '/status/tiny', HOST)
     if (status === 200) return
     if (child?.exitCode !== null && child?.exitCode !== undefined) break
     await sleep(100)

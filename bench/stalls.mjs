@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { benchConfigYaml, freePort } from './helpers.mjs'
+import { benchConfigYaml, freePort, statusOf } from './helpers.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const arg = (name, fallback) =>
@@ -54,17 +54,7 @@ function start(cmd, args, env = {}) {
 
 async function waitHttp(port) {
   for (let i = 0; i < 400; i++) {
-    const ok = await new Promise((res) => {
-      const q = httpGet(
-        { host: '127.0.0.1', port, path: '/status/tiny', headers: { host: HOST }, agent: false },
-        (r) => {
-          r.resume()
-          r.on('end', () => res(r.statusCode === 200))
-        },
-      )
-      q.on('error', () => res(false))
-    })
-    if (ok) return
+    if ((await statusOf(port, '/status/tiny', HOST)) === 200) return
     await sleep(50)
   }
   throw new Error(`port ${port} never answered\n${children.map((c) => c.out).join('\n')}`)
