@@ -166,6 +166,28 @@ describe('H1Pool', () => {
     expect(up.received).toHaveLength(1)
   })
 
+  it('checks every field after many names were sent: a bad name or a NUL, CR or LF in a value never goes out', async () => {
+    const up = await rawUpstream((socket) => socket.write(ok('')))
+    const p = pool(up.port)
+    // More distinct names than the gateway remembers as checked, so that the memory starts over.
+    const many: Record<string, string> = { host: 'u' }
+    for (let i = 0; i < 700; i++) many[`x-name-${i}`] = 'v'
+    await text(await p.request({ ...get(), headers: many }))
+    const bad: UpstreamRequest[] = [
+      { ...get(), headers: { host: 'u', 'x-name-1': 'a\0b' } },
+      { ...get(), headers: { host: 'u', 'x-name-2': 'a\nx-injected: 1' } },
+      { ...get(), headers: { host: 'u', 'x-name-3': ['ok', 'a\rb'] } },
+      { ...get(), headers: { host: 'u', 'x-name-4 ': 'v' } },
+      { ...get(), headers: { host: 'u', 'x(name)': 'v' } },
+    ]
+    for (const request of bad) {
+      await expect(p.request(request)).rejects.toMatchObject({ kind: 'protocol' })
+    }
+    await text(await p.request({ ...get(), headers: { host: 'u', 'x-name-1': 'a\tb' } }))
+    expect(up.received).toHaveLength(2)
+    expect(up.received[1]).toBe('GET / HTTP/1.1\r\nhost: u\r\nx-name-1: a\tb\r\n\r\n')
+  })
+
   it('a refused port fails with a connect error naming the code', async () => {
     const up = await rawUpstream(() => {})
     const port = up.port

@@ -113,12 +113,35 @@ function overflow(): UpstreamError {
 
 /** Request targets undici also refuses: anything outside visible ASCII and obs-text. */
 const BAD_PATH = /[^\u0021-\u00ff]/
-/** Header names must be tokens; values may not carry CR, LF or NUL. */
+/** Header names must be tokens. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-const BAD_VALUE = /[\0\r\n]/
 const EXPECTS_BODY = new Set(['POST', 'PUT', 'PATCH'])
 /** An upstream's keep-alive hint is shortened by this much, so that we close before it does. */
 const KEEP_ALIVE_MARGIN_MS = 1000
+
+/**
+ * Header names already checked to be tokens. A request carries mostly the same names each time,
+ * so each is checked once instead of per request; a client can send any names, so it is bounded.
+ */
+const tokenNames = new Set<string>()
+const MAX_TOKEN_NAMES = 512
+
+function isTokenName(name: string): boolean {
+  if (tokenNames.has(name)) return true
+  if (!TOKEN.test(name)) return false
+  if (tokenNames.size >= MAX_TOKEN_NAMES) tokenNames.clear()
+  tokenNames.add(name)
+  return true
+}
+
+/** Whether a field value carries NUL, CR or LF (it would end the field or the head). */
+function badValue(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c <= 13 && (c === 0 || c === 10 || c === 13)) return true
+  }
+  return false
+}
 
 /** The request head as one latin1 string; throws a protocol error on a field that cannot be sent. */
 function requestHead(request: UpstreamRequest, chunked: boolean): string {
@@ -128,13 +151,13 @@ function requestHead(request: UpstreamRequest, chunked: boolean): string {
   for (const name in headers) {
     const value = headers[name]
     if (value === undefined) continue
-    if (!TOKEN.test(name)) throw new UpstreamError('protocol', `invalid header name ${JSON.stringify(name)}`)
+    if (!isTokenName(name)) throw new UpstreamError('protocol', `invalid header name ${JSON.stringify(name)}`)
     if (typeof value === 'string') {
-      if (BAD_VALUE.test(value)) throw new UpstreamError('protocol', `invalid value of header ${name}`)
+      if (badValue(value)) throw new UpstreamError('protocol', `invalid value of header ${name}`)
       head += `${name}: ${value}\r\n`
     } else {
       for (const one of value) {
-        if (BAD_VALUE.test(one)) throw new UpstreamError('protocol', `invalid value of header ${name}`)
+        if (badValue(one)) throw new UpstreamError('protocol', `invalid value of header ${name}`)
         head += `${name}: ${one}\r\n`
       }
     }

@@ -50,6 +50,44 @@ describe('ResponseParser', () => {
     expect(r.ends).toBe(1)
   })
 
+  it('reads field names in any case, and refuses a malformed one however many names came before', () => {
+    // More distinct names than the parser remembers as checked, so that the memory starts over.
+    const many = Array.from({ length: 700 }, (_, i) => `X-Field-${i}: ${i}\r\n`).join('')
+    const r = parse(`HTTP/1.1 200 OK\r\n${many}Content-Length: 0\r\n\r\n`)
+    expect(r.heads[0]!.headers['x-field-699']).toBe('699')
+    expect(
+      parse('HTTP/1.1 200 OK\r\nX-Field-1: a\r\nx-field-1: b\r\nX-FIELD-1: c\r\n\r\n').heads[0]!.headers,
+    ).toEqual({
+      'x-field-1': ['a', 'b', 'c'],
+    })
+    for (const name of ['X-Field-1 ', 'X Field', 'X-Field(1)', ' X-Field-1', '']) {
+      fails(`HTTP/1.1 200 OK\r\n${name}: v\r\nContent-Length: 0\r\n\r\n`)
+    }
+    fails('HTTP/1.1 200 OK\r\nX-Field-1 v\r\nContent-Length: 0\r\n\r\n')
+  })
+
+  it('reads the status line strictly: HTTP/1.0 or 1.1, three digits, then a space and a reason or nothing', () => {
+    expect(parse('HTTP/1.1 204\r\n\r\n').heads[0]!.status).toBe(204)
+    expect(parse('HTTP/1.0 200 \r\nContent-Length: 0\r\n\r\n').heads[0]).toMatchObject({
+      status: 200,
+      keepAlive: false,
+    })
+    expect(parse('HTTP/1.1 599 Whatever it says\r\nContent-Length: 0\r\n\r\n').heads[0]!.status).toBe(599)
+    for (const line of [
+      'HTTP/1.2 200 OK',
+      'HTTP/2 200 OK',
+      'HTTP/1.1 099 OK',
+      'HTTP/1.1 20 OK',
+      'HTTP/1.1 2000 OK',
+      'HTTP/1.1  200 OK',
+      'http/1.1 200 OK',
+      'HTTP/1.1 2x0 OK',
+      'HTTP/1.1 200OK',
+    ]) {
+      fails(`${line}\r\nContent-Length: 0\r\n\r\n`)
+    }
+  })
+
   it('decodes chunked bodies with extensions and trailers', () => {
     const r = parse(
       'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\ngrpc-status: 0\r\nx-t: a\r\n\r\n',

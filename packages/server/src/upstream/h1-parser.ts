@@ -64,7 +64,6 @@ function hasControl(text: string): boolean {
   }
   return false
 }
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: [\s\S]*)?$/
 /**
  * A chunk size and its extensions: `;name`, `;name=token` or `;name="quoted"`, no whitespace
  * anywhere (llhttp in strict mode refuses it, and so do we: a proxy must not read a chunk line
@@ -181,8 +180,19 @@ export class ResponseParser {
   /** Gathers bytes until a line that ends with CRLF CRLF; returns the offset after it. */
   #section(data: Buffer, at: number, limit: number, what: string): { text: string; next: number } | number {
     const pending = this.#pending
-    const buffer = pending === undefined ? data.subarray(at) : Buffer.concat([pending, data.subarray(at)])
-    const from = pending === undefined ? 0 : Math.max(0, pending.length - 3)
+    if (pending === undefined) {
+      // The usual case, a section that starts in this read: searched and read where it lies.
+      const end = data.indexOf(CRLF_CRLF, at)
+      if (end < 0) {
+        if (data.length - at > limit) throw new ResponseParseError(`${what} larger than ${limit} bytes`)
+        this.#pending = data.subarray(at)
+        return data.length
+      }
+      if (end - at + 4 > limit) throw new ResponseParseError(`${what} larger than ${limit} bytes`)
+      return { text: data.toString('latin1', at, end), next: end + 4 }
+    }
+    const buffer = Buffer.concat([pending, data.subarray(at)])
+    const from = Math.max(0, pending.length - 3)
     const end = buffer.indexOf(CRLF_CRLF, from)
     if (end < 0) {
       if (buffer.length > limit) throw new ResponseParseError(`${what} larger than ${limit} bytes`)
@@ -191,7 +201,7 @@ export class ResponseParser {
     }
     if (end + 4 > limit) throw new ResponseParseError(`${what} larger than ${limit} bytes`)
     this.#pending = undefined
-    const consumed = end + 4 - (pending?.length ?? 0)
+    const consumed = end + 4 - pending.length
     return { text: buffer.toString('latin1', 0, end), next: at + consumed }
   }
 
@@ -199,12 +209,12 @@ export class ResponseParser {
     const section = this.#section(data, at, MAX_HEAD_BYTES, 'response head')
     if (typeof section === 'number') return section
     if (hasControl(section.text)) throw new ResponseParseError('control character in the response head')
-    const lines = section.text.split('\r\n')
-    const status = STATUS_LINE.exec(lines[0]!)
-    if (status === null) throw new ResponseParseError('malformed status line')
-    const minor = status[1]!
-    const code = Number(status[2])
-    const headers = fields(lines, 1)
+    const text = section.text
+    const eol = text.indexOf('\r\n')
+    const code = statusCode(text, eol < 0 ? text.length : eol)
+    if (code < 0) throw new ResponseParseError('malformed status line')
+    const minor = text.charCodeAt(7) === 49 /* 1 */ ? '1' : '0'
+    const headers = eol < 0 ? {} : fields(text, eol + 2)
     // The framing fields are checked on every head, interim and bodiless ones included, as llhttp
     // checks them: a malformed one says the upstream cannot be trusted on this connection.
     const framing = framingOf(headers)
@@ -296,36 +306,72 @@ export class ResponseParser {
     if (typeof section === 'number') return section
     const text = section.text.slice(2)
     if (hasControl(text)) throw new ResponseParseError('control character in the trailer section')
-    if (text !== '') this.#trailers = fields(text.split('\r\n'), 0)
+    if (text !== '') this.#trailers = fields(text, 0)
     this.#state = State.Idle
     this.#end()
     return section.next
   }
 }
 
-/** Field lines (already checked for control characters) as a header record. */
-function fields(lines: readonly string[], from: number): HeaderRecord {
+/**
+ * The status code of the status line `text[0, end)` (`HTTP/1.x NNN`, then a space and any reason
+ * phrase, or nothing), or -1 when it is malformed.
+ */
+function statusCode(text: string, end: number): number {
+  if (end < 12 || !text.startsWith('HTTP/1.')) return -1
+  const minor = text.charCodeAt(7)
+  if ((minor !== 48 && minor !== 49) || text.charCodeAt(8) !== 32) return -1
+  if (end > 12 && text.charCodeAt(12) !== 32) return -1
+  const a = text.charCodeAt(9) - 48
+  const b = text.charCodeAt(10) - 48
+  const c = text.charCodeAt(11) - 48
+  if (a < 1 || a > 9 || b < 0 || b > 9 || c < 0 || c > 9) return -1
+  return a * 100 + b * 10 + c
+}
+
+/**
+ * Field names seen before, by their spelling on the wire, each with its lower-case form: a name is
+ * checked to be a token and lower-cased once, not on every response.
+ */
+const fieldNames = new Map<string, string>()
+/** Bound on {@link fieldNames} (an upstream can send any names): it starts over when full. */
+const MAX_FIELD_NAMES = 512
+
+/** The lower-case form of a field name; throws when it is not a token. */
+function fieldName(name: string): string {
+  let key = fieldNames.get(name)
+  if (key !== undefined) return key
+  if (!TOKEN.test(name)) throw new ResponseParseError('malformed header field name')
+  key = name.toLowerCase()
+  if (fieldNames.size >= MAX_FIELD_NAMES) fieldNames.clear()
+  fieldNames.set(name, key)
+  return key
+}
+
+/**
+ * The field lines of `text` from offset `at` (lines end in CRLF, the last one at the end of the
+ * text; already checked for control characters) as a header record.
+ */
+function fields(text: string, at: number): HeaderRecord {
   const headers: HeaderRecord = {}
-  for (let i = from; i < lines.length; i++) {
-    const line = lines[i]!
-    const colon = line.indexOf(':')
-    if (colon <= 0) throw new ResponseParseError('malformed header field')
-    const name = line.slice(0, colon)
-    if (!TOKEN.test(name)) throw new ResponseParseError('malformed header field name')
-    const value = trimOws(line, colon + 1)
-    const key = name.toLowerCase()
+  const length = text.length
+  while (at < length) {
+    let end = text.indexOf('\r\n', at)
+    if (end < 0) end = length
+    const colon = text.indexOf(':', at)
+    if (colon <= at || colon >= end) throw new ResponseParseError('malformed header field')
+    const key = fieldName(text.slice(at, colon))
+    const value = trimOws(text, colon + 1, end)
     // llhttp refuses whitespace after a Content-Length's digits, and does not read `chunked ` as
     // chunked: a framing field with trailing whitespace is refused rather than read either way.
-    if (
-      (key === 'content-length' || key === 'transfer-encoding') &&
-      isOws(line.charCodeAt(line.length - 1))
-    ) {
-      throw new ResponseParseError(`malformed ${name}`)
+    if ((key === 'content-length' || key === 'transfer-encoding') && isOws(text.charCodeAt(end - 1))) {
+      throw new ResponseParseError(`malformed ${text.slice(at, colon)}`)
     }
     const current = headers[key]
     if (current === undefined) headers[key] = value
     else if (Array.isArray(current)) current.push(value)
     else headers[key] = [current, value]
+    at = end + 2
   }
   return headers
 }
@@ -334,10 +380,10 @@ function isOws(c: number): boolean {
   return c === 32 || c === 9
 }
 
-/** The value after `from` without leading and trailing SP / HTAB (RFC 9110 OWS). */
-function trimOws(line: string, from: number): string {
+/** `line[from, to)` without leading and trailing SP / HTAB (RFC 9110 OWS). */
+function trimOws(line: string, from: number, to: number): string {
   let start = from
-  let end = line.length
+  let end = to
   while (start < end && (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9)) start++
   while (end > start && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--
   return line.slice(start, end)
