@@ -1,3 +1,4 @@
+import { ServerResponse } from 'node:http'
 import type { HeaderOpSet } from '@portico/core'
 import { observeResponse, type ResponseObservation } from '../events/request.js'
 import type { Downstream, HeaderRecord, Logger, Upstreamable } from '../types.js'
@@ -64,6 +65,9 @@ export function relay(res: Downstream, response: UpstreamResponse, options: Rela
   })
 }
 
+/** The largest last body chunk an HTTP/1.1 response passes to node:http as text, joined to its head. */
+const ONE_WRITE_BYTES = 128
+
 /** Streams one upstream body into a downstream response, with backpressure both ways. */
 class RelaySink implements ResponseSink {
   settled = false
@@ -106,7 +110,11 @@ class RelaySink implements ResponseSink {
     if (last !== undefined) {
       if (this.#observation !== undefined) this.#observation.bytesSent += last.length
       if (trailers === undefined) {
-        res.end(last)
+        // A small body goes to node:http as latin1 text (the same bytes): it joins the head and
+        // the body into one string, where a Buffer is queued as a chunk of its own.
+        if (last.length <= ONE_WRITE_BYTES && res instanceof ServerResponse)
+          res.end(last.toString('latin1'), 'latin1')
+        else res.end(last)
         return void this.finish()
       }
       res.write(last)
