@@ -58,7 +58,8 @@ export function handleRequest(
   req: Upstreamable & { readonly socket: unknown },
   res: Downstream,
 ): void {
-  req.on('error', noop)
+  // node:http's request emits 'error' only to listeners it has: only an HTTP/2 request needs one.
+  if (req.httpVersionMajor === 2) req.on('error', noop)
   res.on('error', noop)
   observeRequest(req, res, info.port, info.scheme)
   const server = ctx.serverHeader
