@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { Http2ServerRequest, type ServerHttp2Stream } from 'node:http2'
 import type { CompiledConfig, CompiledPolicies, KeySource, RequestFacts, RouteDecision } from '@portico/core'
+import { connectionAddresses, plainAddress } from '../events/address.js'
 import { observeDecision, observeRequest } from '../events/request.js'
 import { applyPolicies } from '../policy/step.js'
 import { type ForwardContext, forward } from '../proxy/forward.js'
-import { plainAddress, trustedClientAddress } from '../proxy/headers.js'
+import { trustedClientAddress } from '../proxy/headers.js'
 import { LOCAL_BODY, localReply } from '../proxy/local-reply.js'
 import type { Downstream, RouteFunction, Upstreamable } from '../types.js'
 import type { SessionConnection } from './h2-sessions.js'
@@ -156,8 +157,16 @@ export function requestFacts(
   }
   if (authority === undefined || authority === '') return undefined
   const socket = req.socket as SocketLike
-  const peer = plainAddress(socket.remoteAddress)
-  const sni = info.scheme === 'https' && typeof socket.servername === 'string' ? socket.servername : undefined
+  let peer: string | undefined
+  let sni: string | undefined
+  if (req.httpVersionMajor === 1) {
+    const addresses = connectionAddresses(socket)
+    peer = addresses.peer
+    sni = info.scheme === 'https' ? addresses.servername : undefined
+  } else {
+    peer = plainAddress(socket.remoteAddress)
+    sni = info.scheme === 'https' && typeof socket.servername === 'string' ? socket.servername : undefined
+  }
   // One object shape for every request (absent fields undefined), so the router's reads stay monomorphic.
   return {
     port: info.port,

@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net'
 import { type CompiledConfig, pickDestination, type TcpRouteEntry, type TlsRouteEntry } from '@portico/core'
+import { plainAddress } from '../events/address.js'
 import { observeConnection } from '../events/connection.js'
 import type { Balancer } from '../proxy/balancer.js'
-import { plainAddress } from '../proxy/headers.js'
 
 /** True when a TLS route's `sniHosts` entry accepts an SNI (exact, `*.suffix`, or `*`). */
 export function sniMatches(pattern: string, sni: string): boolean {

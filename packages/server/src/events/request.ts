@@ -7,7 +7,7 @@ import {
   type RouteOrigin,
   routeStatName,
 } from '@portico/core'
-import { endpointHostPort, localHostPort } from './address.js'
+import { connectionAddresses, endpointHostPort, localHostPort } from './address.js'
 import { CHANNELS, type RequestEndEvent, type RequestStartEvent, type ResponseFlag } from './channels.js'
 
 const startChannel = channel(CHANNELS.requestStart)
@@ -215,10 +215,19 @@ export function observeRequest(
       }
     | undefined
   if (socket !== undefined) {
-    state.remote = socket.remoteAddress
-    state.localAddress = socket.localAddress
-    state.localPort = socket.localPort
-    if (typeof socket.servername === 'string') state.sni = socket.servername
+    if (request.httpVersion !== '2.0') {
+      // node:http's request: its socket is the connection's own, which keeps its addresses.
+      const addresses = connectionAddresses(socket)
+      state.remote = addresses.remoteAddress
+      state.localAddress = addresses.localAddress
+      state.localPort = addresses.localPort
+      state.sni = addresses.servername
+    } else {
+      state.remote = socket.remoteAddress
+      state.localAddress = socket.localAddress
+      state.localPort = socket.localPort
+      if (typeof socket.servername === 'string') state.sni = socket.servername
+    }
   }
   ;(response as Carrier)[OBSERVED] = state
   for (let i = 0; i < recorders.length; i++) recorders[i]!.started()

@@ -133,12 +133,6 @@ export function format(value: string, vars: FormatVars | undefined): string {
   })
 }
 
-/** `::ffff:127.0.0.1` → `127.0.0.1`. */
-export function plainAddress(address: string | undefined): string | undefined {
-  if (address?.startsWith('::ffff:') && address.includes('.')) return address.slice(7)
-  return address
-}
-
 /** Appends the peer to `x-forwarded-for` (Envoy with `use_remote_address` and no trusted hops). */
 export function appendForwardedFor(headers: HeaderRecord, peer: string | undefined): void {
   if (peer === undefined) return
