@@ -235,7 +235,7 @@ describe('HTTP/2 floods (h2c on an HTTP2 port)', () => {
 
   const healthyH2 = async () => {
     const answer = await h2c(h2port, requestHeaders(1, '/public/h2-alive'), {
-      timeoutMs: 3000,
+      timeoutMs: 10_000,
       until: (f) => f.type === FRAME.HEADERS && f.stream === 1,
     })
     expect(answer.frames.some((f) => f.type === FRAME.HEADERS && f.stream === 1)).toBe(true)
@@ -252,12 +252,13 @@ describe('HTTP/2 floods (h2c on an HTTP2 port)', () => {
       code.writeUInt32BE(0x8) // CANCEL
       frames.push(frame(FRAME.RST_STREAM, 0, id, code))
     }
-    const answer = await h2c(h2port, Buffer.concat(frames), { timeoutMs: 3000 })
+    // The gateway answers the flood with GOAWAY, which ends the wait; the bound is for a loaded machine.
+    const answer = await h2c(h2port, Buffer.concat(frames), { timeoutMs: 15_000 })
     expect(answer.goaway || answer.closed || answer.frames.length > 0).toBe(true)
     // Whatever reached the upstream before the reset was cancelled there: no hung upstream request stays.
-    expect(await eventually(() => recorder.cancelled() === recorder.received.length, 5000)).toBe(true)
+    expect(await eventually(() => recorder.cancelled() === recorder.received.length, 15_000)).toBe(true)
     await healthyH2()
-  })
+  }, 60_000)
 
   it('CVE-2024-27919 / CVE-2024-28182 CONTINUATION flood: the connection is closed, nothing forwarded', async () => {
     const open = frame(
