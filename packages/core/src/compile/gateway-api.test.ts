@@ -38,7 +38,8 @@ subsets: [{addresses: [{ip: 10.0.0.1}], notReadyAddresses: [{ip: 10.0.0.2}], por
 `
 
 describe('Gateway API translation', () => {
-  test('HTTPRoute retry: attempts, codes and backoff reach the route (Istio sets retries.backoff from it)', () => {
+  /** The retries of the route an HTTPRoute rule to Service web with this `retry` stanza compiles to. */
+  const retriesOf = (retry: string) => {
     const c = compileResources(
       load(`${BASE}---
 apiVersion: v1
@@ -54,45 +55,29 @@ spec:
   hostnames: [web.example.com]
   rules:
   - backendRefs: [{name: web, port: 8080}]
-    retry: {attempts: 3, codes: [503], backoff: 40ms}
+    retry: ${retry}
 `),
     )
     const hit = route(c, facts(80, 'web.example.com', '/'))
     if (hit.kind !== 'route') throw new Error(hit.kind)
-    expect(hit.forward.retries).toMatchObject({ attempts: 3, retriableStatusCodes: [503], backoffBaseMs: 40 })
+    return hit.forward.retries
+  }
+  test('HTTPRoute retry: attempts, codes and backoff reach the route (Istio sets retries.backoff from it)', () => {
+    expect(retriesOf('{attempts: 3, codes: [503], backoff: 40ms}')).toMatchObject({
+      attempts: 3,
+      retriableStatusCodes: [503],
+      backoffBaseMs: 40,
+    })
   })
   test('HTTPRoute retry without attempts retries twice, as Istio translates it; attempts 0 turns retries off', () => {
-    const retries = (retry: string) => {
-      const c = compileResources(
-        load(`${BASE}---
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: apps}
-spec: {ports: [{name: http, port: 8080}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: r, namespace: apps}
-spec:
-  parentRefs: [{name: gw, namespace: default, sectionName: web}]
-  hostnames: [web.example.com]
-  rules:
-  - backendRefs: [{name: web, port: 8080}]
-    retry: ${retry}
-`),
-      )
-      const hit = route(c, facts(80, 'web.example.com', '/'))
-      if (hit.kind !== 'route') throw new Error(hit.kind)
-      return hit.forward.retries
-    }
-    expect(retries('{codes: [500]}')).toMatchObject({
+    expect(retriesOf('{codes: [500]}')).toMatchObject({
       attempts: 2,
       retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'retriable-status-codes'],
       retriableStatusCodes: [500],
       isDefault: false,
     })
-    expect(retries('{}')).toMatchObject({ attempts: 2, retriableStatusCodes: [] })
-    expect(retries('{attempts: 0, codes: [500]}')).toMatchObject({ attempts: 0, retryOn: [] })
+    expect(retriesOf('{}')).toMatchObject({ attempts: 2, retriableStatusCodes: [] })
+    expect(retriesOf('{attempts: 0, codes: [500]}')).toMatchObject({ attempts: 0, retryOn: [] })
   })
   test('GRPCRoute methods become paths; Endpoints give the ready addresses', () => {
     const c = compileResources(
